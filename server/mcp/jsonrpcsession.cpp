@@ -1,0 +1,308 @@
+#include "jsonrpcsession.h"
+
+#include "logging.h"
+#include "transport.h"
+
+#include <limits>
+
+// --- RpcResponder ---------------------------------------------------------------------------
+
+RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id)
+    : m_session(session)
+    , m_id(std::move(id))
+    , m_answered(false)
+{
+}
+
+RpcResponder::RpcResponder(RpcResponder &&other) noexcept
+    : m_session(std::move(other.m_session))
+    , m_id(std::move(other.m_id))
+    , m_answered(other.m_answered)
+{
+    other.m_answered = true;
+}
+
+RpcResponder &RpcResponder::operator=(RpcResponder &&other) noexcept
+{
+    if (this != &other) {
+        if (!m_answered)
+            fail(JsonRpc::InternalError, QStringLiteral("the host dropped the request"));
+        m_session = std::move(other.m_session);
+        m_id = std::move(other.m_id);
+        m_answered = other.m_answered;
+        other.m_answered = true;
+    }
+    return *this;
+}
+
+RpcResponder::~RpcResponder()
+{
+    if (!m_answered)
+        fail(JsonRpc::InternalError, QStringLiteral("the host dropped the request unanswered"));
+}
+
+void RpcResponder::reply(const QJsonObject &result)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (m_session)
+        m_session->sendResponse(m_id, result);
+}
+
+void RpcResponder::fail(int code, const QString &message, const QJsonValue &data)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (m_session)
+        m_session->sendError(m_id, {code, message, data});
+}
+
+// --- JsonRpcSession -------------------------------------------------------------------------
+
+JsonRpcSession::JsonRpcSession(Transport *transport, QObject *parent)
+    : QObject(parent)
+    , m_transport(transport)
+{
+    m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::CoarseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &JsonRpcSession::checkTimeouts);
+    connect(transport, &Transport::messageReceived, this, &JsonRpcSession::onMessage);
+    connect(transport, &Transport::closed, this, &JsonRpcSession::onTransportClosed);
+    setRequestHandler(QStringLiteral("ping"),
+                      [](const JsonRpc::Message &, RpcResponder responder) {
+                          responder.reply({});
+                      });
+}
+
+JsonRpcSession::~JsonRpcSession()
+{
+    // Nobody is left to hear the answers; drop the handlers without calling them.
+    m_pending.clear();
+}
+
+qint64 JsonRpcSession::request(const QString &method, const QJsonObject &params,
+                               ReplyHandler handler, const RequestOptions &options,
+                               QObject *context)
+{
+    const qint64 id = ++m_nextId;
+    QJsonObject p = params;
+    if (options.onProgress) {
+        QJsonObject meta = p.value(QStringLiteral("_meta")).toObject();
+        meta.insert(QStringLiteral("progressToken"), id);
+        p.insert(QStringLiteral("_meta"), meta);
+    }
+
+    Pending pending;
+    pending.method = method;
+    pending.handler = std::move(handler);
+    pending.onProgress = options.onProgress;
+    pending.context = context;
+    pending.hasContext = context != nullptr;
+    pending.timeoutMs = options.timeoutMs;
+    pending.maxTimeoutMs = options.maxTimeoutMs;
+    pending.deadline = options.timeoutMs > 0 ? QDeadlineTimer(options.timeoutMs)
+                                             : QDeadlineTimer(QDeadlineTimer::Forever);
+    pending.hardDeadline = options.maxTimeoutMs > 0
+            ? QDeadlineTimer(std::max(options.maxTimeoutMs, options.timeoutMs))
+            : QDeadlineTimer(QDeadlineTimer::Forever);
+    m_pending.insert(id, std::move(pending));
+    armTimer();
+
+    if (!m_transport) {
+        finish(id, {{}, JsonRpc::Error{JsonRpc::ConnectionClosed,
+                                       QStringLiteral("not connected"), {}}});
+        return id;
+    }
+    m_transport->send(JsonRpc::Message::request(id, method, p));
+    return id;
+}
+
+void JsonRpcSession::notify(const QString &method, const QJsonObject &params)
+{
+    if (m_transport)
+        m_transport->send(JsonRpc::Message::notification(method, params));
+}
+
+void JsonRpcSession::cancel(qint64 id, const QString &reason)
+{
+    if (!m_pending.contains(id))
+        return;
+    notify(QStringLiteral("notifications/cancelled"),
+           {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), reason}});
+    finish(id, {{}, JsonRpc::Error{JsonRpc::RequestCancelled, reason, {}}});
+}
+
+void JsonRpcSession::failAll(int code, const QString &message)
+{
+    const QList<qint64> ids = m_pending.keys();
+    for (qint64 id : ids)
+        finish(id, {{}, JsonRpc::Error{code, message, {}}});
+}
+
+void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler handler)
+{
+    if (handler)
+        m_handlers.insert(method, std::move(handler));
+    else
+        m_handlers.remove(method);
+}
+
+void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &result)
+{
+    if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
+        return; // the server cancelled it: no answer, as the spec asks
+    if (m_transport)
+        m_transport->send(JsonRpc::Message::response(id, result));
+}
+
+void JsonRpcSession::sendError(const QJsonValue &id, const JsonRpc::Error &error)
+{
+    if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
+        return;
+    if (m_transport)
+        m_transport->send(JsonRpc::Message::errorResponse(id, error));
+}
+
+void JsonRpcSession::onMessage(const JsonRpc::Message &message)
+{
+    switch (message.kind()) {
+    case JsonRpc::Message::Kind::Response:
+    case JsonRpc::Message::Kind::ErrorResponse: {
+        const QJsonValue id = message.id();
+        const double d = id.isDouble() ? id.toDouble() : id.toString().toDouble();
+        const qint64 key = qint64(d);
+        if (!m_pending.contains(key)) {
+            // A response after a timeout or cancel: the spec says to ignore it.
+            qCDebug(lcMcp) << "ignoring a late or unknown response, id" << id;
+            return;
+        }
+        if (message.kind() == JsonRpc::Message::Kind::Response)
+            finish(key, {message.result(), std::nullopt});
+        else
+            finish(key, {{}, message.error()});
+        return;
+    }
+    case JsonRpc::Message::Kind::Notification: {
+        const QString &method = message.method();
+        if (method == QLatin1String("notifications/progress")) {
+            handleProgress(message.params());
+            return;
+        }
+        if (method == QLatin1String("notifications/cancelled")) {
+            const QJsonValue requestId = message.params().value(QStringLiteral("requestId"));
+            m_incomingCancelled.insert(JsonRpc::Message::idKey(requestId), true);
+        }
+        Q_EMIT notificationReceived(method, message.params());
+        return;
+    }
+    case JsonRpc::Message::Kind::Request:
+        handleIncomingRequest(message);
+        return;
+    case JsonRpc::Message::Kind::Invalid:
+        return;
+    }
+}
+
+void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message)
+{
+    const auto it = m_handlers.constFind(message.method());
+    if (it == m_handlers.constEnd()) {
+        sendError(message.id(),
+                  {JsonRpc::MethodNotFound,
+                   QStringLiteral("the host does not support %1").arg(message.method()),
+                   {}});
+        return;
+    }
+    // Copy: the handler may replace handlers while it runs.
+    const RequestHandler handler = it.value();
+    handler(message, RpcResponder(this, message.id()));
+}
+
+void JsonRpcSession::handleProgress(const QJsonObject &params)
+{
+    const QJsonValue token = params.value(QStringLiteral("progressToken"));
+    const qint64 id = token.isDouble() ? qint64(token.toDouble())
+                                       : token.toString().toLongLong();
+    auto it = m_pending.find(id);
+    if (it == m_pending.end() || !it->onProgress)
+        return;
+    // Progress shows the request is alive: restart its timeout, never past the hard maximum.
+    if (it->timeoutMs > 0) {
+        it->deadline = QDeadlineTimer(it->timeoutMs);
+        if (it->hardDeadline.deadline() < it->deadline.deadline())
+            it->deadline = it->hardDeadline;
+        armTimer();
+    }
+    RpcProgress progress;
+    progress.progress = params.value(QStringLiteral("progress")).toDouble();
+    if (params.contains(QStringLiteral("total")))
+        progress.total = params.value(QStringLiteral("total")).toDouble();
+    progress.message = params.value(QStringLiteral("message")).toString();
+    const ProgressHandler handler = it->onProgress;
+    handler(progress);
+}
+
+void JsonRpcSession::onTransportClosed(const QString &reason)
+{
+    failAll(JsonRpc::ConnectionClosed,
+            QStringLiteral("the connection to the server closed (%1)").arg(reason));
+}
+
+void JsonRpcSession::finish(qint64 id, const RpcReply &reply)
+{
+    auto it = m_pending.find(id);
+    if (it == m_pending.end())
+        return;
+    Pending pending = std::move(it.value());
+    m_pending.erase(it);
+    if (pending.hasContext && !pending.context)
+        return;
+    if (pending.handler)
+        pending.handler(reply);
+}
+
+void JsonRpcSession::armTimer()
+{
+    qint64 nearest = std::numeric_limits<qint64>::max();
+    for (const Pending &p : std::as_const(m_pending)) {
+        if (!p.deadline.isForever())
+            nearest = std::min(nearest, p.deadline.remainingTime());
+    }
+    if (nearest == std::numeric_limits<qint64>::max()) {
+        m_timer.stop();
+        return;
+    }
+    const int ms = int(std::max<qint64>(0, nearest)) + 1;
+    if (!m_timer.isActive() || m_timer.remainingTime() > ms)
+        m_timer.start(ms);
+}
+
+void JsonRpcSession::checkTimeouts()
+{
+    QList<qint64> expired;
+    for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
+        if (it->deadline.hasExpired())
+            expired.append(it.key());
+    }
+    for (qint64 id : expired) {
+        auto it = m_pending.find(id);
+        if (it == m_pending.end())
+            continue;
+        const QString method = it->method;
+        const bool hard = it->hardDeadline.hasExpired();
+        const QString why = hard
+                ? QStringLiteral("%1 timed out: no result within the maximum of %2 ms")
+                          .arg(method)
+                          .arg(it->maxTimeoutMs)
+                : QStringLiteral("%1 timed out after %2 ms without a response")
+                          .arg(method)
+                          .arg(it->timeoutMs);
+        qCWarning(lcMcp).noquote() << why;
+        notify(QStringLiteral("notifications/cancelled"),
+               {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), why}});
+        finish(id, {{}, JsonRpc::Error{JsonRpc::RequestTimeout, why, {}}});
+    }
+    armTimer();
+}
