@@ -9,6 +9,8 @@
 #include <QNetworkRequest>
 #include <QTimer>
 
+#include <memory>
+
 namespace {
 const QByteArray kSessionHeader = "Mcp-Session-Id";
 const QByteArray kVersionHeader = "MCP-Protocol-Version";
@@ -216,23 +218,19 @@ void StreamableHttpTransport::onFinished(Stream *stream)
     if (!stream->isSse && reply->bytesAvailable())
         stream->body.append(reply->readAll());
 
-    auto drop = [this, stream] {
-        m_streams.removeOne(stream);
-        delete stream;
-    };
-
-    if (m_closing) {
-        drop();
+    // Own the stream while handling it: a slot reached from here may close the transport.
+    std::unique_ptr<Stream> owned(stream);
+    m_streams.removeOne(stream);
+    if (m_closing)
         return;
-    }
 
     if (stream->standalone) {
         if (status == 405 || status == 404 || (status >= 400 && status < 500)) {
             // The server offers no GET stream (or not for this session): that is allowed.
             m_getStreamUnsupported = true;
-            drop();
             return;
         }
+        m_streams.append(owned.release());
         resume(stream, stream->parser.retryMs().value_or(m_options.defaultRetryMs));
         return;
     }
@@ -246,17 +244,15 @@ void StreamableHttpTransport::onFinished(Stream *stream)
                                                         "never answered it")
                                        : QStringLiteral("the server's reply held no response"),
                          false);
-        drop();
         return;
     }
 
     if (stream->isSse) {
-        if (stream->awaiting.isEmpty()) {
-            drop();
+        if (stream->awaiting.isEmpty())
             return;
-        }
         // The stream ended before our response: resume where it stopped, if it gave us ids.
         if (!stream->parser.lastEventId().isEmpty()) {
+            m_streams.append(owned.release());
             resume(stream, stream->parser.retryMs().value_or(m_options.defaultRetryMs));
             return;
         }
@@ -266,7 +262,6 @@ void StreamableHttpTransport::onFinished(Stream *stream)
                              : QStringLiteral("the server closed the response stream before "
                                               "answering"),
                      false);
-        drop();
         return;
     }
 
@@ -295,19 +290,17 @@ void StreamableHttpTransport::onFinished(Stream *stream)
         }
     }
     failAwaiting(stream, status, message, expired);
-    drop();
 }
 
 void StreamableHttpTransport::resume(Stream *stream, int delayMs)
 {
     if (++stream->attempts > m_options.maxResumeAttempts) {
-        if (stream->standalone) {
+        if (stream->standalone)
             qCInfo(lcMcp) << describe() << "GET stream keeps failing; giving up on it";
-        }
+        std::unique_ptr<Stream> owned(stream);
+        m_streams.removeOne(stream);
         failAwaiting(stream, 0,
                      QStringLiteral("the response stream broke and could not be resumed"), false);
-        m_streams.removeOne(stream);
-        delete stream;
         return;
     }
     // Back off when reconnections produce nothing, but start from the server's retry value.
