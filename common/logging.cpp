@@ -1,3 +1,3 @@
 #include "logging.h"
 
-Q_LOGGING_CATEGORY(lcCommon, "mcphost.common")
+Q_LOGGING_CATEGORY(lcCommon, "mcphost.common", QtInfoMsg)

@@ -2,7 +2,7 @@
 
 #include <QStringList>
 
-Q_LOGGING_CATEGORY(lcServer, "mcphost.server")
+Q_LOGGING_CATEGORY(lcServer, "mcphost.server", QtInfoMsg)
 
 bool applyLogLevel(const QString &level)
 {
