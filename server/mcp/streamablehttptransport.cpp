@@ -108,6 +108,10 @@ void StreamableHttpTransport::watch(QNetworkReply *reply, Stream *stream)
         stream->isSse = statusOf(reply) == 200 && type.startsWith("text/event-stream");
         if (stream->isSse)
             stream->parser.resetConnection();
+        if (stream->isSse && stream->standalone && !m_serverStreamOpen) {
+            m_serverStreamOpen = true;
+            Q_EMIT serverStreamOpened();
+        }
     });
     connect(reply, &QNetworkReply::readyRead, this, [this, stream, reply] {
         if (stream->reply == reply)
@@ -179,8 +183,14 @@ void StreamableHttpTransport::dispatchPayload(Stream *stream, const QByteArray &
             Q_EMIT errorOccurred(QStringLiteral("invalid message from the server: %1").arg(error));
             continue;
         }
-        if (message.isResponse())
-            stream->awaiting.remove(message.idKey());
+        if (message.isResponse()) {
+            // A response may arrive on another stream than the one that carried the request
+            // (a resumed or the standalone GET stream): no stream waits for it any more.
+            const QString key = message.idKey();
+            stream->awaiting.remove(key);
+            for (Stream *other : std::as_const(m_streams))
+                other->awaiting.remove(key);
+        }
         Q_EMIT messageReceived(message);
         if (m_closing)
             return;
@@ -228,8 +238,11 @@ void StreamableHttpTransport::onFinished(Stream *stream)
         if (status == 405 || status == 404 || (status >= 400 && status < 500)) {
             // The server offers no GET stream (or not for this session): that is allowed.
             m_getStreamUnsupported = true;
+            m_serverStreamOpen = false;
+            Q_EMIT serverStreamUnavailable();
             return;
         }
+        m_serverStreamOpen = false;
         m_streams.append(owned.release());
         resume(stream, stream->parser.retryMs().value_or(m_options.defaultRetryMs));
         return;

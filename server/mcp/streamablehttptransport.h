@@ -49,6 +49,15 @@ public:
     [[nodiscard]] QString describe() const override;
 
     [[nodiscard]] const QString &sessionId() const { return m_sessionId; }
+    /// True while the standalone GET stream for server-initiated messages is open.
+    [[nodiscard]] bool hasServerStream() const { return m_serverStreamOpen; }
+    [[nodiscard]] bool serverStreamUnsupported() const { return m_getStreamUnsupported; }
+
+Q_SIGNALS:
+    /// The GET stream for server-initiated messages is open (the server can reach us).
+    void serverStreamOpened();
+    /// The server offers no GET stream (405, 404 or another 4xx); that is allowed.
+    void serverStreamUnavailable();
 
 private:
     /// One SSE stream: a POST response, a resumption GET for one, or the standalone GET.
@@ -82,4 +91,5 @@ private:
     bool m_initialized = false;
     bool m_closing = false;
     bool m_getStreamUnsupported = false;
+    bool m_serverStreamOpen = false;
 };
