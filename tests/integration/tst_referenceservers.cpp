@@ -496,6 +496,26 @@ private Q_SLOTS:
         client->close();
     }
 
+    void filesystemWithoutRootsKeepsItsArguments()
+    {
+        // No workspace folders configured: the folders on the server's command line stay in
+        // force (an empty roots answer must not lock the user out of them).
+        QTemporaryDir workspace;
+        StdioTransport::Options o;
+        o.command = QStringLiteral("node");
+        o.args = {nodeModules() + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js"),
+                  workspace.path()};
+        McpClient::Options co;
+        co.serverName = QStringLiteral("filesystem");
+        auto *client = new McpClient(new StdioTransport(o), co, this);
+        QVERIFY(startClient(client).isEmpty());
+        QTest::qWait(500); // give the server time to ask for roots if it is going to
+        const auto r = callTool(client, QStringLiteral("list_allowed_directories"), {});
+        QVERIFY(r);
+        QVERIFY2(r->text().contains(QFileInfo(workspace.path()).canonicalFilePath()), qPrintable(r->text()));
+        client->close();
+    }
+
     void memoryServer()
     {
         QTemporaryDir dir;
