@@ -1,0 +1,247 @@
+#include "providerfactory.h"
+
+#include "anthropicprovider.h"
+#include "logging.h"
+#include "offlinemodel.h"
+#include "openaiprovider.h"
+
+namespace {
+
+const QString kOpenAi = QStringLiteral("openai");
+const QString kAnthropic = QStringLiteral("anthropic");
+const QString kOffline = QStringLiteral("offline");
+
+QString stringOf(const QJsonObject &obj, std::initializer_list<const char *> keys)
+{
+    for (const char *key : keys) {
+        const QJsonValue v = obj.value(QLatin1String(key));
+        if (v.isString())
+            return v.toString().trimmed();
+    }
+    return {};
+}
+
+std::optional<int> intOf(const QJsonObject &obj, std::initializer_list<const char *> keys)
+{
+    for (const char *key : keys) {
+        const QJsonValue v = obj.value(QLatin1String(key));
+        if (v.isDouble())
+            return v.toInt();
+        bool ok = false;
+        const int n = v.toString().toInt(&ok);
+        if (ok)
+            return n;
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+QString ProviderConfig::canonicalProvider(const QString &name)
+{
+    const QString n = name.trimmed().toLower();
+    if (n.isEmpty() || n == QLatin1String("auto"))
+        return {};
+    static const QStringList openai {QStringLiteral("openai"),
+                                     QStringLiteral("openai-compatible"),
+                                     QStringLiteral("openai_compatible"),
+                                     QStringLiteral("ollama"),
+                                     QStringLiteral("vllm"),
+                                     QStringLiteral("lmstudio"),
+                                     QStringLiteral("llamacpp"),
+                                     QStringLiteral("llama.cpp")};
+    static const QStringList offline {QStringLiteral("offline"), QStringLiteral("none"),
+                                      QStringLiteral("builtin"), QStringLiteral("built-in")};
+    if (openai.contains(n))
+        return kOpenAi;
+    if (n == QLatin1String("anthropic") || n == QLatin1String("claude"))
+        return kAnthropic;
+    if (offline.contains(n))
+        return kOffline;
+    return n;
+}
+
+QString ProviderConfig::defaultModel(const QString &provider)
+{
+    const QString p = canonicalProvider(provider);
+    if (p == kOpenAi)
+        return QStringLiteral("gpt-4o-mini");
+    if (p == kAnthropic)
+        return QStringLiteral("claude-sonnet-4-5");
+    return {};
+}
+
+ProviderConfig ProviderConfig::fromJson(const QJsonObject &section)
+{
+    // Accept both the section itself and a file whose "provider" is the section.
+    const QJsonValue nested = section.value(QLatin1String("provider"));
+    const QJsonObject s = nested.isObject() ? nested.toObject() : section;
+    ProviderConfig c;
+    c.provider = nested.isObject() ? stringOf(s, {"name", "provider", "type"})
+                                   : stringOf(s, {"provider", "type"});
+    c.model = stringOf(s, {"model"});
+    c.baseUrl = stringOf(s, {"base_url", "baseUrl", "url"});
+    c.apiKey = stringOf(s, {"api_key", "apiKey"});
+    c.maxRetries = intOf(s, {"max_retries", "maxRetries"});
+    c.retryBaseDelayMs = intOf(s, {"retry_base_delay_ms", "retryBaseDelayMs"});
+    c.idleTimeoutMs = intOf(s, {"idle_timeout_ms", "idleTimeoutMs"});
+    c.requestTimeoutMs = intOf(s, {"request_timeout_ms", "requestTimeoutMs"});
+    return c;
+}
+
+ProviderConfig ProviderConfig::fromEnvironment(const QProcessEnvironment &env)
+{
+    ProviderConfig c;
+    c.provider = env.value(QStringLiteral("MCPHOST_PROVIDER")).trimmed();
+    c.model = env.value(QStringLiteral("MCPHOST_MODEL")).trimmed();
+    const Credentials openai {env.value(QStringLiteral("OPENAI_API_KEY")).trimmed(),
+                              env.value(QStringLiteral("OPENAI_BASE_URL")).trimmed()};
+    const Credentials anthropic {env.value(QStringLiteral("ANTHROPIC_API_KEY")).trimmed(),
+                                 env.value(QStringLiteral("ANTHROPIC_BASE_URL")).trimmed()};
+    if (!openai.apiKey.isEmpty() || !openai.baseUrl.isEmpty())
+        c.credentials.insert(kOpenAi, openai);
+    if (!anthropic.apiKey.isEmpty() || !anthropic.baseUrl.isEmpty())
+        c.credentials.insert(kAnthropic, anthropic);
+    return c;
+}
+
+void ProviderConfig::applyEnvironment(const QProcessEnvironment &env)
+{
+    *this = merge(*this, fromEnvironment(env));
+}
+
+ProviderConfig ProviderConfig::merge(const ProviderConfig &lower, const ProviderConfig &higher)
+{
+    ProviderConfig r = lower;
+    const QString lowerProvider = canonicalProvider(lower.provider);
+    const QString higherProvider = canonicalProvider(higher.provider);
+    if (!higherProvider.isEmpty()) {
+        if (!lowerProvider.isEmpty() && lowerProvider != higherProvider) {
+            // The lower layer's model, URL and key were meant for another provider.
+            r.model.clear();
+            r.baseUrl.clear();
+            r.apiKey.clear();
+        }
+        r.provider = higher.provider;
+    }
+    const QString provider = canonicalProvider(r.provider);
+    for (auto it = higher.credentials.cbegin(); it != higher.credentials.cend(); ++it) {
+        Credentials &mine = r.credentials[it.key()];
+        if (!it->apiKey.isEmpty())
+            mine.apiKey = it->apiKey;
+        if (!it->baseUrl.isEmpty())
+            mine.baseUrl = it->baseUrl;
+        // Credentials for the provider the lower layer named beat its own values.
+        if (it.key() == provider && !lowerProvider.isEmpty()) {
+            if (!it->apiKey.isEmpty())
+                r.apiKey = it->apiKey;
+            if (!it->baseUrl.isEmpty())
+                r.baseUrl = it->baseUrl;
+        }
+    }
+    if (!higher.model.isEmpty())
+        r.model = higher.model;
+    if (!higher.baseUrl.isEmpty())
+        r.baseUrl = higher.baseUrl;
+    if (!higher.apiKey.isEmpty())
+        r.apiKey = higher.apiKey;
+    if (higher.maxRetries)
+        r.maxRetries = higher.maxRetries;
+    if (higher.retryBaseDelayMs)
+        r.retryBaseDelayMs = higher.retryBaseDelayMs;
+    if (higher.idleTimeoutMs)
+        r.idleTimeoutMs = higher.idleTimeoutMs;
+    if (higher.requestTimeoutMs)
+        r.requestTimeoutMs = higher.requestTimeoutMs;
+    return r;
+}
+
+ProviderConfig ProviderConfig::resolved() const
+{
+    const QString raw = provider.trimmed().toLower();
+    QString p = canonicalProvider(raw);
+    if (p.isEmpty()) {
+        if (!apiKey.isEmpty() || !baseUrl.isEmpty()) {
+            p = baseUrl.contains(QLatin1String("anthropic"))
+                            || apiKey.startsWith(QLatin1String("sk-ant-"))
+                    ? kAnthropic
+                    : kOpenAi;
+        } else if (!credentials.value(kAnthropic).apiKey.isEmpty()) {
+            p = kAnthropic;
+        } else if (!credentials.value(kOpenAi).apiKey.isEmpty()
+                   || !credentials.value(kOpenAi).baseUrl.isEmpty()) {
+            p = kOpenAi;
+        } else {
+            p = kOffline;
+        }
+    }
+    ProviderConfig r;
+    r.provider = p;
+    r.maxRetries = maxRetries.value_or(kDefaultMaxRetries);
+    r.retryBaseDelayMs = retryBaseDelayMs.value_or(kDefaultRetryBaseDelayMs);
+    r.idleTimeoutMs = idleTimeoutMs.value_or(kDefaultIdleTimeoutMs);
+    r.requestTimeoutMs = requestTimeoutMs.value_or(kDefaultRequestTimeoutMs);
+    if (p == kOffline)
+        return r;
+    const Credentials env = credentials.value(p);
+    r.apiKey = !apiKey.isEmpty() ? apiKey : env.apiKey;
+    r.baseUrl = !baseUrl.isEmpty() ? baseUrl : env.baseUrl;
+    if (r.baseUrl.isEmpty() && raw == QLatin1String("ollama"))
+        r.baseUrl = QStringLiteral("http://localhost:11434/v1");
+    if (r.baseUrl.isEmpty() && p == kOpenAi)
+        r.baseUrl = QStringLiteral("https://api.openai.com/v1");
+    if (r.baseUrl.isEmpty() && p == kAnthropic)
+        r.baseUrl = QStringLiteral("https://api.anthropic.com");
+    r.model = !model.isEmpty() ? model : defaultModel(p);
+    return r;
+}
+
+QJsonObject ProviderConfig::toDisplayJson() const
+{
+    const ProviderConfig r = resolved();
+    QJsonObject o {{QStringLiteral("provider"), r.provider},
+                   {QStringLiteral("model"), r.model},
+                   {QStringLiteral("api_key_set"), !r.apiKey.isEmpty()}};
+    if (!r.baseUrl.isEmpty())
+        o.insert(QStringLiteral("base_url"), r.baseUrl);
+    return o;
+}
+
+ChatModel *createChatModel(const ProviderConfig &config, QObject *parent, QString *error)
+{
+    const ProviderConfig r = config.resolved();
+    if (r.provider == kOffline) {
+        qCInfo(lcLlm) << "using the built-in offline model";
+        return new OfflineModel(parent);
+    }
+    HttpProviderOptions options;
+    options.baseUrl = QUrl(r.baseUrl);
+    options.apiKey = r.apiKey;
+    options.model = r.model;
+    options.maxRetries = std::max(0, *r.maxRetries);
+    options.retryBaseDelayMs = std::max(1, *r.retryBaseDelayMs);
+    options.idleTimeoutMs = std::max(0, *r.idleTimeoutMs);
+    options.requestTimeoutMs = std::max(0, *r.requestTimeoutMs);
+    if (r.provider == kOpenAi || r.provider == kAnthropic) {
+        if (!options.baseUrl.isValid() || options.baseUrl.scheme().isEmpty()) {
+            if (error)
+                *error = QStringLiteral("Invalid base URL for the %1 provider: %2")
+                                 .arg(r.provider, r.baseUrl);
+            return nullptr;
+        }
+        // The key itself is never logged; only whether there is one.
+        qCInfo(lcLlm).noquote() << QStringLiteral("using %1:%2 at %3 (%4)")
+                                           .arg(r.provider, r.model,
+                                                options.baseUrl.toDisplayString(
+                                                        QUrl::RemoveUserInfo),
+                                                r.apiKey.isEmpty() ? QStringLiteral("no API key")
+                                                                   : QStringLiteral("API key set"));
+        if (r.provider == kOpenAi)
+            return new OpenAiProvider(options, parent);
+        return new AnthropicProvider(options, parent);
+    }
+    if (error)
+        *error = QStringLiteral("Unknown provider \"%1\" (expected openai, anthropic or offline)")
+                         .arg(r.provider);
+    return nullptr;
+}
