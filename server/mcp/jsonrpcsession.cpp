@@ -151,6 +151,7 @@ void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler han
 
 void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &result)
 {
+    m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return; // the server cancelled it: no answer, as the spec asks
     if (m_transport)
@@ -159,6 +160,7 @@ void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &resul
 
 void JsonRpcSession::sendError(const QJsonValue &id, const JsonRpc::Error &error)
 {
+    m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return;
     if (m_transport)
@@ -191,8 +193,10 @@ void JsonRpcSession::onMessage(const JsonRpc::Message &message)
             return;
         }
         if (method == QLatin1String("notifications/cancelled")) {
-            const QJsonValue requestId = message.params().value(QStringLiteral("requestId"));
-            m_incomingCancelled.insert(JsonRpc::Message::idKey(requestId), true);
+            // Only requests still being handled can be cancelled; an answered one is gone.
+            const QString key = JsonRpc::Message::idKey(message.params().value(QStringLiteral("requestId")));
+            if (m_incomingPending.contains(key))
+                m_incomingCancelled.insert(key, true);
         }
         Q_EMIT notificationReceived(method, message.params());
         return;
@@ -217,6 +221,7 @@ void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message)
     }
     // Copy: the handler may replace handlers while it runs.
     const RequestHandler handler = it.value();
+    m_incomingPending.insert(message.idKey());
     handler(message, RpcResponder(this, message.id()));
 }
 

@@ -6,6 +6,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 
 #include <functional>
@@ -133,6 +134,7 @@ private:
     RequestOptions m_defaults;
     QHash<qint64, Pending> m_pending;
     QHash<QString, RequestHandler> m_handlers;
+    QSet<QString> m_incomingPending;          // idKeys of server requests not yet answered
     QHash<QString, bool> m_incomingCancelled; // idKey -> cancelled by the server
     QTimer m_timer;
     qint64 m_nextId = 0;

@@ -328,25 +328,38 @@ void McpClient::refreshTools(std::function<void(bool ok)> done)
             done(true);
         return;
     }
+    if (done)
+        m_toolsWaiters.append(std::move(done));
+    // Coalesce: list_changed bursts cause one refresh now and at most one more after it.
+    if (m_toolsRefreshing) {
+        m_toolsRefreshQueued = true;
+        return;
+    }
+    m_toolsRefreshing = true;
     listAll(QStringLiteral("tools/list"), QStringLiteral("tools"),
-            [this, done](const QJsonArray &items, const RpcReply &last) {
-                if (!last.ok()) {
+            [this](const QJsonArray &items, const RpcReply &last) {
+                m_toolsRefreshing = false;
+                const bool ok = last.ok();
+                if (!ok) {
                     qCWarning(lcMcp).noquote() << m_options.serverName
                                                << "tools/list failed:" << last.errorMessage();
-                    if (done)
-                        done(false);
+                } else {
+                    QList<Mcp::Tool> tools;
+                    tools.reserve(items.size());
+                    for (const QJsonValue &v : items) {
+                        Mcp::Tool tool = Mcp::Tool::fromJson(v.toObject());
+                        if (!tool.name.isEmpty())
+                            tools.append(std::move(tool));
+                    }
+                    m_tools = std::move(tools);
+                }
+                if (std::exchange(m_toolsRefreshQueued, false)) {
+                    refreshTools(); // the waiters get the newer list
                     return;
                 }
-                QList<Mcp::Tool> tools;
-                tools.reserve(items.size());
-                for (const QJsonValue &v : items) {
-                    Mcp::Tool tool = Mcp::Tool::fromJson(v.toObject());
-                    if (!tool.name.isEmpty())
-                        tools.append(std::move(tool));
-                }
-                m_tools = std::move(tools);
-                if (done)
-                    done(true);
+                const auto waiters = std::exchange(m_toolsWaiters, {});
+                for (const auto &w : waiters)
+                    w(ok);
             });
 }
 

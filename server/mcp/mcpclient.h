@@ -135,6 +135,7 @@ private:
     int m_failureHttpStatus = 0;
     bool m_reinitializing = false;
     QList<std::function<void(bool)>> m_afterReinit;
+    QList<std::function<void(bool)>> m_toolsWaiters;
     bool m_toolsRefreshQueued = false;
     bool m_toolsRefreshing = false;
 };
