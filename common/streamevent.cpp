@@ -1,0 +1,103 @@
+#include "streamevent.h"
+
+#include <QJsonValue>
+
+#include <array>
+
+namespace {
+
+struct TypeName
+{
+    StreamEventType type;
+    const char *name;
+};
+
+constexpr std::array<TypeName, 11> kTypeNames {{
+        {StreamEventType::SessionStart, "session_start"},
+        {StreamEventType::Thinking, "thinking"},
+        {StreamEventType::PartialResponse, "partial_response"},
+        {StreamEventType::ToolCall, "tool_call"},
+        {StreamEventType::Acting, "acting"},
+        {StreamEventType::Observing, "observing"},
+        {StreamEventType::FinalResponse, "final_response"},
+        {StreamEventType::Error, "error"},
+        {StreamEventType::SessionEnd, "session_end"},
+        {StreamEventType::Elicitation, "elicitation"},
+        {StreamEventType::Sampling, "sampling"},
+}};
+
+const QLatin1String kType("type");
+const QLatin1String kSessionId("session_id");
+const QLatin1String kTurnId("turn_id");
+const QLatin1String kSeq("seq");
+const QLatin1String kTs("ts");
+
+} // namespace
+
+QString streamEventTypeName(StreamEventType type)
+{
+    for (const TypeName &t : kTypeNames) {
+        if (t.type == type)
+            return QString::fromLatin1(t.name);
+    }
+    return {};
+}
+
+std::optional<StreamEventType> streamEventTypeFromName(const QString &name)
+{
+    for (const TypeName &t : kTypeNames) {
+        if (name == QLatin1String(t.name))
+            return t.type;
+    }
+    return std::nullopt;
+}
+
+StreamEvent StreamEvent::make(StreamEventType type, const QJsonObject &data, const QString &turnId)
+{
+    StreamEvent event;
+    event.type = type;
+    event.data = data;
+    event.turnId = turnId;
+    return event;
+}
+
+QJsonObject StreamEvent::toJson() const
+{
+    QJsonObject object = data;
+    object.insert(kType, typeName());
+    object.insert(kSessionId, sessionId);
+    object.insert(kTurnId, turnId.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(turnId));
+    object.insert(kSeq, seq);
+    object.insert(kTs, formatTimestamp(ts));
+    return object;
+}
+
+std::optional<StreamEvent> StreamEvent::fromJson(const QJsonObject &object)
+{
+    const auto type = streamEventTypeFromName(object.value(kType).toString());
+    if (!type || !object.value(kSeq).isDouble())
+        return std::nullopt;
+    StreamEvent event;
+    event.type = *type;
+    event.sessionId = object.value(kSessionId).toString();
+    event.turnId = object.value(kTurnId).toString();
+    event.seq = object.value(kSeq).toInteger();
+    event.ts = parseTimestamp(object.value(kTs).toString());
+    event.data = object;
+    for (const QLatin1String &key : {kType, kSessionId, kTurnId, kSeq, kTs})
+        event.data.remove(key);
+    return event;
+}
+
+QString StreamEvent::formatTimestamp(const QDateTime &time)
+{
+    if (!time.isValid())
+        return {};
+    return time.toUTC().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss.zzz")) + QLatin1Char('Z');
+}
+
+QDateTime StreamEvent::parseTimestamp(const QString &text)
+{
+    QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
+    return time.isValid() ? time.toUTC() : time;
+}

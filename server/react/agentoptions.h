@@ -1,0 +1,59 @@
+#pragma once
+
+#include <QHash>
+#include <QJsonObject>
+#include <QString>
+
+#include <optional>
+
+namespace Mcp {
+struct Tool;
+}
+
+/// Who decides whether a tool runs: the config's `approval` section.
+///
+/// @code
+///   {"approval": {"default": "allow", "sampling": "ask",
+///                 "servers": {"fs": "ask"}, "tools": {"fs/write_file": "deny"}}}
+/// @endcode
+/// A tool rule (key "<server>/<tool>", or the tool's model-facing name) beats a server rule,
+/// which beats the default. Without a rule, a tool whose annotations say `destructiveHint: true`
+/// needs approval (or is denied, if the default is deny). `sampling` decides MCP sampling
+/// requests (default: ask).
+struct ApprovalPolicy
+{
+    enum class Decision { Allow, Ask, Deny };
+
+    Decision defaultDecision = Decision::Allow;
+    Decision sampling = Decision::Ask;
+    QHash<QString, Decision> servers;
+    QHash<QString, Decision> tools;
+
+    [[nodiscard]] static ApprovalPolicy fromJson(const QJsonObject &section);
+    [[nodiscard]] static std::optional<Decision> decisionFromName(const QString &name);
+    [[nodiscard]] static QString decisionName(Decision decision);
+
+    /// The decision for `tool` of `server`, offered to the model as `catalogName`.
+    [[nodiscard]] Decision decide(const QString &server, const Mcp::Tool &tool,
+                                  const QString &catalogName = {}) const;
+};
+
+/// How a ReactAgent runs a turn.
+struct AgentOptions
+{
+    int maxIterations = 5; ///< model calls per turn; the last one is made without tools
+    qint64 toolResultLimitBytes = 16384; ///< tool result text sent to the model (UTF-8 bytes)
+    qint64 eventContentLimitBytes = 1024 * 1024; ///< text of one content block in `observing`
+    int approvalTimeoutMs = 5 * 60 * 1000; ///< unanswered approval -> denied
+    int elicitationTimeoutMs = 10 * 60 * 1000; ///< unanswered elicitation -> cancel
+    int toolTimeoutMs = -1; ///< per tool call; -1: the server's configured timeout
+    int loopGuardRepeats = 3; ///< the same tool + arguments this often in a turn: stop
+    qint64 contextBudgetTokens = 0; ///< 0: no trimming (see ContextTrimmer)
+    QString systemPrompt = defaultSystemPrompt();
+    ApprovalPolicy approval;
+
+    /// From the config document: {"agent": {"max_iterations", "tool_result_limit_bytes",
+    /// "approval_timeout_ms", "context_budget_tokens", "system_prompt", …}, "approval": {…}}.
+    [[nodiscard]] static AgentOptions fromJson(const QJsonObject &root);
+    [[nodiscard]] static QString defaultSystemPrompt();
+};

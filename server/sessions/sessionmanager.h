@@ -1,0 +1,60 @@
+#pragma once
+
+#include <QObject>
+#include <QTimer>
+
+class Session;
+class SessionStore;
+
+/// The sessions of a server: creates, finds and ends them through a SessionStore, and ends
+/// idle ones.
+///
+/// A session idle for longer than the TTL (no message, event or touch) is expired by a periodic
+/// check: it gets a `session_end` event with reason "expired" (so connected streams learn why),
+/// then it is removed. A busy session (a turn runs) never expires. remove() ends a session with
+/// reason "deleted"; shutdown() ends all with "shutdown".
+class SessionManager : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(SessionManager)
+
+public:
+    struct Options
+    {
+        qint64 idleTtlMs = 60 * 60 * 1000; ///< 1 hour
+        int checkIntervalMs = 60 * 1000; ///< how often idle sessions are looked for
+    };
+
+    /// `store` must outlive the manager.
+    SessionManager(SessionStore *store, Options options, QObject *parent = nullptr);
+    explicit SessionManager(SessionStore *store, QObject *parent = nullptr)
+        : SessionManager(store, Options(), parent)
+    { }
+    ~SessionManager() override;
+
+    [[nodiscard]] const Options &options() const { return m_options; }
+    void setIdleTtlMs(qint64 ms) { m_options.idleTtlMs = ms; }
+    [[nodiscard]] SessionStore *store() const { return m_store; }
+
+    /// A new session (`id` empty: a new UUID); null if the id is taken.
+    Session *create(const QString &id = {});
+    /// The session with `id` (marked as used), or null.
+    [[nodiscard]] Session *get(const QString &id) const;
+    [[nodiscard]] QList<Session *> list() const;
+    /// Ends a session: `session_end` {reason}, then it is removed. False for an unknown id.
+    bool remove(const QString &id, const QString &reason = QStringLiteral("deleted"));
+    /// Ends every session with reason "shutdown".
+    void shutdown();
+    /// Ends the sessions idle for longer than the TTL now; returns how many (the timer calls it).
+    int expireIdle();
+
+Q_SIGNALS:
+    void sessionCreated(Session *session);
+    /// After its session_end event; the session object is deleted later.
+    void sessionRemoved(const QString &id, const QString &reason);
+
+private:
+    SessionStore *m_store;
+    Options m_options;
+    QTimer m_timer;
+};
