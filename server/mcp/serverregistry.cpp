@@ -21,6 +21,8 @@ ServerRegistry::ServerRegistry(const QList<ServerConfig> &configs,
     for (const ServerConfig &config : configs) {
         auto *c = new ServerConnection(config, options, this);
         connect(c, &ServerConnection::stateChanged, this, [this, c](ServerConnection::State s) {
+            // The catalog first: whoever hears "settled" must find the new tools in it.
+            rebuildCatalog();
             Q_EMIT serverStateChanged(c->name(), s);
             checkSettled();
         });

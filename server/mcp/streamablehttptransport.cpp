@@ -235,6 +235,14 @@ void StreamableHttpTransport::onFinished(Stream *stream)
         return;
 
     if (stream->standalone) {
+        if (status == 404 && !m_sessionId.isEmpty()) {
+            // The server no longer knows this session (it restarted): that says nothing about
+            // GET support, so do not give up on it. The next request's 404 starts a new
+            // session and setInitialized() opens a new stream for it.
+            m_serverStreamOpen = false;
+            Q_EMIT serverStreamUnavailable();
+            return;
+        }
         if (status == 405 || status == 404 || (status >= 400 && status < 500)) {
             // The server offers no GET stream (or not for this session): that is allowed.
             m_getStreamUnsupported = true;
