@@ -1,0 +1,93 @@
+#pragma once
+
+#include "agentoptions.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QJsonObject>
+#include <QObject>
+#include <QPointer>
+
+#include <optional>
+#include <variant>
+
+class ChatModel;
+class ReactAgent;
+class ServerRegistry;
+class ServerRequestRouter;
+class Session;
+class SessionManager;
+struct StreamEvent;
+
+/// Runs turns on sessions: one ReactAgent per running turn, at most one turn per session.
+/// The API (HTTP routes, the CLI) calls it; errors come back typed and are mapped to HTTP
+/// statuses at the edge.
+class ChatService : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ChatService)
+
+public:
+    enum class Error {
+        UnknownSession, ///< no session with that id
+        Busy, ///< a turn is already running on the session
+        EmptyMessage, ///< the message is empty or only whitespace
+        NoTurn, ///< no turn is running (cancel, approve, elicit)
+        UnknownRequest, ///< no pending approval/elicitation with that id
+        BadAction, ///< an elicitation action other than accept/decline/cancel
+    };
+    struct Started
+    {
+        QString sessionId;
+        QString turnId;
+    };
+    using StartResult = std::variant<Started, Error>;
+
+    /// Latencies and counts for /metrics.
+    struct Stats
+    {
+        quint64 turnsStarted = 0;
+        quint64 turnsFinished = 0;
+        QList<double> toolCallMs;  ///< recent tool call durations (bounded)
+        QList<double> modelCallMs; ///< recent model call durations (bounded)
+        quint64 toolCalls = 0;
+        quint64 modelCalls = 0;
+        double toolCallMsSum = 0;
+        double modelCallMsSum = 0;
+    };
+
+    ChatService(SessionManager *sessions, ChatModel *model, ServerRegistry *registry,
+                ServerRequestRouter *router, AgentOptions options, QObject *parent = nullptr);
+    ~ChatService() override;
+
+    /// Starts a turn; an empty `sessionId` creates a new session.
+    StartResult send(const QString &sessionId, const QString &message);
+    std::optional<Error> cancel(const QString &sessionId);
+    std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved);
+    std::optional<Error> elicit(const QString &sessionId, const QString &requestId,
+                                const QString &action, const QJsonObject &content);
+    /// Cancels every running turn (shutdown).
+    void cancelAll();
+
+    [[nodiscard]] ReactAgent *runningAgent(const QString &sessionId) const;
+    [[nodiscard]] int runningTurns() const { return int(m_agents.size()); }
+    [[nodiscard]] const Stats &stats() const { return m_stats; }
+    [[nodiscard]] ChatModel *model() const { return m_model; }
+    [[nodiscard]] static QString errorMessage(Error error);
+
+Q_SIGNALS:
+    /// A turn ended (its last event is stored); `agent` is deleted after this signal.
+    void turnFinished(const QString &sessionId, const QString &turnId, ReactAgent *agent);
+
+private:
+    void observe(const StreamEvent &event);
+
+    SessionManager *m_sessions;
+    ChatModel *m_model;
+    ServerRegistry *m_registry;
+    ServerRequestRouter *m_router;
+    AgentOptions m_options;
+    QHash<QString, QPointer<ReactAgent>> m_agents; // session id -> running turn
+    QHash<QString, QElapsedTimer> m_modelCallStart; // session id -> model call in flight
+    Stats m_stats;
+};

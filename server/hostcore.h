@@ -1,0 +1,63 @@
+#pragma once
+
+#include "agentoptions.h"
+#include "hostconfig.h"
+#include "providerfactory.h"
+
+#include <QObject>
+
+#include <functional>
+
+class ChatModel;
+class ChatService;
+class MemorySessionStore;
+class ServerRegistry;
+class ServerRequestRouter;
+class SessionManager;
+
+/// The working parts of a host, built from its config: the MCP servers (registry and the
+/// router for their requests), the chat model, the sessions and the chat service that runs
+/// turns. The headless server and the desktop app's local mode both use it.
+class HostCore : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HostCore)
+
+public:
+    struct Options
+    {
+        QString configPath;        ///< empty: the default locations (HostConfig::load)
+        ProviderConfig cli;        ///< --provider / --model, over environment and config
+        bool autoRestart = true;   ///< restart crashed MCP servers with backoff
+        qint64 sessionTtlMs = -1;  ///< -1: the config's (default 1 hour)
+    };
+
+    explicit HostCore(QObject *parent = nullptr);
+    ~HostCore() override;
+
+    /// Loads the config and builds everything; false with a message for people on failure.
+    bool init(const Options &options, QString *error);
+    /// Starts every MCP server (concurrently).
+    void start();
+    /// Cancels the running turns, ends every session (`session_end` reason "shutdown"), stops
+    /// the MCP servers, then calls `done`.
+    void shutdown(std::function<void()> done);
+
+    [[nodiscard]] const HostConfig &config() const { return m_config; }
+    [[nodiscard]] ServerRegistry *registry() const { return m_registry; }
+    [[nodiscard]] ChatModel *model() const { return m_model; }
+    [[nodiscard]] SessionManager *sessions() const { return m_sessions; }
+    [[nodiscard]] ChatService *chat() const { return m_chat; }
+    [[nodiscard]] const AgentOptions &agentOptions() const { return m_agentOptions; }
+
+private:
+    HostConfig m_config;
+    AgentOptions m_agentOptions;
+    ServerRegistry *m_registry = nullptr;
+    ServerRequestRouter *m_router = nullptr;
+    ChatModel *m_model = nullptr;
+    MemorySessionStore *m_store = nullptr;
+    SessionManager *m_sessions = nullptr;
+    ChatService *m_chat = nullptr;
+    bool m_shuttingDown = false;
+};

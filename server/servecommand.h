@@ -1,0 +1,49 @@
+#pragma once
+
+#include "hostcore.h"
+#include "httpapiserver.h"
+
+#include <QObject>
+
+class QSocketNotifier;
+
+/// `mcp-hostd` (serve): the headless server. Builds the host from its config, serves the HTTP
+/// API and the test page, and shuts down gracefully on SIGINT/SIGTERM: streams get
+/// `session_end` (reason "shutdown"), running turns are cancelled, MCP servers are stopped.
+class ServeCommand : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(ServeCommand)
+
+public:
+    struct Options
+    {
+        HostCore::Options host;
+        HttpApiServer::Options http;
+        bool listenSet = false;
+        bool portSet = false;
+        bool maxConnectionsSet = false;
+    };
+
+    explicit ServeCommand(Options options, QObject *parent = nullptr);
+    ~ServeCommand() override;
+
+    /// Starts; returns false (with a message) when the server cannot start. `stopped` gets the
+    /// exit code once a shutdown completes.
+    bool start(QString *error, std::function<void(int exitCode)> stopped);
+    void shutdown();
+
+    /// Makes SIGINT and SIGTERM call shutdown() on the event loop (self-pipe).
+    void installSignalHandlers();
+
+    [[nodiscard]] HostCore *core() const { return m_core; }
+    [[nodiscard]] HttpApiServer *http() const { return m_http; }
+
+private:
+    Options m_options;
+    HostCore *m_core = nullptr;
+    HttpApiServer *m_http = nullptr;
+    QSocketNotifier *m_signalNotifier = nullptr;
+    std::function<void(int)> m_stopped;
+    bool m_stopping = false;
+};
