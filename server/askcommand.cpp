@@ -1,13 +1,13 @@
 #include "askcommand.h"
 
+#include "chatmodel.h"
+#include "chatservice.h"
+#include "hostcore.h"
 #include "logging.h"
-#include "providerfactory.h"
 #include "reactagent.h"
 #include "serverregistry.h"
-#include "serverrequestrouter.h"
 #include "session.h"
 #include "sessionmanager.h"
-#include "sessionstore.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -69,24 +69,14 @@ void AskCommand::line(const QString &text)
 void AskCommand::run(std::function<void(int)> done)
 {
     m_done = std::move(done);
-    m_config = HostConfig::load(m_options.configPath);
-    if (!m_config.ok()) {
-        for (const ConfigError &e : std::as_const(m_config.errors))
-            m_err << "mcp-hostd: " << e.toString() << '\n';
-        m_err.flush();
-        QTimer::singleShot(0, this, [this] { m_done(2); });
-        return;
-    }
-
-    ProviderConfig cli;
-    cli.provider = m_options.provider;
-    cli.model = m_options.model;
-    ProviderConfig provider = ProviderConfig::fromJson(m_config.root);
-    provider.applyEnvironment();
-    provider = ProviderConfig::merge(provider, cli);
+    HostCore::Options options;
+    options.configPath = m_options.configPath;
+    options.cli.provider = m_options.provider;
+    options.cli.model = m_options.model;
+    options.autoRestart = false; // one turn: a crashed server stays failed
+    m_core = new HostCore(this);
     QString error;
-    m_model = createChatModel(provider.resolved(), this, &error);
-    if (!m_model) {
+    if (!m_core->init(options, &error)) {
         m_err << "mcp-hostd: " << error << '\n';
         m_err.flush();
         QTimer::singleShot(0, this, [this] { m_done(2); });
@@ -94,39 +84,31 @@ void AskCommand::run(std::function<void(int)> done)
     }
     if (!m_options.sessionId.isEmpty())
         qCInfo(lcServer) << "--session" << m_options.sessionId
-                         << "ignored: sessions do not persist yet";
-
-    ServerConnection::Options serverOptions;
-    serverOptions.autoRestart = false; // one turn: a crashed server stays failed
-    serverOptions.roots = m_config.roots;
-    m_registry = new ServerRegistry(m_config.servers, serverOptions, this);
-    m_router = new ServerRequestRouter(this);
-    m_router->install(m_registry);
+                         << "ignored: the command line keeps no sessions between runs";
     if (!m_options.json)
-        line(QStringLiteral("[model] %1").arg(m_model->displayName()));
-    if (m_registry->connections().isEmpty()) {
+        line(QStringLiteral("[model] %1").arg(m_core->model()->displayName()));
+    ServerRegistry *registry = m_core->registry();
+    if (registry->connections().isEmpty()) {
         QTimer::singleShot(0, this, &AskCommand::startTurn);
         return;
     }
-    // Queued: the registry announces `settled` when the last server becomes ready, before that
-    // server's tools are in the catalog (they follow in the same call stack).
-    connect(m_registry, &ServerRegistry::settled, this, &AskCommand::startTurn,
-            Qt::ConnectionType(Qt::QueuedConnection | Qt::SingleShotConnection));
+    connect(registry, &ServerRegistry::settled, this, &AskCommand::startTurn,
+            Qt::SingleShotConnection);
     QTimer::singleShot(m_options.settleTimeoutMs, this, [this] {
-        if (!m_agent && !m_finishing) {
+        if (m_sessionId.isEmpty() && !m_finishing) {
             qCWarning(lcServer) << "servers did not settle in time; going on without them";
             startTurn();
         }
     });
-    m_registry->startAll();
+    m_core->start();
 }
 
 void AskCommand::startTurn()
 {
-    if (m_agent || m_finishing)
+    if (!m_sessionId.isEmpty() || m_finishing)
         return;
     if (!m_options.json) {
-        for (ServerConnection *c : m_registry->connections()) {
+        for (ServerConnection *c : m_core->registry()->connections()) {
             if (c->state() == ServerConnection::State::Ready)
                 line(QStringLiteral("[server] %1: ready, %2 tools")
                              .arg(c->name())
@@ -136,17 +118,21 @@ void AskCommand::startTurn()
                              .arg(c->name(), ServerConnection::stateName(c->state()), c->reason()));
         }
     }
-    m_store = new MemorySessionStore(this);
-    m_sessions = new SessionManager(m_store, this);
-    Session *session = m_sessions->create();
+    // Subscribe before the turn starts: its first event is appended while it starts.
+    Session *session = m_core->sessions()->create();
+    m_sessionId = session->id();
     connect(session, &Session::eventAppended, this, &AskCommand::print);
-
-    m_agent = new ReactAgent(session, m_model, m_registry, AgentOptions::fromJson(m_config.root),
-                             this);
-    m_agent->setRequestRouter(m_router);
-    connect(m_agent, &ReactAgent::finished, this,
-            [this] { finish(m_agent->state() == ReactAgent::State::Answered ? 0 : 1); });
-    m_agent->start(m_options.question);
+    connect(m_core->chat(), &ChatService::turnFinished, this,
+            [this](const QString &sessionId, const QString &, ReactAgent *agent) {
+                if (sessionId == m_sessionId)
+                    finish(agent->state() == ReactAgent::State::Answered ? 0 : 1);
+            });
+    const auto result = m_core->chat()->send(m_sessionId, m_options.question);
+    if (const auto *e = std::get_if<ChatService::Error>(&result)) {
+        m_err << "mcp-hostd: " << ChatService::errorMessage(*e) << '\n';
+        m_err.flush();
+        finish(2);
+    }
 }
 
 void AskCommand::print(const StreamEvent &event)
@@ -233,21 +219,18 @@ void AskCommand::print(const StreamEvent &event)
         && d.value(QStringLiteral("approval")).toString() == QLatin1String("required")) {
         const QString id = d.value(QStringLiteral("call_id")).toString();
         QTimer::singleShot(0, this, [this, id] {
-            if (m_agent)
-                m_agent->approve(id, m_options.approveAll);
+            m_core->chat()->approve(m_sessionId, id, m_options.approveAll);
         });
     } else if (event.type == StreamEventType::Sampling
                && d.value(QStringLiteral("approval")).toString() == QLatin1String("required")) {
         const QString id = d.value(QStringLiteral("request_id")).toString();
         QTimer::singleShot(0, this, [this, id] {
-            if (m_agent)
-                m_agent->approve(id, m_options.approveAll);
+            m_core->chat()->approve(m_sessionId, id, m_options.approveAll);
         });
     } else if (event.type == StreamEventType::Elicitation) {
         const QString id = d.value(QStringLiteral("request_id")).toString();
         QTimer::singleShot(0, this, [this, id] {
-            if (m_agent)
-                m_agent->answerElicitation(id, QStringLiteral("cancel"));
+            m_core->chat()->elicit(m_sessionId, id, QStringLiteral("cancel"), {});
         });
     }
 }
@@ -263,12 +246,9 @@ void AskCommand::finish(int exitCode)
         m_out.flush();
         m_midLine = false;
     }
-    if (!m_registry || m_registry->connections().isEmpty()) {
+    if (!m_core || !m_core->registry()) {
         QTimer::singleShot(0, this, [this] { m_done(m_exitCode); });
         return;
     }
-    connect(
-            m_registry, &ServerRegistry::allStopped, this, [this] { m_done(m_exitCode); },
-            Qt::SingleShotConnection);
-    m_registry->stopAll();
+    m_core->shutdown([this] { m_done(m_exitCode); });
 }

@@ -1,23 +1,16 @@
 #pragma once
 
-#include "hostconfig.h"
 
 #include <QObject>
 #include <QTextStream>
 
 #include <functional>
 
-class ChatModel;
-class MemorySessionStore;
-class ReactAgent;
-class ServerRegistry;
-class ServerRequestRouter;
-class Session;
-class SessionManager;
+class HostCore;
 struct StreamEvent;
 
 /// `mcp-hostd ask "…"`: one turn from the command line. Starts the configured MCP servers,
-/// waits until they settled, runs one ReactAgent on a new session with the configured model,
+/// waits until they settled, runs one turn on a new session with the configured model,
 /// prints each step as it happens (readable text, or each event as one JSON line), then stops
 /// the servers.
 class AskCommand : public QObject
@@ -52,13 +45,8 @@ private:
 
     Options m_options;
     std::function<void(int)> m_done;
-    HostConfig m_config;
-    ServerRegistry *m_registry = nullptr;
-    ServerRequestRouter *m_router = nullptr;
-    ChatModel *m_model = nullptr;
-    MemorySessionStore *m_store = nullptr;
-    SessionManager *m_sessions = nullptr;
-    ReactAgent *m_agent = nullptr;
+    HostCore *m_core = nullptr;
+    QString m_sessionId; ///< set once the turn starts
     QTextStream m_out;
     QTextStream m_err;
     bool m_midLine = false; ///< streamed model text is waiting for its newline

@@ -83,6 +83,7 @@ void tst_AskCommand::jsonLines()
     QCOMPARE(p->exitCode(), 0);
     QStringList types;
     qint64 lastSeq = 0;
+    QJsonObject last;
     for (const QByteArray &line : p->readAllStandardOutput().split('\n')) {
         if (line.isEmpty())
             continue;
@@ -91,13 +92,16 @@ void tst_AskCommand::jsonLines()
         QVERIFY(o.value("seq").toInteger() > lastSeq);
         lastSeq = o.value("seq").toInteger();
         QVERIFY(!o.value("session_id").toString().isEmpty());
+        last = o;
         if (types.isEmpty() || types.last() != o.value("type").toString()
             || o.value("type").toString() != "partial_response")
             types << o.value("type").toString();
     }
+    // The command line ends its session when it exits: the last line says so.
     QCOMPARE(types,
              (QStringList {"thinking", "partial_response", "tool_call", "acting", "observing",
-                           "thinking", "partial_response", "final_response"}));
+                           "thinking", "partial_response", "final_response", "session_end"}));
+    QCOMPARE(last.value("reason").toString(), QStringLiteral("shutdown"));
 }
 
 void tst_AskCommand::badConfigFails()
