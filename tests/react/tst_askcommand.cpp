@@ -1,8 +1,11 @@
 // `mcp-hostd ask` end to end: the real executable, the built-in offline model and the fixture
 // MCP server from a config file; the printed steps and the exit code.
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -16,9 +19,11 @@ private Q_SLOTS:
     void readableSteps();
     void jsonLines();
     void badConfigFails();
+    void hostedProviders_data();
+    void hostedProviders();
 
 private:
-    QProcess *run(const QStringList &args);
+    QProcess *run(const QStringList &args, const QMap<QString, QString> &extraEnv = {});
     QTemporaryDir m_dir;
     QString m_config;
 };
@@ -38,7 +43,7 @@ void tst_AskCommand::initTestCase()
                     .toJson());
 }
 
-QProcess *tst_AskCommand::run(const QStringList &args)
+QProcess *tst_AskCommand::run(const QStringList &args, const QMap<QString, QString> &extraEnv)
 {
     auto *p = new QProcess(this);
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -46,6 +51,8 @@ QProcess *tst_AskCommand::run(const QStringList &args)
          {"OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
           "MCPHOST_PROVIDER", "MCPHOST_MODEL", "MCPHOST_CONFIG"})
         env.remove(QString::fromLatin1(name));
+    for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
+        env.insert(it.key(), it.value());
     p->setProcessEnvironment(env);
     p->start(QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-hostd"), args);
     if (!p->waitForFinished(60000))
@@ -113,6 +120,71 @@ void tst_AskCommand::badConfigFails()
     file.close();
     QProcess *p = run({"ask", "hi", "--config", bad});
     QCOMPARE(p->exitCode(), 2);
+}
+
+void tst_AskCommand::hostedProviders_data()
+{
+    QTest::addColumn<QString>("provider");
+    QTest::addColumn<QString>("path");
+    QTest::newRow("openai") << QStringLiteral("openai") << QStringLiteral("/v1/chat/completions");
+    QTest::newRow("anthropic") << QStringLiteral("anthropic") << QStringLiteral("/v1/messages");
+}
+
+// The same turn as on the built-in model, through a hosted provider's real wire format: the
+// scripted endpoint answers with a tool call, then with the answer.
+void tst_AskCommand::hostedProviders()
+{
+    QFETCH(QString, provider);
+    QFETCH(QString, path);
+    QProcess llm;
+    llm.start(QStringLiteral(MCPHOST_BINARY_DIR "/bin/scripted-llm"), {"--port", "0"});
+    QVERIFY(llm.waitForReadyRead(10000));
+    const QByteArray first = llm.readLine().trimmed();
+    QVERIFY2(first.startsWith("LISTENING "), first.constData());
+    const QString base
+            = QStringLiteral("http://127.0.0.1:%1").arg(QString::fromLatin1(first.mid(10)));
+
+    const QJsonArray script {
+            QJsonObject {
+                    {"tool_calls",
+                     QJsonArray {QJsonObject {{"name", "echo"},
+                                              {"arguments", QJsonObject {{"message", "hi"}}}}}}},
+            QJsonObject {{"text", "The server echoed: Echo: hi"}}};
+    QNetworkAccessManager nam;
+    QNetworkRequest request(QUrl(base + QStringLiteral("/script")));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+    QNetworkReply *reply = nam.post(request, QJsonDocument(script).toJson());
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+
+    QMap<QString, QString> env;
+    if (provider == QLatin1String("openai")) {
+        env.insert("OPENAI_BASE_URL", base + QStringLiteral("/v1"));
+        env.insert("OPENAI_API_KEY", "test-key");
+    } else {
+        env.insert("ANTHROPIC_BASE_URL", base);
+        env.insert("ANTHROPIC_API_KEY", "test-key");
+    }
+    QProcess *p = run({"ask", "say hi through the echo tool", "--config", m_config}, env);
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(p->exitCode() == 0, qPrintable(out + QString::fromUtf8(p->readAllStandardError())));
+    QVERIFY2(out.contains(QStringLiteral("[model] %1:").arg(provider)), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("[tool] echo {\"message\":\"hi\"}")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("[observe] Echo: hi")), qPrintable(out));
+    QVERIFY2(out.contains(QStringLiteral("[answer] The server echoed: Echo: hi")), qPrintable(out));
+
+    // The endpoint saw two model calls on the provider's own path, the second with the result.
+    QNetworkReply *requests = nam.get(QNetworkRequest(QUrl(base + QStringLiteral("/requests"))));
+    QTRY_VERIFY_WITH_TIMEOUT(requests->isFinished(), 10000);
+    const QJsonArray seen = QJsonDocument::fromJson(requests->readAll()).array();
+    QCOMPARE(seen.size(), 2);
+    for (const QJsonValue &v : seen)
+        QCOMPARE(v.toObject().value("path").toString(), path);
+    QVERIFY(QJsonDocument(seen.at(1).toObject().value("body").toObject())
+                    .toJson()
+                    .contains("Echo: hi"));
+    llm.kill();
+    llm.waitForFinished();
 }
 
 QTEST_GUILESS_MAIN(tst_AskCommand)
