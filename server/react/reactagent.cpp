@@ -473,6 +473,8 @@ void ReactAgent::completeCall(int index, const Mcp::ToolResult &result)
 void ReactAgent::resolveWithoutRunning(int index, const QString &text)
 {
     Call &c = m_calls[index];
+    // A call cancelled while it ran still reports how long it ran; one never started, 0.
+    const qint64 ranMs = c.running && c.clock.isValid() ? c.clock.elapsed() : 0;
     c.running = false;
     c.done = true;
     c.isError = true;
@@ -483,7 +485,7 @@ void ReactAgent::resolveWithoutRunning(int index, const QString &text)
                {kTool, c.tool},
                {QStringLiteral("is_error"), true},
                {QStringLiteral("content"), textBlocks(text)},
-               {QStringLiteral("duration_ms"), 0}});
+               {QStringLiteral("duration_ms"), ranMs}});
 }
 
 void ReactAgent::checkObserved()
