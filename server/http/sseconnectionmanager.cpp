@@ -7,6 +7,11 @@
 
 #include <QJsonDocument>
 
+namespace {
+// Frames every stream of a session has sent are dropped in batches, not one by one.
+constexpr qint64 kTrimBatch = 64;
+} // namespace
+
 SseConnectionManager::SseConnectionManager(Options options, QObject *parent)
     : QObject(parent)
     , m_options(options)
@@ -17,17 +22,24 @@ SseConnectionManager::SseConnectionManager(Options options, QObject *parent)
 
 SseConnectionManager::~SseConnectionManager()
 {
-    for (const auto &list : std::as_const(m_streams)) {
-        for (SseStream *s : list) {
-            s->disconnect(this);
-            delete s;
-        }
+    for (SseStream *s : allStreams()) {
+        s->disconnect(this);
+        delete s;
     }
+}
+
+QList<SseStream *> SseConnectionManager::allStreams() const
+{
+    QList<SseStream *> all;
+    for (const Fanout &f : m_sessions)
+        all += f.streams;
+    return all;
 }
 
 int SseConnectionManager::connectionsFor(const QString &sessionId) const
 {
-    return int(m_streams.value(sessionId).size());
+    const auto it = m_sessions.constFind(sessionId);
+    return it == m_sessions.constEnd() ? 0 : int(it->streams.size());
 }
 
 QByteArray SseConnectionManager::encode(const StreamEvent &event, bool withId)
@@ -41,73 +53,75 @@ void SseConnectionManager::attach(QHttpServerResponder &&responder, Session *ses
                                   qint64 afterSeq, const StreamEvent &sessionStart,
                                   const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    auto *stream = new SseStream(std::move(responder), session->id(), m_options.maxBufferedBytes, this);
+    const QString id = session->id();
+    Fanout &fanout = m_sessions[id];
+    if (!fanout.feed) {
+        fanout.feed = QSharedPointer<SseFeed>::create();
+        fanout.subscription = connect(session, &Session::eventAppended, this,
+                                      [this, id](const StreamEvent &event) { onEvent(id, event); });
+    }
+    auto *stream = new SseStream(std::move(responder), id, fanout.feed, m_options.maxBehindBytes, this);
     connect(stream, &SseStream::closed, this, &SseConnectionManager::onStreamClosed);
-    stream->open(headers);
+
+    // Replay, then live: everything happens on this thread, so no event slips between the
+    // stored events written here and the feed the stream follows from now on.
+    QByteArray prefix = encode(sessionStart, false);
+    for (const StreamEvent &event : session->eventsAfter(afterSeq)) {
+        prefix += encode(event);
+        ++m_eventsSent;
+    }
+    stream->open(headers, prefix);
     if (!stream->isOpen()) {
         stream->deleteLater();
+        if (fanout.streams.isEmpty()) {
+            disconnect(fanout.subscription);
+            m_sessions.remove(id);
+        }
         return;
     }
-    QList<SseStream *> &list = m_streams[session->id()];
-    list.append(stream);
+    fanout.streams.append(stream);
     ++m_count;
     Q_EMIT connectionCountChanged(m_count);
     if (!m_heartbeat.isActive())
         m_heartbeat.start();
-
-    if (!m_subscriptions.contains(session->id())) {
-        QPointer<Session> guard(session);
-        m_subscriptions.insert(session->id(),
-                               connect(session, &Session::eventAppended, this,
-                                       [this, guard](const StreamEvent &event) {
-                                           if (guard)
-                                               onEvent(guard, event);
-                                       }));
-    }
-
-    // Replay, then live: everything happens on this thread, so no event can slip between.
-    QByteArray backlog = encode(sessionStart, false);
-    qint64 last = afterSeq;
-    for (const StreamEvent &event : session->eventsAfter(afterSeq)) {
-        backlog += encode(event);
-        last = event.seq;
-        ++m_eventsSent;
-    }
-    stream->setLastSeq(last);
-    stream->write(backlog);
 }
 
-void SseConnectionManager::onEvent(Session *session, const StreamEvent &event)
+void SseConnectionManager::onEvent(const QString &sessionId, const StreamEvent &event)
 {
-    const auto it = m_streams.constFind(session->id());
-    if (it == m_streams.constEnd())
+    auto it = m_sessions.find(sessionId);
+    if (it == m_sessions.end())
         return;
-    const QByteArray frame = encode(event);
-    const QList<SseStream *> streams = it.value(); // a write may close (and unlist) a stream
-    for (SseStream *s : streams) {
-        if (s->lastSeq() >= event.seq)
-            continue;
-        if (s->write(frame)) {
-            s->setLastSeq(event.seq);
-            ++m_eventsSent;
-        }
-    }
+    it->feed->append(encode(event));
+    const QSharedPointer<SseFeed> feed = it->feed;
+    const QList<SseStream *> streams = it->streams; // pumping may close (and unlist) a stream
+    for (SseStream *s : streams)
+        s->pump();
+    m_eventsSent += quint64(streams.size());
     if (event.type == StreamEventType::SessionEnd) {
         for (SseStream *s : streams)
             s->close();
     }
+    // Drop what every stream has sent.
+    it = m_sessions.find(sessionId);
+    if (it == m_sessions.end() || it->streams.isEmpty())
+        return;
+    qint64 oldest = feed->endIndex();
+    for (const SseStream *s : std::as_const(it->streams))
+        oldest = std::min(oldest, s->position());
+    if (oldest - feed->firstIndex >= kTrimBatch)
+        feed->dropBefore(oldest);
 }
 
 void SseConnectionManager::onStreamClosed(SseStream *stream, const QString &why)
 {
     const QString id = stream->sessionId();
-    auto it = m_streams.find(id);
-    if (it != m_streams.end() && it->removeOne(stream)) {
+    auto it = m_sessions.find(id);
+    if (it != m_sessions.end() && it->streams.removeOne(stream)) {
         --m_count;
         qCDebug(lcHttp).noquote() << "stream of session" << id << "closed:" << why;
-        if (it->isEmpty()) {
-            m_streams.erase(it);
-            disconnect(m_subscriptions.take(id));
+        if (it->streams.isEmpty()) {
+            disconnect(it->subscription);
+            m_sessions.erase(it); // the feed goes with its last stream
         }
         Q_EMIT connectionCountChanged(m_count);
     }
@@ -120,18 +134,12 @@ void SseConnectionManager::onStreamClosed(SseStream *stream, const QString &why)
 void SseConnectionManager::heartbeat()
 {
     static const QByteArray frame = SseEncoder::comment("heartbeat");
-    QList<SseStream *> all;
-    for (const auto &list : std::as_const(m_streams))
-        all += list;
-    for (SseStream *s : std::as_const(all))
-        s->write(frame);
+    for (SseStream *s : allStreams())
+        s->heartbeat(frame);
 }
 
 void SseConnectionManager::closeAll()
 {
-    QList<SseStream *> all;
-    for (const auto &list : std::as_const(m_streams))
-        all += list;
-    for (SseStream *s : std::as_const(all))
+    for (SseStream *s : allStreams())
         s->close();
 }

@@ -6,14 +6,17 @@
 #include <QHttpServerResponder>
 #include <QObject>
 #include <QPointer>
+#include <QSharedPointer>
 #include <QTimer>
 
 class Session;
 class SseStream;
+struct SseFeed;
 
 /// The open event streams: at most `maxConnections` at a time, tracked per session (a session
-/// may have several; each gets every event), a heartbeat comment on every stream, replay from
-/// a Last-Event-ID, and fan-out of each new session event, encoded once, to its streams.
+/// may have several; each gets every event), a heartbeat comment on idle streams, replay from
+/// a Last-Event-ID, and fan-out of each new session event, encoded once into the session's
+/// shared feed that every stream of the session reads at its own pace.
 ///
 /// `session_start` opens every connection; it carries no SSE `id` so it never moves the
 /// client's resume point. After a session's `session_end`, its streams are closed.
@@ -27,7 +30,7 @@ public:
     {
         int maxConnections = 50;
         int heartbeatMs = 15000;
-        qint64 maxBufferedBytes = 4 * 1024 * 1024; ///< a reader this far behind is cut
+        qint64 maxBehindBytes = 4 * 1024 * 1024; ///< a reader this far behind is cut
     };
 
     explicit SseConnectionManager(Options options, QObject *parent = nullptr);
@@ -54,13 +57,21 @@ Q_SIGNALS:
     void connectionCountChanged(int count);
 
 private:
-    void onEvent(Session *session, const StreamEvent &event);
+    /// The open streams of one session and the feed they share.
+    struct Fanout
+    {
+        QSharedPointer<SseFeed> feed;
+        QList<SseStream *> streams;
+        QMetaObject::Connection subscription;
+    };
+
+    void onEvent(const QString &sessionId, const StreamEvent &event);
     void onStreamClosed(SseStream *stream, const QString &why);
     void heartbeat();
+    [[nodiscard]] QList<SseStream *> allStreams() const;
 
     Options m_options;
-    QHash<QString, QList<SseStream *>> m_streams; // session id -> its open streams
-    QHash<QString, QMetaObject::Connection> m_subscriptions;
+    QHash<QString, Fanout> m_sessions; // session id -> its streams
     QTimer m_heartbeat;
     int m_count = 0;
     quint64 m_eventsSent = 0;

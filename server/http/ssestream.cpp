@@ -2,22 +2,26 @@
 
 #include "logging.h"
 
-#include <QTcpSocket>
+#include <QTimer>
 
 SseStream::SseStream(QHttpServerResponder &&responder, QString sessionId,
-                     qint64 maxBufferedBytes, QObject *parent)
+                     QSharedPointer<SseFeed> feed, qint64 maxBehindBytes, QObject *parent)
     : QObject(parent)
     , m_responder(std::move(responder))
     , m_socket(m_responder.socket())
     , m_sessionId(std::move(sessionId))
-    , m_maxBuffered(maxBufferedBytes)
+    , m_feed(std::move(feed))
+    , m_maxBehind(maxBehindBytes)
 {
     m_age.start();
+    m_next = m_feed->endIndex();
+    m_sentBytes = m_feed->totalBytes;
     if (m_socket) {
         connect(m_socket, &QTcpSocket::disconnected, this,
                 [this] { finish(QStringLiteral("client disconnected")); });
         connect(m_socket, &QObject::destroyed, this,
                 [this] { finish(QStringLiteral("connection gone")); });
+        connect(m_socket, &QTcpSocket::bytesWritten, this, &SseStream::flush);
     }
 }
 
@@ -27,7 +31,8 @@ SseStream::~SseStream()
         m_socket->disconnectFromHost();
 }
 
-void SseStream::open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
+void SseStream::open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
+                     const QByteArray &prefix)
 {
     if (!m_socket)
         return;
@@ -38,36 +43,71 @@ void SseStream::open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
     m_responder.writeHeader("X-Accel-Buffering", "no");
     for (const auto &h : extraHeaders)
         m_responder.writeHeader(h.first, h.second);
-    // The first body write ends the header block; tell the client how fast to reconnect.
-    m_responder.writeBody("retry: 1000\n\n");
+    // The first body write ends the header block; it also tells the client how fast to
+    // reconnect.
+    m_responder.writeBody(QByteArray("retry: 1000\n\n") + prefix);
 }
 
-qint64 SseStream::bytesPending() const
+qint64 SseStream::bytesBehind() const
 {
-    return m_socket ? m_socket->bytesToWrite() : 0;
+    return (m_feed->totalBytes - m_sentBytes) + (m_socket ? m_socket->bytesToWrite() : 0);
 }
 
-bool SseStream::write(const QByteArray &frame)
+void SseStream::pump()
 {
     if (!m_socket || m_closed)
-        return false;
-    if (m_socket->bytesToWrite() + frame.size() > m_maxBuffered) {
+        return;
+    if (bytesBehind() > m_maxBehind) {
         qCInfo(lcHttp) << "cutting a slow SSE reader of session" << m_sessionId << "with"
-                       << m_socket->bytesToWrite() << "bytes unsent";
+                       << bytesBehind() << "bytes unsent";
+        m_socket->abort();
         finish(QStringLiteral("slow reader"));
-        return false;
+        return;
     }
-    m_socket->write(frame);
-    return true;
+    flush();
+}
+
+void SseStream::heartbeat(const QByteArray &frame)
+{
+    if (m_socket && !m_closed && !m_closing && m_next == m_feed->endIndex()
+        && m_socket->bytesToWrite() == 0)
+        m_socket->write(frame);
+}
+
+void SseStream::flush()
+{
+    if (!m_socket || m_closed)
+        return;
+    const qint64 end = m_feed->endIndex();
+    while (m_next < end && m_socket->bytesToWrite() < kSocketLowWater) {
+        const QByteArray &frame = m_feed->at(m_next++);
+        m_sentBytes += frame.size();
+        m_socket->write(frame);
+    }
+    if (m_closing && m_next == end) {
+        m_socket->disconnectFromHost(); // sends what the socket holds, then closes
+        finish(QStringLiteral("closed by the server"));
+    }
 }
 
 void SseStream::close()
 {
-    if (m_socket && !m_closed) {
-        m_socket->flush();
-        m_socket->disconnectFromHost();
+    if (m_closed || m_closing)
+        return;
+    if (!m_socket) {
+        finish(QStringLiteral("closed by the server"));
+        return;
     }
-    finish(QStringLiteral("closed by the server"));
+    m_closing = true;
+    // A reader that never takes the rest must not keep the connection forever.
+    QTimer::singleShot(5000, this, [this] {
+        if (!m_closed) {
+            if (m_socket)
+                m_socket->abort();
+            finish(QStringLiteral("closed by the server (the reader did not take the rest)"));
+        }
+    });
+    flush();
 }
 
 void SseStream::finish(const QString &why)
@@ -75,7 +115,5 @@ void SseStream::finish(const QString &why)
     if (m_closed)
         return;
     m_closed = true;
-    if (m_socket && m_socket->state() != QAbstractSocket::UnconnectedState && why == QLatin1String("slow reader"))
-        m_socket->abort();
     Q_EMIT closed(this, why);
 }

@@ -2,17 +2,47 @@
 
 #include <QByteArray>
 #include <QElapsedTimer>
+#include <QList>
 #include <QObject>
 #include <QPointer>
+#include <QSharedPointer>
 #include <QString>
+#include <QTcpSocket>
 
 #include <QHttpServerResponder>
 
-#include <QTcpSocket>
+/// The encoded frames of one session, shared by all its streams: each frame is held once, and
+/// every stream reads the feed at its own pace. Frames every stream has sent are dropped.
+struct SseFeed
+{
+    QList<QByteArray> frames;
+    qint64 firstIndex = 0; ///< the absolute index of frames.first()
+    qint64 totalBytes = 0; ///< bytes ever appended
+
+    [[nodiscard]] qint64 endIndex() const { return firstIndex + frames.size(); }
+    [[nodiscard]] const QByteArray &at(qint64 index) const { return frames.at(index - firstIndex); }
+    void append(const QByteArray &frame)
+    {
+        frames.append(frame);
+        totalBytes += frame.size();
+    }
+    void dropBefore(qint64 index)
+    {
+        const qint64 n = std::min<qint64>(index - firstIndex, frames.size());
+        if (n > 0) {
+            frames.remove(0, n);
+            firstIndex += n;
+        }
+    }
+};
 
 /// One open text/event-stream response. Holds the (move-only) responder and its socket,
-/// writes frames, notices the client going away at once, and cuts a reader that falls too far
-/// behind (bounded write buffer: it reconnects and resumes with Last-Event-ID).
+/// sends its session's feed, notices the client going away at once, and cuts a reader that
+/// falls too far behind (bounded backlog: it reconnects and resumes with Last-Event-ID).
+///
+/// Frames go into the socket only while its own buffer is below a low-water mark, so a frame
+/// fanned out to a thousand streams stays one shared copy in the feed instead of a thousand
+/// copies in socket buffers, however far the readers fall behind.
 ///
 /// QtHttpServer 6.4: the body has no Content-Length and ends when the connection closes; the
 /// socket is deleted by the server after `disconnected`, so it is held in a QPointer; writes
@@ -23,24 +53,29 @@ class SseStream : public QObject
     Q_DISABLE_COPY_MOVE(SseStream)
 
 public:
-    SseStream(QHttpServerResponder &&responder, QString sessionId, qint64 maxBufferedBytes,
-              QObject *parent = nullptr);
+    SseStream(QHttpServerResponder &&responder, QString sessionId, QSharedPointer<SseFeed> feed,
+              qint64 maxBehindBytes, QObject *parent = nullptr);
     ~SseStream() override;
 
-    /// Writes the status line and headers (extra headers: CORS and the like).
-    void open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders);
-    /// Writes one encoded frame; false if the stream is closed or was cut for being slow.
-    bool write(const QByteArray &frame);
-    /// Ends the response (closes the connection).
+    /// Writes the status line, headers (CORS and the like) and this stream's own `prefix`
+    /// (session_start and the replay); from then on the stream follows the feed from its end.
+    void open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QByteArray &prefix);
+    /// New frames are in the feed: send what the socket takes; cut the reader if too far behind.
+    void pump();
+    /// A comment frame (heartbeat) for an idle stream; skipped when data is waiting anyway.
+    void heartbeat(const QByteArray &frame);
+    /// Ends the response once the feed is sent (closes the connection).
     void close();
 
     [[nodiscard]] bool isOpen() const { return m_socket && !m_closed; }
     [[nodiscard]] const QString &sessionId() const { return m_sessionId; }
-    /// The seq of the last event written (the resume point of this connection).
-    [[nodiscard]] qint64 lastSeq() const { return m_lastSeq; }
-    void setLastSeq(qint64 seq) { m_lastSeq = seq; }
-    [[nodiscard]] qint64 bytesPending() const;
+    /// The feed index this stream sends next (frames before it are done for this stream).
+    [[nodiscard]] qint64 position() const { return m_next; }
+    /// Bytes of the feed not yet handed to the socket plus what the socket still holds.
+    [[nodiscard]] qint64 bytesBehind() const;
     [[nodiscard]] qint64 ageMs() const { return m_age.elapsed(); }
+
+    static constexpr qint64 kSocketLowWater = 4 * 1024;
 
 Q_SIGNALS:
     /// The client went away, the stream was closed, or it was cut for falling behind.
@@ -48,13 +83,17 @@ Q_SIGNALS:
     void closed(SseStream *stream, const QString &why);
 
 private:
+    void flush();
     void finish(const QString &why);
 
     QHttpServerResponder m_responder;
     QPointer<QTcpSocket> m_socket;
     QString m_sessionId;
-    qint64 m_maxBuffered;
-    qint64 m_lastSeq = 0;
+    QSharedPointer<SseFeed> m_feed;
+    qint64 m_maxBehind;
+    qint64 m_next = 0;
+    qint64 m_sentBytes = 0; ///< feed bytes handed to the socket (comparable to totalBytes)
     QElapsedTimer m_age;
     bool m_closed = false;
+    bool m_closing = false;
 };
