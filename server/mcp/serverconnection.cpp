@@ -161,10 +161,15 @@ void ServerConnection::onClientClosed(const QString &reason)
         m_lastTail = client->transport()->diagnostics();
     if (m_stopping) {
         m_stopping = false;
+        if (std::exchange(m_restartAfterStop, false)) {
+            // A restart stays "restarting" from the request until the new process is ready.
+            Q_EMIT stopped();
+            m_backoffStep = 0;
+            connectWith(m_config.kind);
+            return;
+        }
         setState(State::Stopped);
         Q_EMIT stopped();
-        if (std::exchange(m_restartAfterStop, false))
-            start();
         return;
     }
     if (m_state != State::Ready)
@@ -210,6 +215,7 @@ void ServerConnection::restart()
     if (m_client && m_client->state() != McpClient::State::Closed) {
         m_restartAfterStop = true;
         ++m_restarts;
+        setState(State::Restarting, QStringLiteral("restart requested"));
         stop();
         return;
     }
