@@ -25,12 +25,18 @@ ServerConnection::~ServerConnection() = default;
 QString ServerConnection::stateName(State state)
 {
     switch (state) {
-    case State::Disabled: return QStringLiteral("disabled");
-    case State::Stopped: return QStringLiteral("stopped");
-    case State::Starting: return QStringLiteral("starting");
-    case State::Ready: return QStringLiteral("ready");
-    case State::Failed: return QStringLiteral("failed");
-    case State::Restarting: return QStringLiteral("restarting");
+    case State::Disabled:
+        return QStringLiteral("disabled");
+    case State::Stopped:
+        return QStringLiteral("stopped");
+    case State::Starting:
+        return QStringLiteral("starting");
+    case State::Ready:
+        return QStringLiteral("ready");
+    case State::Failed:
+        return QStringLiteral("failed");
+    case State::Restarting:
+        return QStringLiteral("restarting");
     }
     return {};
 }
@@ -69,6 +75,10 @@ void ServerConnection::setRoots(const QList<Mcp::Root> &roots)
 
 Transport *ServerConnection::createTransport(ServerConfig::Kind kind)
 {
+    if (m_options.transportFactory) {
+        m_transportName = QStringLiteral("custom");
+        return m_options.transportFactory(m_config, kind);
+    }
     switch (kind) {
     case ServerConfig::Kind::Stdio: {
         StdioTransport::Options o;
@@ -137,13 +147,14 @@ void ServerConnection::connectWith(ServerConfig::Kind kind)
             return;
         m_lastTail = client->transport()->diagnostics();
         const int http = client->failureHttpStatus();
-        if (kind == ServerConfig::Kind::StreamableHttp && (http == 400 || http == 404 || http == 405)) {
+        if (kind == ServerConfig::Kind::StreamableHttp
+            && (http == 400 || http == 404 || http == 405)) {
             // A server from before 2025-03-26: it speaks the HTTP+SSE transport at this URL.
             qCInfo(lcMcp).noquote() << m_config.name << "initialize got HTTP" << http
                                     << "- falling back to the legacy HTTP+SSE transport";
             client->disconnect(this);
-            QMetaObject::invokeMethod(this, [this] { connectWith(ServerConfig::Kind::Sse); },
-                                      Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                    this, [this] { connectWith(ServerConfig::Kind::Sse); }, Qt::QueuedConnection);
             return;
         }
         scheduleRetry(reason);
@@ -189,7 +200,8 @@ void ServerConnection::scheduleRetry(const QString &reason)
         setState(State::Failed, reason);
         return;
     }
-    m_nextRetryMs = std::min(m_options.maxBackoffMs, m_options.initialBackoffMs << std::min(m_backoffStep, 15));
+    m_nextRetryMs = std::min(m_options.maxBackoffMs,
+                             m_options.initialBackoffMs << std::min(m_backoffStep, 15));
     ++m_backoffStep;
     setState(wasReady || m_state == State::Restarting ? State::Restarting : State::Failed, reason);
     m_retryTimer.start(m_nextRetryMs);

@@ -8,6 +8,8 @@
 #include <QPointer>
 #include <QTimer>
 
+#include <functional>
+
 /// One configured MCP server over its whole life: creates the transport the config asks for
 /// (falling back from Streamable HTTP to legacy HTTP+SSE when initialize gets 400/404/405),
 /// tracks its state, and restarts it with backoff (1, 2, 4 … 30 s) when it crashes.
@@ -29,6 +31,10 @@ public:
         int initializeTimeoutMs = 30000;
         int maxRequestTimeoutMs = 600000;
         QList<Mcp::Root> roots;
+        /// Makes the transport instead of the built-in choice (in-process servers, tests);
+        /// called for every (re)connection; the connection takes ownership.
+        std::function<Transport *(const ServerConfig &config, ServerConfig::Kind kind)>
+                transportFactory;
     };
 
     ServerConnection(ServerConfig config, Options options, QObject *parent = nullptr);

@@ -20,8 +20,8 @@
 //   react_overhead_bench [--rounds 3] [--turns 2000] [--warmup 200] [--log-level warning]
 // Prints one JSON line per mode and round, then one summary line with the medians over rounds.
 
-#include "memorytransport.h"
 #include "mcpclient.h"
+#include "memorytransport.h"
 #include "reactagent.h"
 #include "serverconnection.h"
 #include "serverregistry.h"
@@ -46,30 +46,6 @@
 #include <vector>
 
 using JsonRpc::Message;
-
-// ---------------------------------------------------------------------------------------------
-// ServerConnection creates its transport from its config and has no seam for an in-memory one.
-// The benchmark reaches its client pointer and setState() through the standard-conforming
-// explicit-instantiation access idiom ([temp.spec]: access is not checked in explicit
-// instantiations), without changing the class. Used only for the `memory` mode.
-template <typename Tag, typename Tag::type Member>
-struct Access
-{
-    friend typename Tag::type get(Tag) { return Member; }
-};
-struct ConnClientTag
-{
-    using type = QPointer<McpClient> ServerConnection::*;
-    friend type get(ConnClientTag);
-};
-template struct Access<ConnClientTag, &ServerConnection::m_client>;
-struct ConnSetStateTag
-{
-    using type = void (ServerConnection::*)(ServerConnection::State, const QString &);
-    friend type get(ConnSetStateTag);
-};
-template struct Access<ConnSetStateTag, &ServerConnection::setState>;
-// ---------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -133,26 +109,27 @@ private:
             return;
         const QString method = m.method();
         if (method == QLatin1String("initialize")) {
-            reply(m, {{"protocolVersion", m.params().value("protocolVersion")},
-                      {"capabilities", QJsonObject {{"tools", QJsonObject {}}}},
-                      {"serverInfo", QJsonObject {{"name", "memory-echo"}, {"version", "1"}}}});
+            reply(m,
+                  {{"protocolVersion", m.params().value("protocolVersion")},
+                   {"capabilities", QJsonObject {{"tools", QJsonObject {}}}},
+                   {"serverInfo", QJsonObject {{"name", "memory-echo"}, {"version", "1"}}}});
         } else if (method == QLatin1String("tools/list")) {
             static const QJsonObject schema = QJsonDocument::fromJson(R"({"type":"object",
                 "properties":{"message":{"type":"string"}},"required":["message"]})")
                                                       .object();
-            reply(m, {{"tools", QJsonArray {QJsonObject {
-                                        {"name", "echo"},
-                                        {"description", "Answers with the message it was given."},
-                                        {"inputSchema", schema}}}}});
+            reply(m,
+                  {{"tools",
+                    QJsonArray {
+                            QJsonObject {{"name", "echo"},
+                                         {"description", "Answers with the message it was given."},
+                                         {"inputSchema", schema}}}}});
         } else if (method == QLatin1String("tools/call")) {
-            const QString message = m.params()
-                                            .value("arguments")
-                                            .toObject()
-                                            .value("message")
-                                            .toString();
-            reply(m, {{"content", QJsonArray {QJsonObject {{"type", "text"},
-                                                           {"text", "Echo: " + message}}}},
-                      {"structuredContent", QJsonObject {{"message", message}}}});
+            const QString message
+                    = m.params().value("arguments").toObject().value("message").toString();
+            reply(m,
+                  {{"content",
+                    QJsonArray {QJsonObject {{"type", "text"}, {"text", "Echo: " + message}}}},
+                   {"structuredContent", QJsonObject {{"message", message}}}});
         } else {
             reply(m, {});
         }
@@ -263,7 +240,8 @@ Result runCalls(McpClient *client, int calls)
         qint64 ns = 0;
         QElapsedTimer clock;
         clock.start();
-        client->callTool(QStringLiteral("echo"), {{QStringLiteral("message"), QStringLiteral("hi")}},
+        client->callTool(QStringLiteral("echo"),
+                         {{QStringLiteral("message"), QStringLiteral("hi")}},
                          [&](const Mcp::ToolResult &r) {
                              ns = clock.nsecsElapsed();
                              done = true;
@@ -291,8 +269,9 @@ int main(int argc, char **argv)
     const QCommandLineOption warmupOpt("warmup", "unmeasured turns per mode first", "N", "200");
     const QCommandLineOption levelOpt("log-level", "mcphost.* log level (debug, info, warning)",
                                       "LEVEL", "warning");
-    const QCommandLineOption fixtureOpt("fixture", "the fixture MCP server", "PATH",
-                                        QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-fixture-server"));
+    const QCommandLineOption fixtureOpt(
+            "fixture", "the fixture MCP server", "PATH",
+            QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-fixture-server"));
     p.addOptions({roundsOpt, turnsOpt, warmupOpt, levelOpt, fixtureOpt});
     p.process(app);
     const int rounds = p.value(roundsOpt).toInt();
@@ -324,29 +303,29 @@ int main(int argc, char **argv)
     ServerRegistry stdioRegistry({fx}, connOptions);
     stdioRegistry.startAll();
 
-    // (ii) the in-process server over MemoryTransport, plugged into a never-started connection.
+    // (ii) the in-process server over MemoryTransport, through the connection's transport seam.
     ServerConfig mem;
     mem.name = QStringLiteral("mem");
-    mem.command = QStringLiteral("/nonexistent/never-started");
-    ServerRegistry memoryRegistry({mem}, connOptions);
-    ServerConnection *memConn = memoryRegistry.connection(QStringLiteral("mem"));
     auto [clientSide, serverSide] = MemoryTransport::createPair();
     MemoryEchoServer memServer(serverSide);
-    McpClient::Options co;
-    co.serverName = mem.name;
-    auto *memClient = new McpClient(clientSide, co, memConn);
-    bool memReady = false;
-    QObject::connect(memClient, &McpClient::ready, [&memReady] { memReady = true; });
-    memClient->start();
+    ServerConnection::Options memOptions = connOptions;
+    memOptions.transportFactory
+            = [client = clientSide](const ServerConfig &, ServerConfig::Kind) { return client; };
+    ServerRegistry memoryRegistry({mem}, memOptions);
+    memoryRegistry.startAll();
 
-    if (!waitFor([&] { return stdioRegistry.findTool(QStringLiteral("echo")).has_value() && memReady; },
-                 20000)) {
-        fprintf(stderr, "servers not ready (stdio echo: %d, memory: %d)\n",
-                stdioRegistry.findTool(QStringLiteral("echo")).has_value(), memReady);
+    if (!waitFor(
+                [&] {
+                    return stdioRegistry.findTool(QStringLiteral("echo")).has_value()
+                            && memoryRegistry.findTool(QStringLiteral("echo")).has_value();
+                },
+                20000)) {
+        fprintf(stderr, "servers not ready (stdio echo: %d, memory echo: %d)\n",
+                stdioRegistry.findTool(QStringLiteral("echo")).has_value(),
+                memoryRegistry.findTool(QStringLiteral("echo")).has_value());
         return 1;
     }
-    memConn->*get(ConnClientTag {}) = memClient;
-    (memConn->*get(ConnSetStateTag {}))(ServerConnection::State::Ready, QString());
+    McpClient *memClient = memoryRegistry.connection(QStringLiteral("mem"))->client();
     if (!memoryRegistry.findTool(QStringLiteral("echo"))) {
         fprintf(stderr, "the memory server's echo is not in the catalog\n");
         return 1;
