@@ -9,11 +9,11 @@
 /// One dispatched Server-Sent Event.
 struct SseEvent
 {
-    QByteArray id;             ///< the last event id in effect when this event was dispatched
-    bool hasId = false;        ///< true when this event's own block carried an `id` field
+    QByteArray id; ///< the last event id in effect when this event was dispatched
+    bool hasId = false; ///< true when this event's own block carried an `id` field
     QByteArray type = "message"; ///< the `event` field, or "message"
-    QByteArray data;           ///< the `data` lines joined with LF (no trailing LF)
-    std::optional<int> retry;  ///< a `retry` field (milliseconds) seen in this event's block
+    QByteArray data; ///< the `data` lines joined with LF (no trailing LF)
+    std::optional<int> retry; ///< a `retry` field (milliseconds) seen in this event's block
 };
 
 /// Incremental parser for the text/event-stream format (WHATWG HTML, "Server-sent events").
@@ -45,7 +45,7 @@ private:
     void processLine(QByteArrayView line, QList<SseEvent> &out);
     void dispatch(QList<SseEvent> &out);
 
-    QByteArray m_pending;       // bytes of an unfinished line
+    QByteArray m_pending; // bytes of an unfinished line
     QByteArray m_data;
     QByteArray m_type;
     QByteArray m_lastEventId;
@@ -53,7 +53,7 @@ private:
     std::optional<int> m_blockRetry;
     bool m_blockHasId = false;
     bool m_hasData = false;
-    bool m_started = false;     // BOM check done
-    bool m_skipLf = false;      // the previous chunk ended in CR
+    bool m_started = false; // BOM check done
+    bool m_skipLf = false; // the previous chunk ended in CR
     std::function<void(QByteArrayView)> m_onComment;
 };

@@ -24,20 +24,26 @@ ChatService::ChatService(SessionManager *sessions, ChatModel *model, ServerRegis
     , m_registry(registry)
     , m_router(router)
     , m_options(std::move(options))
-{
-}
+{ }
 
 ChatService::~ChatService() = default;
 
 QString ChatService::errorMessage(Error error)
 {
     switch (error) {
-    case Error::UnknownSession: return QStringLiteral("no session with this id (it may have expired or been deleted)");
-    case Error::Busy: return QStringLiteral("a turn is already running on this session; wait for it or cancel it");
-    case Error::EmptyMessage: return QStringLiteral("the message is empty");
-    case Error::NoTurn: return QStringLiteral("no turn is running on this session");
-    case Error::UnknownRequest: return QStringLiteral("nothing with this id is waiting for an answer");
-    case Error::BadAction: return QStringLiteral("action must be \"accept\", \"decline\" or \"cancel\"");
+    case Error::UnknownSession:
+        return QStringLiteral("no session with this id (it may have expired or been deleted)");
+    case Error::Busy:
+        return QStringLiteral(
+                "a turn is already running on this session; wait for it or cancel it");
+    case Error::EmptyMessage:
+        return QStringLiteral("the message is empty");
+    case Error::NoTurn:
+        return QStringLiteral("no turn is running on this session");
+    case Error::UnknownRequest:
+        return QStringLiteral("nothing with this id is waiting for an answer");
+    case Error::BadAction:
+        return QStringLiteral("action must be \"accept\", \"decline\" or \"cancel\"");
     }
     return {};
 }
@@ -56,7 +62,8 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
     agent->setRequestRouter(m_router);
     const QString id = session->id();
     QPointer<Session> guard(session);
-    const auto subscription = connect(session, &Session::eventAppended, this, &ChatService::observe);
+    const auto subscription
+            = connect(session, &Session::eventAppended, this, &ChatService::observe);
     connect(agent, &ReactAgent::finished, this, [this, agent, id, subscription] {
         disconnect(subscription);
         m_agents.remove(id);
@@ -73,7 +80,7 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
         return Error::Busy;
     }
     ++m_stats.turnsStarted;
-    return Started{id, agent->turnId()};
+    return Started {id, agent->turnId()};
 }
 
 void ChatService::observe(const StreamEvent &event)

@@ -48,7 +48,7 @@ public:
     {
         quint64 turnsStarted = 0;
         quint64 turnsFinished = 0;
-        QList<double> toolCallMs;  ///< recent tool call durations (bounded)
+        QList<double> toolCallMs; ///< recent tool call durations (bounded)
         QList<double> modelCallMs; ///< recent model call durations (bounded)
         quint64 toolCalls = 0;
         quint64 modelCalls = 0;

@@ -9,8 +9,7 @@
 Doctor::Doctor(HostConfig config, QObject *parent)
     : QObject(parent)
     , m_config(std::move(config))
-{
-}
+{ }
 
 Doctor::~Doctor() = default;
 
@@ -46,7 +45,8 @@ void Doctor::collect()
             ++m_outstanding;
             return [this, name, key](const QJsonArray &items, const RpcReply &last) {
                 m_details[name].insert(QLatin1String(key),
-                                       last.ok() ? QJsonValue(items.size()) : QJsonValue(last.errorMessage()));
+                                       last.ok() ? QJsonValue(items.size())
+                                                 : QJsonValue(last.errorMessage()));
                 if (--m_outstanding == 0)
                     finish();
             };
@@ -70,13 +70,13 @@ void Doctor::finish()
         QJsonObject s = m_details.value(c->name());
         s.insert(QStringLiteral("name"), c->name());
         s.insert(QStringLiteral("state"), ServerConnection::stateName(c->state()));
-        s.insert(QStringLiteral("transport"), c->transportName().isEmpty() ? c->config().kindName()
-                                                                           : c->transportName());
+        s.insert(QStringLiteral("transport"),
+                 c->transportName().isEmpty() ? c->config().kindName() : c->transportName());
         if (McpClient *client = c->client()) {
             const Mcp::ServerInfo &info = client->serverInfo();
             s.insert(QStringLiteral("server"),
-                     QJsonObject{{QStringLiteral("name"), info.name},
-                                 {QStringLiteral("version"), info.version}});
+                     QJsonObject {{QStringLiteral("name"), info.name},
+                                  {QStringLiteral("version"), info.version}});
             s.insert(QStringLiteral("protocol_version"), info.protocolVersion);
             s.insert(QStringLiteral("capabilities"), info.capabilities);
             s.insert(QStringLiteral("tools"), int(client->tools().size()));
@@ -89,14 +89,16 @@ void Doctor::finish()
         } else if (c->state() == ServerConnection::State::Failed) {
             allReady = false;
             s.insert(QStringLiteral("reason"), c->reason());
-            s.insert(QStringLiteral("stderr_tail"), QJsonArray::fromStringList(c->stderrTail().mid(
-                                                            std::max<qsizetype>(0, c->stderrTail().size() - 20))));
+            s.insert(QStringLiteral("stderr_tail"),
+                     QJsonArray::fromStringList(c->stderrTail().mid(
+                             std::max<qsizetype>(0, c->stderrTail().size() - 20))));
         }
         servers.append(s);
     }
     m_report.insert(QStringLiteral("servers"), servers);
     m_report.insert(QStringLiteral("ok"), allReady);
-    connect(m_registry, &ServerRegistry::allStopped, this,
+    connect(
+            m_registry, &ServerRegistry::allStopped, this,
             [this, allReady] { m_done(m_report, allReady ? 0 : 1); }, Qt::SingleShotConnection);
     m_registry->stopAll();
 }
@@ -105,7 +107,8 @@ QString Doctor::formatText(const QJsonObject &report)
 {
     QString out;
     const QString path = report.value(QStringLiteral("config")).toString();
-    out += QStringLiteral("config: %1\n").arg(path.isEmpty() ? QStringLiteral("(none found)") : path);
+    out += QStringLiteral("config: %1\n")
+                   .arg(path.isEmpty() ? QStringLiteral("(none found)") : path);
     for (const QJsonValue &e : report.value(QStringLiteral("config_errors")).toArray())
         out += QStringLiteral("error: %1\n").arg(e.toString());
     const QJsonArray servers = report.value(QStringLiteral("servers")).toArray();
@@ -122,19 +125,26 @@ QString Doctor::formatText(const QJsonObject &report)
             out += QStringLiteral("  server:       %1 %2\n")
                            .arg(server.value(QStringLiteral("name")).toString(),
                                 server.value(QStringLiteral("version")).toString());
-            out += QStringLiteral("  protocol:     %1\n").arg(s.value(QStringLiteral("protocol_version")).toString());
+            out += QStringLiteral("  protocol:     %1\n")
+                           .arg(s.value(QStringLiteral("protocol_version")).toString());
             out += QStringLiteral("  capabilities: %1\n")
-                           .arg(s.value(QStringLiteral("capabilities")).toObject().keys().join(QStringLiteral(", ")));
+                           .arg(s.value(QStringLiteral("capabilities"))
+                                        .toObject()
+                                        .keys()
+                                        .join(QStringLiteral(", ")));
             auto count = [&s](const char *key) {
                 const QJsonValue v = s.value(QLatin1String(key));
-                return v.isUndefined() ? QStringLiteral("-") : v.isDouble() ? QString::number(v.toInt()) : v.toString();
+                return v.isUndefined() ? QStringLiteral("-")
+                        : v.isDouble() ? QString::number(v.toInt())
+                                       : v.toString();
             };
             out += QStringLiteral("  tools:        %1\n").arg(count("tools"));
             out += QStringLiteral("  resources:    %1 (+%2 templates)\n")
                            .arg(count("resources"), count("resource_templates"));
             out += QStringLiteral("  prompts:      %1\n").arg(count("prompts"));
         } else if (state == QLatin1String("failed")) {
-            out += QStringLiteral("  reason:       %1\n").arg(s.value(QStringLiteral("reason")).toString());
+            out += QStringLiteral("  reason:       %1\n")
+                           .arg(s.value(QStringLiteral("reason")).toString());
             const QJsonArray tail = s.value(QStringLiteral("stderr_tail")).toArray();
             if (!tail.isEmpty()) {
                 out += QStringLiteral("  stderr (last %1 lines):\n").arg(tail.size());

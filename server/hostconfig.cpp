@@ -12,12 +12,14 @@ QStringList HostConfig::searchPath()
     const QString env = qEnvironmentVariable("MCPHOST_CONFIG");
     if (!env.isEmpty())
         paths << env;
-    const QString configHome = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
+    const QString configHome
+            = QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation);
     if (!configHome.isEmpty())
         paths << configHome + QStringLiteral("/mcp-host/config.json");
     // The example config: installed next to the binary, or in the source tree of a build.
     const QString appDir = QCoreApplication::applicationDirPath();
-    paths << QDir::cleanPath(appDir + QStringLiteral("/../share/mcp-host/examples/mcp-servers.json"));
+    paths << QDir::cleanPath(appDir
+                             + QStringLiteral("/../share/mcp-host/examples/mcp-servers.json"));
 #ifdef MCPHOST_SOURCE_EXAMPLE
     paths << QStringLiteral(MCPHOST_SOURCE_EXAMPLE);
 #endif
@@ -52,7 +54,8 @@ HostConfig HostConfig::load(const QString &explicitPath)
     const QJsonValue roots = config.root.value(QStringLiteral("roots"));
     const QString baseDir = QFileInfo(config.path).absolutePath();
     if (!roots.isUndefined() && !roots.isArray()) {
-        config.errors.append({config.path, 0, 0, QStringLiteral("\"roots\" must be an array of folder paths")});
+        config.errors.append(
+                {config.path, 0, 0, QStringLiteral("\"roots\" must be an array of folder paths")});
     }
     for (const QJsonValue &v : roots.toArray()) {
         QString path;
@@ -66,13 +69,15 @@ HostConfig HostConfig::load(const QString &explicitPath)
             name = v.toObject().value(QStringLiteral("name")).toString();
         }
         if (path.isEmpty()) {
-            config.errors.append({config.path, 0, 0,
-                                  QStringLiteral("each root must be a folder path or {\"path\", \"name\"}")});
+            config.errors.append(
+                    {config.path, 0, 0,
+                     QStringLiteral("each root must be a folder path or {\"path\", \"name\"}")});
             continue;
         }
         if (QDir::isRelativePath(path))
             path = QDir::cleanPath(QDir(baseDir).filePath(path));
-        config.roots.append({QUrl::fromLocalFile(path), name.isEmpty() ? QFileInfo(path).fileName() : name});
+        config.roots.append(
+                {QUrl::fromLocalFile(path), name.isEmpty() ? QFileInfo(path).fileName() : name});
     }
     return config;
 }

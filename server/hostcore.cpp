@@ -14,8 +14,7 @@
 
 HostCore::HostCore(QObject *parent)
     : QObject(parent)
-{
-}
+{ }
 
 HostCore::~HostCore() = default;
 
@@ -50,15 +49,18 @@ bool HostCore::init(const Options &options, QString *error)
     SessionManager::Options sessionOptions;
     const QJsonObject sessionsSection = m_config.root.value(QStringLiteral("sessions")).toObject();
     if (sessionsSection.contains(QStringLiteral("idle_ttl_seconds")))
-        sessionOptions.idleTtlMs = qint64(sessionsSection.value(QStringLiteral("idle_ttl_seconds")).toDouble() * 1000);
+        sessionOptions.idleTtlMs = qint64(
+                sessionsSection.value(QStringLiteral("idle_ttl_seconds")).toDouble() * 1000);
     if (options.sessionTtlMs > 0)
         sessionOptions.idleTtlMs = options.sessionTtlMs;
-    sessionOptions.checkIntervalMs = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
+    sessionOptions.checkIntervalMs
+            = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
     m_sessions = new SessionManager(m_store, sessionOptions, this);
     m_chat = new ChatService(m_sessions, m_model, m_registry, m_router, m_agentOptions, this);
-    qCInfo(lcServer).noquote() << "model:" << m_model->displayName() << "- MCP servers:"
-                               << m_config.servers.size() << "- config:"
-                               << (m_config.path.isEmpty() ? QStringLiteral("(none)") : m_config.path);
+    qCInfo(lcServer).noquote() << "model:" << m_model->displayName()
+                               << "- MCP servers:" << m_config.servers.size() << "- config:"
+                               << (m_config.path.isEmpty() ? QStringLiteral("(none)")
+                                                           : m_config.path);
     return true;
 }
 

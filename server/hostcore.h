@@ -26,10 +26,10 @@ class HostCore : public QObject
 public:
     struct Options
     {
-        QString configPath;        ///< empty: the default locations (HostConfig::load)
-        ProviderConfig cli;        ///< --provider / --model, over environment and config
-        bool autoRestart = true;   ///< restart crashed MCP servers with backoff
-        qint64 sessionTtlMs = -1;  ///< -1: the config's (default 1 hour)
+        QString configPath; ///< empty: the default locations (HostConfig::load)
+        ProviderConfig cli; ///< --provider / --model, over environment and config
+        bool autoRestart = true; ///< restart crashed MCP servers with backoff
+        qint64 sessionTtlMs = -1; ///< -1: the config's (default 1 hour)
     };
 
     explicit HostCore(QObject *parent = nullptr);

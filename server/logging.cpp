@@ -7,8 +7,8 @@ Q_LOGGING_CATEGORY(lcServer, "mcphost.server", QtInfoMsg)
 bool applyLogLevel(const QString &level)
 {
     // Qt's rule names; "error" is the user-facing name of "critical".
-    static const QStringList levels{QStringLiteral("debug"), QStringLiteral("info"),
-                                    QStringLiteral("warning"), QStringLiteral("critical")};
+    static const QStringList levels {QStringLiteral("debug"), QStringLiteral("info"),
+                                     QStringLiteral("warning"), QStringLiteral("critical")};
     const QString wanted = level.toLower() == QLatin1String("error") ? QStringLiteral("critical")
                                                                      : level.toLower();
     const int index = int(levels.indexOf(wanted));

@@ -31,72 +31,96 @@ int main(int argc, char *argv[])
             "MCP Host server.\n\nCommands:\n"
             "  (none), serve  serve the HTTP API, the SSE stream and the test page\n"
             "  doctor         start every configured MCP server and report its state\n"
-            "  ask TEXT       run one turn (Think -> Act -> Observe -> Answer) and print each step"));
+            "  ask TEXT       run one turn (Think -> Act -> Observe -> Answer) and print each "
+            "step"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption configOption(QStringLiteral("config"),
-                                          QStringLiteral("Configuration file (mcpServers format plus the host's sections)."),
-                                          QStringLiteral("file"));
-    const QCommandLineOption listenOption(QStringLiteral("listen"),
-                                          QStringLiteral("serve: address to listen on (default 127.0.0.1; any other needs --token)."),
-                                          QStringLiteral("address"));
-    const QCommandLineOption portOption(QStringLiteral("port"), QStringLiteral("serve: port (default 8765; 0 = any free port)."),
-                                        QStringLiteral("port"));
-    const QCommandLineOption tokenOption(QStringLiteral("token"),
-                                         QStringLiteral("serve: bearer token every API request must carry (or MCPHOST_TOKEN)."),
-                                         QStringLiteral("token"));
-    const QCommandLineOption maxConnOption(QStringLiteral("max-connections"),
-                                           QStringLiteral("serve: most concurrent SSE streams (default 50)."),
-                                           QStringLiteral("n"));
-    const QCommandLineOption heartbeatOption(QStringLiteral("heartbeat"),
-                                             QStringLiteral("serve: seconds between heartbeat comments (default 15)."),
-                                             QStringLiteral("seconds"));
-    const QCommandLineOption originOption(QStringLiteral("allow-origin"),
-                                          QStringLiteral("serve: a browser origin allowed besides the server's own (repeatable)."),
-                                          QStringLiteral("origin"));
+    const QCommandLineOption configOption(
+            QStringLiteral("config"),
+            QStringLiteral("Configuration file (mcpServers format plus the host's sections)."),
+            QStringLiteral("file"));
+    const QCommandLineOption listenOption(
+            QStringLiteral("listen"),
+            QStringLiteral(
+                    "serve: address to listen on (default 127.0.0.1; any other needs --token)."),
+            QStringLiteral("address"));
+    const QCommandLineOption portOption(
+            QStringLiteral("port"),
+            QStringLiteral("serve: port (default 8765; 0 = any free port)."),
+            QStringLiteral("port"));
+    const QCommandLineOption tokenOption(
+            QStringLiteral("token"),
+            QStringLiteral("serve: bearer token every API request must carry (or MCPHOST_TOKEN)."),
+            QStringLiteral("token"));
+    const QCommandLineOption maxConnOption(
+            QStringLiteral("max-connections"),
+            QStringLiteral("serve: most concurrent SSE streams (default 50)."),
+            QStringLiteral("n"));
+    const QCommandLineOption heartbeatOption(
+            QStringLiteral("heartbeat"),
+            QStringLiteral("serve: seconds between heartbeat comments (default 15)."),
+            QStringLiteral("seconds"));
+    const QCommandLineOption originOption(
+            QStringLiteral("allow-origin"),
+            QStringLiteral(
+                    "serve: a browser origin allowed besides the server's own (repeatable)."),
+            QStringLiteral("origin"));
     const QCommandLineOption storeOption(QStringLiteral("store"),
                                          QStringLiteral("serve: session store: memory (default)."),
                                          QStringLiteral("kind"), QStringLiteral("memory"));
-    const QCommandLineOption ttlOption(QStringLiteral("session-ttl"),
-                                       QStringLiteral("serve: seconds an idle session is kept (default 3600)."),
-                                       QStringLiteral("seconds"));
-    const QCommandLineOption jsonOption(QStringLiteral("json"), QStringLiteral("doctor, ask: print JSON."));
-    const QCommandLineOption logOption(QStringLiteral("log-level"),
-                                       QStringLiteral("debug, info, warning or error (default: info for serve, warning otherwise)."),
-                                       QStringLiteral("level"));
+    const QCommandLineOption ttlOption(
+            QStringLiteral("session-ttl"),
+            QStringLiteral("serve: seconds an idle session is kept (default 3600)."),
+            QStringLiteral("seconds"));
+    const QCommandLineOption jsonOption(QStringLiteral("json"),
+                                        QStringLiteral("doctor, ask: print JSON."));
+    const QCommandLineOption logOption(
+            QStringLiteral("log-level"),
+            QStringLiteral(
+                    "debug, info, warning or error (default: info for serve, warning otherwise)."),
+            QStringLiteral("level"));
     const QCommandLineOption sessionOption(
             QStringLiteral("session"),
-            QStringLiteral("ask: the session to continue (accepted; the CLI keeps no sessions between runs, so every ask starts a new one)."),
+            QStringLiteral("ask: the session to continue (accepted; the CLI keeps no sessions "
+                           "between runs, so every ask starts a new one)."),
             QStringLiteral("id"));
     const QCommandLineOption providerOption(
             QStringLiteral("provider"),
-            QStringLiteral("openai, anthropic or offline (default: config, environment, else automatic)."),
+            QStringLiteral(
+                    "openai, anthropic or offline (default: config, environment, else automatic)."),
             QStringLiteral("name"));
-    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("The model id to use."),
+    const QCommandLineOption modelOption(QStringLiteral("model"),
+                                         QStringLiteral("The model id to use."),
                                          QStringLiteral("model"));
     const QCommandLineOption yesOption(
             QStringLiteral("yes"),
-            QStringLiteral("ask: approve tool calls and sampling requests that need approval (otherwise they are denied)."));
-    parser.addOptions({configOption, listenOption, portOption, tokenOption, maxConnOption, heartbeatOption,
-                       originOption, storeOption, ttlOption, jsonOption, logOption, sessionOption,
-                       providerOption, modelOption, yesOption});
-    parser.addPositionalArgument(QStringLiteral("command"), QStringLiteral("serve (default) | doctor | ask"));
-    parser.addPositionalArgument(QStringLiteral("text"), QStringLiteral("ask: the message"), QStringLiteral("[text]"));
+            QStringLiteral("ask: approve tool calls and sampling requests that need approval "
+                           "(otherwise they are denied)."));
+    parser.addOptions({configOption, listenOption, portOption, tokenOption, maxConnOption,
+                       heartbeatOption, originOption, storeOption, ttlOption, jsonOption, logOption,
+                       sessionOption, providerOption, modelOption, yesOption});
+    parser.addPositionalArgument(QStringLiteral("command"),
+                                 QStringLiteral("serve (default) | doctor | ask"));
+    parser.addPositionalArgument(QStringLiteral("text"), QStringLiteral("ask: the message"),
+                                 QStringLiteral("[text]"));
     parser.process(app);
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0, QStringLiteral("serve"));
     const bool serving = command == QLatin1String("serve");
-    const QString level = parser.value(logOption).isEmpty() ? (serving ? QStringLiteral("info") : QStringLiteral("warning"))
-                                                            : parser.value(logOption);
+    const QString level = parser.value(logOption).isEmpty()
+            ? (serving ? QStringLiteral("info") : QStringLiteral("warning"))
+            : parser.value(logOption);
     if (!applyLogLevel(level))
-        return fail(QStringLiteral("unknown --log-level \"%1\" (use debug, info, warning or error)").arg(level));
+        return fail(QStringLiteral("unknown --log-level \"%1\" (use debug, info, warning or error)")
+                            .arg(level));
 
     if (command == QLatin1String("ask")) {
         AskCommand::Options options;
         options.question = args.mid(1).join(QLatin1Char(' '));
         if (options.question.trimmed().isEmpty())
-            return fail(QStringLiteral("ask needs a message, e.g. mcp-hostd ask \"call echo with message=hi\""));
+            return fail(QStringLiteral(
+                    "ask needs a message, e.g. mcp-hostd ask \"call echo with message=hi\""));
         options.configPath = parser.value(configOption);
         options.provider = parser.value(providerOption);
         options.model = parser.value(modelOption);
@@ -140,7 +164,8 @@ int main(int argc, char *argv[])
     options.host.cli.provider = parser.value(providerOption);
     options.host.cli.model = parser.value(modelOption);
     if (parser.value(storeOption) != QLatin1String("memory"))
-        return fail(QStringLiteral("--store %1: only \"memory\" is available in this version").arg(parser.value(storeOption)));
+        return fail(QStringLiteral("--store %1: only \"memory\" is available in this version")
+                            .arg(parser.value(storeOption)));
     if (parser.isSet(ttlOption)) {
         bool ok = false;
         const double s = parser.value(ttlOption).toDouble(&ok);
@@ -151,7 +176,8 @@ int main(int argc, char *argv[])
     if (parser.isSet(listenOption)) {
         options.http.address = QHostAddress(parser.value(listenOption));
         if (options.http.address.isNull())
-            return fail(QStringLiteral("--listen \"%1\" is not an IP address").arg(parser.value(listenOption)));
+            return fail(QStringLiteral("--listen \"%1\" is not an IP address")
+                                .arg(parser.value(listenOption)));
         options.listenSet = true;
     }
     if (parser.isSet(portOption)) {
@@ -162,7 +188,8 @@ int main(int argc, char *argv[])
         options.http.port = quint16(port);
         options.portSet = true;
     }
-    options.http.token = parser.isSet(tokenOption) ? parser.value(tokenOption) : qEnvironmentVariable("MCPHOST_TOKEN");
+    options.http.token = parser.isSet(tokenOption) ? parser.value(tokenOption)
+                                                   : qEnvironmentVariable("MCPHOST_TOKEN");
     if (parser.isSet(maxConnOption)) {
         bool ok = false;
         const int n = parser.value(maxConnOption).toInt(&ok);
@@ -190,7 +217,8 @@ int main(int argc, char *argv[])
         }))
         return fail(error, 1);
     QTextStream out(stdout);
-    out << "MCP Host " << MCPHOST_VERSION << " serving; open " << serve.http()->pageUrl().toString() << '\n';
+    out << "MCP Host " << MCPHOST_VERSION << " serving; open " << serve.http()->pageUrl().toString()
+        << '\n';
     out.flush();
     app.exec();
     return exitCode;

@@ -26,8 +26,7 @@ void onSignal(int)
 ServeCommand::ServeCommand(Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-{
-}
+{ }
 
 ServeCommand::~ServeCommand() = default;
 
@@ -52,7 +51,8 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
     for (const QJsonValue &v : section.value(QStringLiteral("allowed_origins")).toArray())
         http.allowedOrigins << v.toString();
     if (section.contains(QStringLiteral("heartbeat_seconds")) && http.sse.heartbeatMs == 15000)
-        http.sse.heartbeatMs = int(section.value(QStringLiteral("heartbeat_seconds")).toDouble() * 1000);
+        http.sse.heartbeatMs
+                = int(section.value(QStringLiteral("heartbeat_seconds")).toDouble() * 1000);
     if (section.contains(QStringLiteral("max_body_bytes")))
         http.maxBodyBytes = qint64(section.value(QStringLiteral("max_body_bytes")).toDouble());
     if (http.address.isNull()) {

@@ -39,7 +39,7 @@ public:
     {
         QHostAddress address = QHostAddress::LocalHost;
         quint16 port = 8765; ///< 0: any free port
-        QString token;       ///< empty: no authentication (allowed on loopback only)
+        QString token; ///< empty: no authentication (allowed on loopback only)
         QStringList allowedOrigins; ///< besides the server's own origin
         qint64 maxBodyBytes = 1024 * 1024;
         int listenBacklog = 1024;
@@ -49,7 +49,7 @@ public:
     struct RouteInfo
     {
         QByteArray method; ///< "GET", "POST", …
-        QString path;      ///< OpenAPI style: /api/v3/sessions/{id}
+        QString path; ///< OpenAPI style: /api/v3/sessions/{id}
     };
 
     HttpApiServer(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
@@ -88,15 +88,17 @@ private:
                   Handler handler);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     [[nodiscard]] bool isAuthorized(const QHttpServerRequest &request) const;
-    [[nodiscard]] std::optional<ApiError> checkHostAndOrigin(const QHttpServerRequest &request,
-                                                             QList<QPair<QByteArray, QByteArray>> *cors) const;
+    [[nodiscard]] std::optional<ApiError>
+    checkHostAndOrigin(const QHttpServerRequest &request,
+                       QList<QPair<QByteArray, QByteArray>> *cors) const;
 
     void sendJson(QHttpServerResponder &responder, int status, const QJsonDocument &body,
                   const QList<QPair<QByteArray, QByteArray>> &headers) const;
     void sendError(QHttpServerResponder &responder, const ApiError &error,
                    const QList<QPair<QByteArray, QByteArray>> &headers) const;
     void sendResource(QHttpServerResponder &responder, const QString &path,
-                      const QByteArray &contentType, const QList<QPair<QByteArray, QByteArray>> &headers) const;
+                      const QByteArray &contentType,
+                      const QList<QPair<QByteArray, QByteArray>> &headers) const;
     /// Parses a JSON object body; on failure writes the error and returns nullopt.
     std::optional<QJsonObject> jsonBody(Context &ctx, QHttpServerResponder &responder) const;
     [[nodiscard]] static ApiError chatError(int error);

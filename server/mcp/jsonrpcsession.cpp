@@ -11,8 +11,7 @@ RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id)
     : m_session(session)
     , m_id(std::move(id))
     , m_answered(false)
-{
-}
+{ }
 
 RpcResponder::RpcResponder(RpcResponder &&other) noexcept
     : m_session(std::move(other.m_session))
@@ -70,10 +69,9 @@ JsonRpcSession::JsonRpcSession(Transport *transport, QObject *parent)
     connect(&m_timer, &QTimer::timeout, this, &JsonRpcSession::checkTimeouts);
     connect(transport, &Transport::messageReceived, this, &JsonRpcSession::onMessage);
     connect(transport, &Transport::closed, this, &JsonRpcSession::onTransportClosed);
-    setRequestHandler(QStringLiteral("ping"),
-                      [](const JsonRpc::Message &, RpcResponder responder) {
-                          responder.reply({});
-                      });
+    setRequestHandler(QStringLiteral("ping"), [](const JsonRpc::Message &, RpcResponder responder) {
+        responder.reply({});
+    });
 }
 
 JsonRpcSession::~JsonRpcSession()
@@ -111,8 +109,9 @@ qint64 JsonRpcSession::request(const QString &method, const QJsonObject &params,
     armTimer();
 
     if (!m_transport) {
-        finish(id, {{}, JsonRpc::Error{JsonRpc::ConnectionClosed,
-                                       QStringLiteral("not connected"), {}}});
+        finish(id,
+               {{},
+                JsonRpc::Error {JsonRpc::ConnectionClosed, QStringLiteral("not connected"), {}}});
         return id;
     }
     m_transport->send(JsonRpc::Message::request(id, method, p));
@@ -131,14 +130,14 @@ void JsonRpcSession::cancel(qint64 id, const QString &reason)
         return;
     notify(QStringLiteral("notifications/cancelled"),
            {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), reason}});
-    finish(id, {{}, JsonRpc::Error{JsonRpc::RequestCancelled, reason, {}}});
+    finish(id, {{}, JsonRpc::Error {JsonRpc::RequestCancelled, reason, {}}});
 }
 
 void JsonRpcSession::failAll(int code, const QString &message)
 {
     const QList<qint64> ids = m_pending.keys();
     for (qint64 id : ids)
-        finish(id, {{}, JsonRpc::Error{code, message, {}}});
+        finish(id, {{}, JsonRpc::Error {code, message, {}}});
 }
 
 void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler handler)
@@ -194,7 +193,8 @@ void JsonRpcSession::onMessage(const JsonRpc::Message &message)
         }
         if (method == QLatin1String("notifications/cancelled")) {
             // Only requests still being handled can be cancelled; an answered one is gone.
-            const QString key = JsonRpc::Message::idKey(message.params().value(QStringLiteral("requestId")));
+            const QString key
+                    = JsonRpc::Message::idKey(message.params().value(QStringLiteral("requestId")));
             if (m_incomingPending.contains(key))
                 m_incomingCancelled.insert(key, true);
         }
@@ -228,8 +228,7 @@ void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message)
 void JsonRpcSession::handleProgress(const QJsonObject &params)
 {
     const QJsonValue token = params.value(QStringLiteral("progressToken"));
-    const qint64 id = token.isDouble() ? qint64(token.toDouble())
-                                       : token.toString().toLongLong();
+    const qint64 id = token.isDouble() ? qint64(token.toDouble()) : token.toString().toLongLong();
     auto it = m_pending.find(id);
     if (it == m_pending.end() || !it->onProgress)
         return;
@@ -307,7 +306,7 @@ void JsonRpcSession::checkTimeouts()
         qCWarning(lcMcp).noquote() << why;
         notify(QStringLiteral("notifications/cancelled"),
                {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), why}});
-        finish(id, {{}, JsonRpc::Error{JsonRpc::RequestTimeout, why, {}}});
+        finish(id, {{}, JsonRpc::Error {JsonRpc::RequestTimeout, why, {}}});
     }
     armTimer();
 }

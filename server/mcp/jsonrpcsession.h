@@ -72,8 +72,8 @@ public:
 
     struct RequestOptions
     {
-        int timeoutMs = 60000;      ///< without a response (or progress) for this long: timeout
-        int maxTimeoutMs = 600000;  ///< progress never extends a request beyond this
+        int timeoutMs = 60000; ///< without a response (or progress) for this long: timeout
+        int maxTimeoutMs = 600000; ///< progress never extends a request beyond this
         ProgressHandler onProgress; ///< set: a progress token is added to params._meta
     };
 
@@ -134,7 +134,7 @@ private:
     RequestOptions m_defaults;
     QHash<qint64, Pending> m_pending;
     QHash<QString, RequestHandler> m_handlers;
-    QSet<QString> m_incomingPending;          // idKeys of server requests not yet answered
+    QSet<QString> m_incomingPending; // idKeys of server requests not yet answered
     QHash<QString, bool> m_incomingCancelled; // idKey -> cancelled by the server
     QTimer m_timer;
     qint64 m_nextId = 0;

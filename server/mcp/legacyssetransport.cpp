@@ -12,8 +12,7 @@ LegacySseTransport::LegacySseTransport(Options options, QObject *parent)
     : Transport(parent)
     , m_options(std::move(options))
     , m_nam(new QNetworkAccessManager(this))
-{
-}
+{ }
 
 LegacySseTransport::~LegacySseTransport()
 {
@@ -126,14 +125,16 @@ void LegacySseTransport::send(const JsonRpc::Message &message)
         if (m_closing || (status >= 200 && status < 300) || !isRequest)
             return;
         const QString message = status == 0
-                ? QStringLiteral("could not reach %1: %2").arg(m_postUrl.toString(), reply->errorString())
+                ? QStringLiteral("could not reach %1: %2")
+                          .arg(m_postUrl.toString(), reply->errorString())
                 : QStringLiteral("HTTP %1 from %2: %3")
                           .arg(status)
                           .arg(m_postUrl.toString(),
                                QString::fromUtf8(reply->readAll().left(300)).simplified());
         Q_EMIT messageReceived(JsonRpc::Message::errorResponse(
-                id, {JsonRpc::TransportError, message,
-                     QJsonObject{{QStringLiteral("httpStatus"), status}}}));
+                id,
+                {JsonRpc::TransportError, message,
+                 QJsonObject {{QStringLiteral("httpStatus"), status}}}));
     });
 }
 

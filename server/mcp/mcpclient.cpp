@@ -40,7 +40,8 @@ McpClient::McpClient(Transport *transport, Options options, QObject *parent)
         });
     });
     connect(m_transport, &Transport::sessionExpired, this, [this] {
-        qCInfo(lcMcp) << m_options.serverName << "session expired on the server; will initialize again";
+        qCInfo(lcMcp) << m_options.serverName
+                      << "session expired on the server; will initialize again";
     });
     installHandlers();
 }
@@ -60,7 +61,8 @@ QString McpClient::withDiagnostics(const QString &reason) const
     const QStringList tail = m_transport->diagnostics();
     if (tail.isEmpty())
         return reason;
-    return reason + QStringLiteral("; server output: ") + tail.mid(tail.size() - 5).join(QStringLiteral(" | "));
+    return reason + QStringLiteral("; server output: ")
+            + tail.mid(tail.size() - 5).join(QStringLiteral(" | "));
 }
 
 void McpClient::start()
@@ -81,33 +83,34 @@ void McpClient::close()
 
 QJsonObject McpClient::clientCapabilities() const
 {
-    QJsonObject caps{{QStringLiteral("roots"), QJsonObject{{QStringLiteral("listChanged"), true}}}};
+    QJsonObject caps {
+            {QStringLiteral("roots"), QJsonObject {{QStringLiteral("listChanged"), true}}}};
     if (m_sampling)
-        caps.insert(QStringLiteral("sampling"), QJsonObject{});
+        caps.insert(QStringLiteral("sampling"), QJsonObject {});
     if (m_elicitation)
         caps.insert(QStringLiteral("elicitation"),
-                    QJsonObject{{QStringLiteral("form"), QJsonObject{}},
-                                {QStringLiteral("url"), QJsonObject{}}});
+                    QJsonObject {{QStringLiteral("form"), QJsonObject {}},
+                                 {QStringLiteral("url"), QJsonObject {}}});
     return caps;
 }
 
 void McpClient::initialize(std::function<void(const QString &error)> done)
 {
-    const QJsonObject params{
-            {QStringLiteral("protocolVersion"), m_options.protocolVersion},
-            {QStringLiteral("capabilities"), clientCapabilities()},
-            {QStringLiteral("clientInfo"),
-             QJsonObject{{QStringLiteral("name"), m_options.clientName},
-                         {QStringLiteral("title"), QStringLiteral("MCP Host")},
-                         {QStringLiteral("version"), m_options.clientVersion}}}};
+    const QJsonObject params {{QStringLiteral("protocolVersion"), m_options.protocolVersion},
+                              {QStringLiteral("capabilities"), clientCapabilities()},
+                              {QStringLiteral("clientInfo"),
+                               QJsonObject {{QStringLiteral("name"), m_options.clientName},
+                                            {QStringLiteral("title"), QStringLiteral("MCP Host")},
+                                            {QStringLiteral("version"), m_options.clientVersion}}}};
     JsonRpcSession::RequestOptions opts = m_session->defaultOptions();
     opts.timeoutMs = m_options.initializeTimeoutMs;
     m_session->request(
             QStringLiteral("initialize"), params,
             [this, done](const RpcReply &reply) {
                 if (!reply.ok()) {
-                    m_failureHttpStatus =
-                            reply.error->data.toObject().value(QStringLiteral("httpStatus")).toInt();
+                    m_failureHttpStatus = reply.error->data.toObject()
+                                                  .value(QStringLiteral("httpStatus"))
+                                                  .toInt();
                     done(QStringLiteral("initialize failed: %1").arg(reply.errorMessage()));
                     return;
                 }
@@ -140,13 +143,13 @@ void McpClient::initialize(std::function<void(const QString &error)> done)
 
 void McpClient::installHandlers()
 {
-    m_session->setRequestHandler(
-            QStringLiteral("roots/list"), [this](const JsonRpc::Message &, RpcResponder responder) {
-                QJsonArray roots;
-                for (const Mcp::Root &root : std::as_const(m_options.roots))
-                    roots.append(root.toJson());
-                responder.reply({{QStringLiteral("roots"), roots}});
-            });
+    m_session->setRequestHandler(QStringLiteral("roots/list"),
+                                 [this](const JsonRpc::Message &, RpcResponder responder) {
+                                     QJsonArray roots;
+                                     for (const Mcp::Root &root : std::as_const(m_options.roots))
+                                         roots.append(root.toJson());
+                                     responder.reply({{QStringLiteral("roots"), roots}});
+                                 });
     m_session->setRequestHandler(
             QStringLiteral("sampling/createMessage"),
             [this](const JsonRpc::Message &message, RpcResponder responder) {
@@ -168,8 +171,7 @@ void McpClient::installHandlers()
                                                   "interface is attached to answer it"));
                     return;
                 }
-                m_elicitation->elicit(m_options.serverName, message.params(),
-                                      std::move(responder));
+                m_elicitation->elicit(m_options.serverName, message.params(), std::move(responder));
             });
 }
 
@@ -192,13 +194,13 @@ void McpClient::onNotification(const QString &method, const QJsonObject &params)
         const QJsonValue data = params.value(QStringLiteral("data"));
         const QString text = data.isString()
                 ? data.toString()
-                : QString::fromUtf8(QJsonDocument::fromVariant(data.toVariant()).toJson(
-                        QJsonDocument::Compact));
-        qCInfo(lcMcpServerLog).noquote() << QStringLiteral("[%1%2%3] %4")
-                                                    .arg(m_options.serverName,
-                                                         logger.isEmpty() ? QString()
-                                                                          : QLatin1Char('/') + logger,
-                                                         QLatin1Char(' ') + level, text);
+                : QString::fromUtf8(QJsonDocument::fromVariant(data.toVariant())
+                                            .toJson(QJsonDocument::Compact));
+        qCInfo(lcMcpServerLog).noquote()
+                << QStringLiteral("[%1%2%3] %4")
+                           .arg(m_options.serverName,
+                                logger.isEmpty() ? QString() : QLatin1Char('/') + logger,
+                                QLatin1Char(' ') + level, text);
         Q_EMIT logMessage(level, logger, data);
     }
 }
@@ -224,7 +226,9 @@ qint64 McpClient::requestWithOptions(const QString &method, const QJsonObject &p
             [this, method, params, handler, options, guard, hasContext,
              retried](const RpcReply &reply) {
                 const bool expired = !reply.ok()
-                        && reply.error->data.toObject().value(QStringLiteral("sessionExpired")).toBool();
+                        && reply.error->data.toObject()
+                                   .value(QStringLiteral("sessionExpired"))
+                                   .toBool();
                 if (!expired || retried || m_state != State::Ready) {
                     handler(reply);
                     return;
@@ -246,7 +250,8 @@ qint64 McpClient::requestWithOptions(const QString &method, const QJsonObject &p
                 initialize([this](const QString &error) {
                     m_reinitializing = false;
                     if (!error.isEmpty())
-                        qCWarning(lcMcp).noquote() << m_options.serverName << "could not start a new session:" << error;
+                        qCWarning(lcMcp).noquote() << m_options.serverName
+                                                   << "could not start a new session:" << error;
                     const auto waiting = std::exchange(m_afterReinit, {});
                     for (const auto &f : waiting)
                         f(error.isEmpty());
@@ -262,16 +267,17 @@ qint64 McpClient::request(const QString &method, const QJsonObject &params,
                               context, false);
 }
 
-qint64 McpClient::callTool(const QString &name, const QJsonObject &arguments,
-                           ToolCallback callback, JsonRpcSession::ProgressHandler onProgress,
-                           int timeoutMs, QObject *context)
+qint64 McpClient::callTool(const QString &name, const QJsonObject &arguments, ToolCallback callback,
+                           JsonRpcSession::ProgressHandler onProgress, int timeoutMs,
+                           QObject *context)
 {
     JsonRpcSession::RequestOptions opts = m_session->defaultOptions();
     if (timeoutMs > 0)
         opts.timeoutMs = timeoutMs;
     opts.onProgress = std::move(onProgress);
     if (!opts.onProgress)
-        opts.onProgress = [](const RpcProgress &) {}; // still ask for progress: it keeps long calls alive
+        opts.onProgress
+                = [](const RpcProgress &) {}; // still ask for progress: it keeps long calls alive
     return requestWithOptions(
             QStringLiteral("tools/call"),
             {{QStringLiteral("name"), name}, {QStringLiteral("arguments"), arguments}},
@@ -301,7 +307,8 @@ void McpClient::listPage(const QString &method, const QString &key, const QStrin
     QJsonObject params;
     if (!cursor.isEmpty())
         params.insert(QStringLiteral("cursor"), cursor);
-    request(method, params,
+    request(
+            method, params,
             [this, method, key, items = std::move(items), callback = std::move(callback),
              pages](const RpcReply &reply) mutable {
                 if (!reply.ok()) {
@@ -341,8 +348,8 @@ void McpClient::refreshTools(std::function<void(bool ok)> done)
                 m_toolsRefreshing = false;
                 const bool ok = last.ok();
                 if (!ok) {
-                    qCWarning(lcMcp).noquote() << m_options.serverName
-                                               << "tools/list failed:" << last.errorMessage();
+                    qCWarning(lcMcp).noquote()
+                            << m_options.serverName << "tools/list failed:" << last.errorMessage();
                 } else {
                     QList<Mcp::Tool> tools;
                     tools.reserve(items.size());
@@ -399,20 +406,20 @@ void McpClient::listPrompts(ListCallback callback)
 void McpClient::getPrompt(const QString &name, const QJsonObject &arguments,
                           JsonRpcSession::ReplyHandler handler)
 {
-    QJsonObject params{{QStringLiteral("name"), name}};
+    QJsonObject params {{QStringLiteral("name"), name}};
     if (!arguments.isEmpty())
         params.insert(QStringLiteral("arguments"), arguments);
     request(QStringLiteral("prompts/get"), params, std::move(handler));
 }
 
-void McpClient::complete(const QJsonObject &ref, const QString &argumentName,
-                         const QString &value, JsonRpcSession::ReplyHandler handler)
+void McpClient::complete(const QJsonObject &ref, const QString &argumentName, const QString &value,
+                         JsonRpcSession::ReplyHandler handler)
 {
     request(QStringLiteral("completion/complete"),
             {{QStringLiteral("ref"), ref},
              {QStringLiteral("argument"),
-              QJsonObject{{QStringLiteral("name"), argumentName},
-                          {QStringLiteral("value"), value}}}},
+              QJsonObject {{QStringLiteral("name"), argumentName},
+                           {QStringLiteral("value"), value}}}},
             std::move(handler));
 }
 

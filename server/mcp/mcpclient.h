@@ -28,7 +28,7 @@ public:
 
     struct Options
     {
-        QString serverName;         ///< the config's name for the server (diagnostics, handlers)
+        QString serverName; ///< the config's name for the server (diagnostics, handlers)
         QString clientName = QStringLiteral("mcp-host");
         QString clientVersion = QStringLiteral(MCPHOST_VERSION);
         QString protocolVersion = Mcp::kLatestProtocolVersion;

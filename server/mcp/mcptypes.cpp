@@ -6,9 +6,8 @@ namespace Mcp {
 
 const QStringList &supportedProtocolVersions()
 {
-    static const QStringList versions{kLatestProtocolVersion, QStringLiteral("2025-06-18"),
-                                      QStringLiteral("2025-03-26"),
-                                      QStringLiteral("2024-11-05")};
+    static const QStringList versions {kLatestProtocolVersion, QStringLiteral("2025-06-18"),
+                                       QStringLiteral("2025-03-26"), QStringLiteral("2024-11-05")};
     return versions;
 }
 
@@ -30,7 +29,7 @@ Tool Tool::fromJson(const QJsonObject &object)
 
 QJsonObject Tool::toJson() const
 {
-    QJsonObject o{{QStringLiteral("name"), name}, {QStringLiteral("inputSchema"), inputSchema}};
+    QJsonObject o {{QStringLiteral("name"), name}, {QStringLiteral("inputSchema"), inputSchema}};
     if (!title.isEmpty())
         o.insert(QStringLiteral("title"), title);
     if (!description.isEmpty())
@@ -66,8 +65,8 @@ ToolResult ToolResult::failure(const QString &message, int rpcErrorCode)
     ToolResult r;
     r.isError = true;
     r.rpcErrorCode = rpcErrorCode;
-    r.content.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                 {QStringLiteral("text"), message}});
+    r.content.append(QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                                  {QStringLiteral("text"), message}});
     r.raw = {{QStringLiteral("content"), r.content}, {QStringLiteral("isError"), true}};
     return r;
 }
@@ -81,8 +80,8 @@ QString ToolResult::text() const
         if (type == QLatin1String("text")) {
             parts << block.value(QStringLiteral("text")).toString();
         } else if (type == QLatin1String("image") || type == QLatin1String("audio")) {
-            parts << QStringLiteral("[%1: %2]").arg(
-                    type, block.value(QStringLiteral("mimeType")).toString());
+            parts << QStringLiteral("[%1: %2]")
+                             .arg(type, block.value(QStringLiteral("mimeType")).toString());
         } else if (type == QLatin1String("resource_link")) {
             parts << QStringLiteral("[resource link: %1]")
                              .arg(block.value(QStringLiteral("uri")).toString());
@@ -96,13 +95,14 @@ QString ToolResult::text() const
         }
     }
     if (parts.isEmpty() && structuredContent)
-        parts << QString::fromUtf8(QJsonDocument(*structuredContent).toJson(QJsonDocument::Compact));
+        parts << QString::fromUtf8(
+                QJsonDocument(*structuredContent).toJson(QJsonDocument::Compact));
     return parts.join(QLatin1Char('\n'));
 }
 
 QJsonObject Root::toJson() const
 {
-    QJsonObject o{{QStringLiteral("uri"), uri.toString()}};
+    QJsonObject o {{QStringLiteral("uri"), uri.toString()}};
     if (!name.isEmpty())
         o.insert(QStringLiteral("name"), name);
     return o;

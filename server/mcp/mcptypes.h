@@ -74,7 +74,8 @@ public:
     virtual ~SamplingHandler() = default;
     /// `server` names the asking server; answer through `responder` (reply or fail), now or later.
     virtual void createMessage(const QString &server, const QJsonObject &params,
-                               RpcResponder responder) = 0;
+                               RpcResponder responder)
+            = 0;
 };
 
 /// Answers elicitation/create requests from servers (the agent and the UI implement it).
@@ -82,8 +83,8 @@ class ElicitationHandler
 {
 public:
     virtual ~ElicitationHandler() = default;
-    virtual void elicit(const QString &server, const QJsonObject &params,
-                        RpcResponder responder) = 0;
+    virtual void elicit(const QString &server, const QJsonObject &params, RpcResponder responder)
+            = 0;
 };
 
 } // namespace Mcp

@@ -4,8 +4,7 @@
 
 MemoryTransport::MemoryTransport(QObject *parent)
     : Transport(parent)
-{
-}
+{ }
 
 std::pair<MemoryTransport *, MemoryTransport *> MemoryTransport::createPair(QObject *parent)
 {

@@ -12,13 +12,20 @@ namespace {
 QString typeName(const QJsonValue &v)
 {
     switch (v.type()) {
-    case QJsonValue::Null: return QStringLiteral("null");
-    case QJsonValue::Bool: return QStringLiteral("a boolean");
-    case QJsonValue::Double: return QStringLiteral("a number");
-    case QJsonValue::String: return QStringLiteral("a string");
-    case QJsonValue::Array: return QStringLiteral("an array");
-    case QJsonValue::Object: return QStringLiteral("an object");
-    case QJsonValue::Undefined: break;
+    case QJsonValue::Null:
+        return QStringLiteral("null");
+    case QJsonValue::Bool:
+        return QStringLiteral("a boolean");
+    case QJsonValue::Double:
+        return QStringLiteral("a number");
+    case QJsonValue::String:
+        return QStringLiteral("a string");
+    case QJsonValue::Array:
+        return QStringLiteral("an array");
+    case QJsonValue::Object:
+        return QStringLiteral("an object");
+    case QJsonValue::Undefined:
+        break;
     }
     return QStringLiteral("missing");
 }
@@ -68,9 +75,12 @@ bool stringMap(const QJsonValue &v, QMap<QString, QString> *out)
 QString ServerConfig::kindName() const
 {
     switch (kind) {
-    case Kind::Stdio: return QStringLiteral("stdio");
-    case Kind::StreamableHttp: return QStringLiteral("streamable-http");
-    case Kind::Sse: return QStringLiteral("sse");
+    case Kind::Stdio:
+        return QStringLiteral("stdio");
+    case Kind::StreamableHttp:
+        return QStringLiteral("streamable-http");
+    case Kind::Sse:
+        return QStringLiteral("sse");
     }
     return {};
 }
@@ -110,7 +120,8 @@ ServerConfig ServerConfigParser::parseServer(const QString &name, const QJsonObj
         type = e.value(QStringLiteral("type")).toString();
     const QString t = type.toLower().remove(QLatin1Char('-')).remove(QLatin1Char('_'));
     const bool hasCommand = e.contains(QStringLiteral("command"));
-    const bool hasUrl = e.contains(QStringLiteral("url")) || e.contains(QStringLiteral("serverUrl"));
+    const bool hasUrl
+            = e.contains(QStringLiteral("url")) || e.contains(QStringLiteral("serverUrl"));
 
     if (!type.isEmpty() && t != QLatin1String("stdio") && t != QLatin1String("http")
         && t != QLatin1String("streamablehttp") && t != QLatin1String("sse")) {
@@ -152,13 +163,15 @@ ServerConfig ServerConfigParser::parseServer(const QString &name, const QJsonObj
     } else if (hasUrl || !type.isEmpty()) {
         c.kind = t == QLatin1String("sse") ? ServerConfig::Kind::Sse
                                            : ServerConfig::Kind::StreamableHttp;
-        const QJsonValue url = e.contains(QStringLiteral("url")) ? e.value(QStringLiteral("url"))
-                                                                 : e.value(QStringLiteral("serverUrl"));
+        const QJsonValue url = e.contains(QStringLiteral("url"))
+                ? e.value(QStringLiteral("url"))
+                : e.value(QStringLiteral("serverUrl"));
         const QUrl u(url.toString(), QUrl::StrictMode);
         if (!url.isString())
             bad(hasUrl ? QStringLiteral("\"url\" must be a string")
                        : QStringLiteral("a %1 server needs a \"url\"").arg(type));
-        else if (!u.isValid() || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")))
+        else if (!u.isValid()
+                 || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https")))
             bad(QStringLiteral("\"url\" must be an http:// or https:// URL, not \"%1\"")
                         .arg(url.toString()));
         else
@@ -183,17 +196,16 @@ ServerConfig ServerConfigParser::parseServer(const QString &name, const QJsonObj
     return c;
 }
 
-ServerConfigParser::Result ServerConfigParser::parse(const QByteArray &text,
-                                                     const QString &fileName,
-                                                     const QString &baseDir)
+ServerConfigParser::Result
+ServerConfigParser::parse(const QByteArray &text, const QString &fileName, const QString &baseDir)
 {
     Result result;
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(text, &pe);
     if (pe.error != QJsonParseError::NoError) {
         const auto [line, column] = offsetToLine(text, pe.offset);
-        result.errors.append({fileName, line, column,
-                              QStringLiteral("invalid JSON: %1").arg(pe.errorString())});
+        result.errors.append(
+                {fileName, line, column, QStringLiteral("invalid JSON: %1").arg(pe.errorString())});
         return result;
     }
     if (!doc.isObject()) {

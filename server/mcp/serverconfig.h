@@ -11,9 +11,9 @@
 struct ServerConfig
 {
     enum class Kind {
-        Stdio,          ///< "command" (+ "args", "env", "cwd")
+        Stdio, ///< "command" (+ "args", "env", "cwd")
         StreamableHttp, ///< "url" with type http / streamable-http / streamableHttp / …, or none
-        Sse,            ///< "url" with type "sse": the 2024-11-05 HTTP+SSE transport
+        Sse, ///< "url" with type "sse": the 2024-11-05 HTTP+SSE transport
     };
 
     QString name;
@@ -26,7 +26,7 @@ struct ServerConfig
     QMap<QString, QString> headers;
     bool disabled = false;
     int timeoutMs = 60000; ///< per-request timeout
-    int line = 0;          ///< where the entry starts in the file (for messages)
+    int line = 0; ///< where the entry starts in the file (for messages)
 
     [[nodiscard]] QString kindName() const;
 };

@@ -19,7 +19,7 @@ class ServerRegistry : public QObject
 public:
     struct CatalogEntry
     {
-        QString name;   ///< the unique, model-facing name
+        QString name; ///< the unique, model-facing name
         QString server; ///< the config name of the server
         Mcp::Tool tool; ///< the tool as the server describes it (tool.name is its own name)
     };

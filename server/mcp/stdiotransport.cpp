@@ -10,8 +10,7 @@
 StdioTransport::StdioTransport(Options options, QObject *parent)
     : Transport(parent)
     , m_options(std::move(options))
-{
-}
+{ }
 
 StdioTransport::~StdioTransport()
 {
@@ -25,7 +24,7 @@ StdioTransport::~StdioTransport()
 
 QString StdioTransport::describe() const
 {
-    QStringList parts{m_options.command};
+    QStringList parts {m_options.command};
     parts += m_options.args;
     return QStringLiteral("stdio: ") + parts.join(QLatin1Char(' '));
 }
@@ -62,8 +61,8 @@ void StdioTransport::open()
         env.insert(it.key(), it.value());
     QString program = m_options.command;
     if (!program.contains(QLatin1Char('/'))) {
-        const QStringList path = env.value(QStringLiteral("PATH")).split(QDir::listSeparator(),
-                                                                          Qt::SkipEmptyParts);
+        const QStringList path = env.value(QStringLiteral("PATH"))
+                                         .split(QDir::listSeparator(), Qt::SkipEmptyParts);
         const QString found = QStandardPaths::findExecutable(program, path);
         if (found.isEmpty()) {
             QTimer::singleShot(0, this, [this, program] {
@@ -102,7 +101,8 @@ void StdioTransport::send(const JsonRpc::Message &message)
         if (message.isRequest()) {
             const JsonRpc::Message reply = JsonRpc::Message::errorResponse(
                     message.id(),
-                    {JsonRpc::ConnectionClosed, QStringLiteral("the server process is not running"),
+                    {JsonRpc::ConnectionClosed,
+                     QStringLiteral("the server process is not running"),
                      {}});
             QTimer::singleShot(0, this, [this, reply] { Q_EMIT messageReceived(reply); });
         }
@@ -133,9 +133,10 @@ void StdioTransport::onStdout()
         const JsonRpc::Message message = JsonRpc::Message::parse(line, &error);
         if (!message.isValid()) {
             // Some servers print banners to stdout; keep them as log lines, do not die.
-            const QString text = QString::fromUtf8(line.first(std::min<qsizetype>(line.size(), 200)));
-            qCWarning(lcMcp).noquote() << "ignoring a stdout line that is not JSON-RPC:" << error
-                                       << "-" << text;
+            const QString text
+                    = QString::fromUtf8(line.first(std::min<qsizetype>(line.size(), 200)));
+            qCWarning(lcMcp).noquote()
+                    << "ignoring a stdout line that is not JSON-RPC:" << error << "-" << text;
             appendStderr(QStringLiteral("[stdout] ") + text);
             Q_EMIT errorOccurred(QStringLiteral("invalid message from server: %1").arg(error));
             continue;
@@ -155,8 +156,7 @@ void StdioTransport::onStderr()
         const qsizetype nl = m_stderrBuffer.indexOf('\n', start);
         if (nl < 0)
             break;
-        appendStderr(QString::fromUtf8(m_stderrBuffer.constData() + start, nl - start)
-                             .trimmed());
+        appendStderr(QString::fromUtf8(m_stderrBuffer.constData() + start, nl - start).trimmed());
         start = nl + 1;
     }
     m_stderrBuffer.remove(0, start);
@@ -203,8 +203,8 @@ void StdioTransport::onProcessError(QProcess::ProcessError error)
         markClosed(QStringLiteral("failed to start %1: %2")
                            .arg(m_options.command, m_process->errorString()));
     } else if (error == QProcess::WriteError && !m_closing) {
-        Q_EMIT errorOccurred(QStringLiteral("could not write to the server: %1")
-                                     .arg(m_process->errorString()));
+        Q_EMIT errorOccurred(
+                QStringLiteral("could not write to the server: %1").arg(m_process->errorString()));
     }
     // Crashes are reported through finished().
 }

@@ -63,8 +63,9 @@ QNetworkRequest StreamableHttpTransport::makeRequest(bool sseOnly) const
     QNetworkRequest request(m_options.url);
     request.setAttribute(QNetworkRequest::CacheLoadControlAttribute,
                          QNetworkRequest::AlwaysNetwork);
-    request.setRawHeader("Accept", sseOnly ? QByteArray("text/event-stream")
-                                           : QByteArray("application/json, text/event-stream"));
+    request.setRawHeader("Accept",
+                         sseOnly ? QByteArray("text/event-stream")
+                                 : QByteArray("application/json, text/event-stream"));
     for (auto it = m_options.headers.cbegin(); it != m_options.headers.cend(); ++it)
         request.setRawHeader(it.key().toUtf8(), it.value().toUtf8());
     if (!m_sessionId.isEmpty())
@@ -171,9 +172,10 @@ void StreamableHttpTransport::dispatchPayload(Stream *stream, const QByteArray &
         for (const QJsonValue &v : doc.array())
             objects.append(v.toObject());
     } else {
-        Q_EMIT errorOccurred(QStringLiteral("invalid JSON from the server: %1").arg(
-                pe.error != QJsonParseError::NoError ? pe.errorString()
-                                                     : QStringLiteral("not an object")));
+        Q_EMIT errorOccurred(QStringLiteral("invalid JSON from the server: %1")
+                                     .arg(pe.error != QJsonParseError::NoError
+                                                  ? pe.errorString()
+                                                  : QStringLiteral("not an object")));
         return;
     }
     for (const QJsonObject &object : std::as_const(objects)) {
@@ -212,8 +214,8 @@ void StreamableHttpTransport::failAwaiting(Stream *stream, int httpStatus, const
             data.insert(QStringLiteral("httpStatus"), httpStatus);
         if (expired)
             data.insert(QStringLiteral("sessionExpired"), true);
-        Q_EMIT messageReceived(JsonRpc::Message::errorResponse(
-                id, {JsonRpc::TransportError, message, data}));
+        Q_EMIT messageReceived(
+                JsonRpc::Message::errorResponse(id, {JsonRpc::TransportError, message, data}));
         if (m_closing)
             return;
     }
@@ -277,12 +279,13 @@ void StreamableHttpTransport::onFinished(Stream *stream)
             resume(stream, stream->parser.retryMs().value_or(m_options.defaultRetryMs));
             return;
         }
-        failAwaiting(stream, status,
-                     netError != QNetworkReply::NoError
-                             ? QStringLiteral("the response stream broke: %1").arg(reply->errorString())
-                             : QStringLiteral("the server closed the response stream before "
-                                              "answering"),
-                     false);
+        failAwaiting(
+                stream, status,
+                netError != QNetworkReply::NoError
+                        ? QStringLiteral("the response stream broke: %1").arg(reply->errorString())
+                        : QStringLiteral("the server closed the response stream before "
+                                         "answering"),
+                false);
         return;
     }
 
@@ -296,7 +299,10 @@ void StreamableHttpTransport::onFinished(Stream *stream)
         QString detail = QString::fromUtf8(stream->body.left(300)).simplified();
         const QJsonObject errorObject = QJsonDocument::fromJson(stream->body).object();
         if (errorObject.value(QStringLiteral("error")).isObject())
-            detail = errorObject.value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+            detail = errorObject.value(QStringLiteral("error"))
+                             .toObject()
+                             .value(QStringLiteral("message"))
+                             .toString();
         message = QStringLiteral("HTTP %1 from %2%3")
                           .arg(status)
                           .arg(m_options.url.toString(),
@@ -304,7 +310,8 @@ void StreamableHttpTransport::onFinished(Stream *stream)
         const bool hadSession = !m_sessionId.isEmpty();
         expired = hadSession
                 && (status == 404
-                    || (status == 400 && detail.contains(QLatin1String("session"), Qt::CaseInsensitive)));
+                    || (status == 400
+                        && detail.contains(QLatin1String("session"), Qt::CaseInsensitive)));
         if (expired) {
             m_sessionId.clear();
             Q_EMIT sessionExpired();

@@ -32,9 +32,9 @@ public:
     {
         QUrl url;
         QMap<QString, QString> headers; ///< custom headers from the config (e.g. Authorization)
-        bool openGetStream = true;      ///< open the optional GET stream after initialize
-        int defaultRetryMs = 1000;      ///< reconnection delay when the server sets none
-        int maxResumeAttempts = 5;      ///< consecutive reconnections without any new event
+        bool openGetStream = true; ///< open the optional GET stream after initialize
+        int defaultRetryMs = 1000; ///< reconnection delay when the server sets none
+        int maxResumeAttempts = 5; ///< consecutive reconnections without any new event
     };
 
     explicit StreamableHttpTransport(Options options, QObject *parent = nullptr);
@@ -65,12 +65,12 @@ private:
     {
         QPointer<QNetworkReply> reply;
         SseParser parser;
-        QSet<QString> awaiting;    ///< idKeys of requests whose responses this stream carries
-        bool standalone = false;   ///< the optional GET stream for server-initiated messages
+        QSet<QString> awaiting; ///< idKeys of requests whose responses this stream carries
+        bool standalone = false; ///< the optional GET stream for server-initiated messages
         bool isSse = false;
         bool sawEvent = false;
         int attempts = 0;
-        QByteArray body;           ///< non-SSE body (JSON or error text)
+        QByteArray body; ///< non-SSE body (JSON or error text)
     };
 
     QNetworkRequest makeRequest(bool sse) const;

@@ -26,8 +26,9 @@ int main(int argc, char *argv[])
     QLoggingCategory::setFilterRules(QStringLiteral("mcphost.*=false"));
     QCommandLineParser parser;
     parser.addHelpOption();
-    const QCommandLineOption callsOption(QStringLiteral("calls"), QStringLiteral("Number of calls."),
-                                         QStringLiteral("n"), QStringLiteral("2000"));
+    const QCommandLineOption callsOption(QStringLiteral("calls"),
+                                         QStringLiteral("Number of calls."), QStringLiteral("n"),
+                                         QStringLiteral("2000"));
     const QCommandLineOption nodeOption(QStringLiteral("node"), QStringLiteral("Node binary."),
                                         QStringLiteral("path"), QStringLiteral("node"));
     const QCommandLineOption serverOption(
@@ -92,12 +93,12 @@ int main(int argc, char *argv[])
         return sorted[std::min(sorted.size() - 1, size_t(p * double(sorted.size() - 1) + 0.5))];
     };
     const double mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / double(sorted.size());
-    const QJsonObject out{{QStringLiteral("client"), QStringLiteral("mcp-host")},
-                          {QStringLiteral("initialize_ms"), initMs},
-                          {QStringLiteral("calls"), calls},
-                          {QStringLiteral("median_us"), pct(0.5)},
-                          {QStringLiteral("p99_us"), pct(0.99)},
-                          {QStringLiteral("mean_us"), mean}};
+    const QJsonObject out {{QStringLiteral("client"), QStringLiteral("mcp-host")},
+                           {QStringLiteral("initialize_ms"), initMs},
+                           {QStringLiteral("calls"), calls},
+                           {QStringLiteral("median_us"), pct(0.5)},
+                           {QStringLiteral("p99_us"), pct(0.99)},
+                           {QStringLiteral("mean_us"), mean}};
     std::printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
     return 0;
 }

@@ -16,8 +16,9 @@
 //         in the body becomes the session id) and counts the events of --event-type until every
 //         stream has K of them (or nothing arrived for --idle-timeout seconds, or --duration
 //         passed). events/s = events received (all streams) / (receipt of the last one - `ts`
-//         of the first one), i.e. from the first event's creation to the last delivery. Latency = receive time (system clock, µs) - the event's `ts` (ms precision,
-//         so it reads 0..1 ms high, 0.5 ms on average; the same for every server).
+//         of the first one), i.e. from the first event's creation to the last delivery. Latency =
+//         receive time (system clock, µs) - the event's `ts` (ms precision, so it reads 0..1 ms
+//         high, 0.5 ms on average; the same for every server).
 //
 // --new-session: the first connection goes without session_id and reads it from the
 // `session_start` event; the others then join that session.
@@ -41,8 +42,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <memory>
 #include <vector>
@@ -76,7 +77,9 @@ qint64 eventTsUs(const QByteArray &data)
     if (at < 0 || data.size() < at + key.size() + 24)
         return -1;
     const char *p = data.constData() + at + key.size();
-    struct tm t {};
+    struct tm t
+    {
+    };
     t.tm_year = digits(p, 4) - 1900;
     t.tm_mon = digits(p + 5, 2) - 1;
     t.tm_mday = digits(p + 8, 2);
@@ -152,9 +155,8 @@ public:
         connect(&m_socket, &QTcpSocket::connected, this, [this] { sendRequest(); });
         connect(&m_socket, &QTcpSocket::readyRead, this, [this] { onReadyRead(); });
         connect(&m_socket, &QTcpSocket::disconnected, this, [this] { onGone("disconnected"); });
-        connect(&m_socket, &QTcpSocket::errorOccurred, this, [this](QAbstractSocket::SocketError) {
-            onGone(m_socket.errorString().toUtf8());
-        });
+        connect(&m_socket, &QTcpSocket::errorOccurred, this,
+                [this](QAbstractSocket::SocketError) { onGone(m_socket.errorString().toUtf8()); });
     }
 
     void open(const QUrl &url, const QString &session);
@@ -332,9 +334,9 @@ private:
         auto *s = new QTcpSocket(this);
         const QUrl u = m_o.triggerUrl;
         connect(s, &QTcpSocket::connected, s, [s, u, body] {
-            QByteArray req = "POST " + u.path(QUrl::FullyEncoded).toUtf8() + " HTTP/1.1\r\nHost: "
-                    + u.host().toUtf8() + ':' + QByteArray::number(u.port()) +
-                    "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
+            QByteArray req = "POST " + u.path(QUrl::FullyEncoded).toUtf8()
+                    + " HTTP/1.1\r\nHost: " + u.host().toUtf8() + ':' + QByteArray::number(u.port())
+                    + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
                     + QByteArray::number(body.size()) + "\r\n\r\n" + body;
             s->write(req);
         });
@@ -405,16 +407,16 @@ private:
             out.insert("latency_p50_ms", percentile(m_latencies, 50));
             out.insert("latency_p99_ms", percentile(m_latencies, 99));
             out.insert("latency_max_ms",
-                       m_latencies.empty() ? 0.0
-                                           : double(*std::max_element(m_latencies.begin(),
-                                                                      m_latencies.end())));
+                       m_latencies.empty()
+                               ? 0.0
+                               : double(*std::max_element(m_latencies.begin(), m_latencies.end())));
             out.insert("client_cpu_ms", ownCpuMs() - m_clientCpuBefore);
         }
         if (m_o.serverPid > 0) {
             out.insert("server_rss_kb", m_after.rssKb);
-            out.insert("server_cpu_ms", m_after.cpuMs >= 0 && m_before.cpuMs >= 0
-                                                ? m_after.cpuMs - m_before.cpuMs
-                                                : -1);
+            out.insert("server_cpu_ms",
+                       m_after.cpuMs >= 0 && m_before.cpuMs >= 0 ? m_after.cpuMs - m_before.cpuMs
+                                                                 : -1);
         }
         printf("%s\n", QJsonDocument(out).toJson(QJsonDocument::Compact).constData());
         fflush(stdout);
@@ -459,8 +461,9 @@ void Connection::open(const QUrl &url, const QString &session)
     if (u.hasQuery())
         target += '?' + u.query(QUrl::FullyEncoded).toUtf8();
     m_request = "GET " + target + " HTTP/1.1\r\nHost: " + u.host().toUtf8() + ':'
-            + QByteArray::number(u.port()) + "\r\nAccept: text/event-stream\r\n"
-            "Cache-Control: no-cache\r\n\r\n";
+            + QByteArray::number(u.port())
+            + "\r\nAccept: text/event-stream\r\n"
+              "Cache-Control: no-cache\r\n\r\n";
     m_socket.connectToHost(u.host(), quint16(u.port()));
 }
 
@@ -578,8 +581,8 @@ int main(int argc, char **argv)
     const QCommandLineOption mode("mode", "idle | fanout", "MODE", "idle");
     const QCommandLineOption triggerUrl("trigger-url", "POST here once all streams are open",
                                         "URL");
-    const QCommandLineOption triggerBody("trigger-body", "JSON body; {session} is replaced",
-                                         "JSON", "{}");
+    const QCommandLineOption triggerBody("trigger-body", "JSON body; {session} is replaced", "JSON",
+                                         "{}");
     const QCommandLineOption expect("expect", "events of the counted type per stream", "K", "0");
     const QCommandLineOption eventType("event-type", "the event type counted", "TYPE",
                                        "partial_response");
@@ -606,7 +609,8 @@ int main(int argc, char **argv)
     o.idleTimeoutS = p.value(idleTimeout).toDouble();
     if (!o.url.isValid() || o.url.port() <= 0 || o.connections < 1
         || (o.mode != QLatin1String("idle") && o.mode != QLatin1String("fanout"))) {
-        fprintf(stderr, "need --url http://host:port/path, --connections >= 1, --mode idle|fanout\n");
+        fprintf(stderr,
+                "need --url http://host:port/path, --connections >= 1, --mode idle|fanout\n");
         return 2;
     }
     LoadClient client(o);

@@ -76,7 +76,8 @@ inline std::optional<Mcp::ToolResult> callTool(McpClient *client, const QString 
     JsonRpcSession::ProgressHandler onProgress;
     if (progress)
         onProgress = [progress](const RpcProgress &p) { progress->append(p); };
-    client->callTool(name, args, [&result](const Mcp::ToolResult &r) { result = r; }, onProgress);
+    client->callTool(
+            name, args, [&result](const Mcp::ToolResult &r) { result = r; }, onProgress);
     waitFor([&] { return result.has_value(); }, timeoutMs);
     return result;
 }

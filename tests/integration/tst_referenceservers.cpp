@@ -29,12 +29,13 @@ public:
     {
         servers << server;
         requests << params;
-        responder.reply({{QStringLiteral("role"), QStringLiteral("assistant")},
-                         {QStringLiteral("content"),
-                          QJsonObject{{QStringLiteral("type"), QStringLiteral("text")},
-                                      {QStringLiteral("text"), QStringLiteral("sampled by the host")}}},
-                         {QStringLiteral("model"), QStringLiteral("test-model")},
-                         {QStringLiteral("stopReason"), QStringLiteral("endTurn")}});
+        responder.reply(
+                {{QStringLiteral("role"), QStringLiteral("assistant")},
+                 {QStringLiteral("content"),
+                  QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                               {QStringLiteral("text"), QStringLiteral("sampled by the host")}}},
+                 {QStringLiteral("model"), QStringLiteral("test-model")},
+                 {QStringLiteral("stopReason"), QStringLiteral("endTurn")}});
     }
     QStringList servers;
     QList<QJsonObject> requests;
@@ -120,7 +121,8 @@ private Q_SLOTS:
         const QString failure = startClient(client);
         QVERIFY2(failure.isEmpty(), qPrintable(failure));
         QCOMPARE(client->serverInfo().protocolVersion, version);
-        const auto r = callTool(client, QStringLiteral("echo"), {{QStringLiteral("message"), version}});
+        const auto r
+                = callTool(client, QStringLiteral("echo"), {{QStringLiteral("message"), version}});
         QVERIFY(r);
         QVERIFY(r->text().contains(version));
         client->close();
@@ -131,26 +133,31 @@ private Q_SLOTS:
     {
         // Tools that depend on client capabilities are registered after initialize and
         // announced with list_changed; the client must pick them up.
-        QVERIFY(waitFor([this] { return hasTool(m_everything, QStringLiteral("trigger-sampling-request")); }, 10000));
-        const QStringList expected{QStringLiteral("echo"),
-                                   QStringLiteral("get-annotated-message"),
-                                   QStringLiteral("get-env"),
-                                   QStringLiteral("get-resource-links"),
-                                   QStringLiteral("get-resource-reference"),
-                                   QStringLiteral("get-structured-content"),
-                                   QStringLiteral("get-sum"),
-                                   QStringLiteral("get-tiny-image"),
-                                   QStringLiteral("gzip-file-as-resource"),
-                                   QStringLiteral("toggle-simulated-logging"),
-                                   QStringLiteral("toggle-subscriber-updates"),
-                                   QStringLiteral("trigger-long-running-operation"),
-                                   QStringLiteral("get-roots-list"),
-                                   QStringLiteral("trigger-elicitation-request"),
-                                   QStringLiteral("trigger-sampling-request")};
+        QVERIFY(waitFor(
+                [this] {
+                    return hasTool(m_everything, QStringLiteral("trigger-sampling-request"));
+                },
+                10000));
+        const QStringList expected {QStringLiteral("echo"),
+                                    QStringLiteral("get-annotated-message"),
+                                    QStringLiteral("get-env"),
+                                    QStringLiteral("get-resource-links"),
+                                    QStringLiteral("get-resource-reference"),
+                                    QStringLiteral("get-structured-content"),
+                                    QStringLiteral("get-sum"),
+                                    QStringLiteral("get-tiny-image"),
+                                    QStringLiteral("gzip-file-as-resource"),
+                                    QStringLiteral("toggle-simulated-logging"),
+                                    QStringLiteral("toggle-subscriber-updates"),
+                                    QStringLiteral("trigger-long-running-operation"),
+                                    QStringLiteral("get-roots-list"),
+                                    QStringLiteral("trigger-elicitation-request"),
+                                    QStringLiteral("trigger-sampling-request")};
         for (const QString &name : expected)
             QVERIFY2(hasTool(m_everything, name), qPrintable(name));
         for (const Mcp::Tool &t : m_everything->tools()) {
-            QCOMPARE(t.inputSchema.value(QStringLiteral("type")).toString(), QStringLiteral("object"));
+            QCOMPARE(t.inputSchema.value(QStringLiteral("type")).toString(),
+                     QStringLiteral("object"));
             QVERIFY2(!t.description.isEmpty(), qPrintable(t.name));
         }
     }
@@ -170,7 +177,8 @@ private Q_SLOTS:
         QVERIFY(r);
         const QJsonObject image = blockOfType(*r, QStringLiteral("image"));
         QCOMPARE(image.value(QStringLiteral("mimeType")).toString(), QStringLiteral("image/png"));
-        const QByteArray png = QByteArray::fromBase64(image.value(QStringLiteral("data")).toString().toLatin1());
+        const QByteArray png
+                = QByteArray::fromBase64(image.value(QStringLiteral("data")).toString().toLatin1());
         QVERIFY(png.startsWith("\x89PNG"));
     }
 
@@ -199,7 +207,11 @@ private Q_SLOTS:
         QVERIFY2(!r->isError, qPrintable(r->text()));
         const QJsonObject res = blockOfType(*r, QStringLiteral("resource"));
         QVERIFY2(!res.isEmpty(), qPrintable(QJsonDocument(r->raw).toJson()));
-        QVERIFY(res.value(QStringLiteral("resource")).toObject().value(QStringLiteral("uri")).toString().contains(QLatin1String("2")));
+        QVERIFY(res.value(QStringLiteral("resource"))
+                        .toObject()
+                        .value(QStringLiteral("uri"))
+                        .toString()
+                        .contains(QLatin1String("2")));
     }
 
     void structuredContent()
@@ -253,7 +265,8 @@ private Q_SLOTS:
         QCOMPARE(result->rpcErrorCode.value_or(0), int(JsonRpc::RequestCancelled));
         QVERIFY(result->text().contains(QLatin1String("the user pressed stop")));
         // The server keeps serving: the next call works at once.
-        const auto after = callTool(m_everything, QStringLiteral("echo"), {{QStringLiteral("message"), QStringLiteral("still here")}});
+        const auto after = callTool(m_everything, QStringLiteral("echo"),
+                                    {{QStringLiteral("message"), QStringLiteral("still here")}});
         QVERIFY(after);
         QCOMPARE(after->text(), QStringLiteral("Echo: still here"));
         QVERIFY(timer.elapsed() < 5000);
@@ -262,7 +275,8 @@ private Q_SLOTS:
     void resources()
     {
         std::optional<QJsonArray> list;
-        m_everything->listResources([&list](const QJsonArray &items, const RpcReply &) { list = items; });
+        m_everything->listResources(
+                [&list](const QJsonArray &items, const RpcReply &) { list = items; });
         QVERIFY(waitFor([&] { return list.has_value(); }));
         QVERIFY(!list->isEmpty());
         const QString uri = list->first().toObject().value(QStringLiteral("uri")).toString();
@@ -277,16 +291,21 @@ private Q_SLOTS:
         QCOMPARE(contents.first().toObject().value(QStringLiteral("uri")).toString(), uri);
 
         std::optional<QJsonArray> templates;
-        m_everything->listResourceTemplates([&templates](const QJsonArray &items, const RpcReply &) { templates = items; });
+        m_everything->listResourceTemplates(
+                [&templates](const QJsonArray &items, const RpcReply &) { templates = items; });
         QVERIFY(waitFor([&] { return templates.has_value(); }));
         QVERIFY(!templates->isEmpty());
-        const QString uriTemplate = templates->first().toObject().value(QStringLiteral("uriTemplate")).toString();
+        const QString uriTemplate
+                = templates->first().toObject().value(QStringLiteral("uriTemplate")).toString();
         QVERIFY(uriTemplate.contains(QLatin1Char('{')));
 
         // A templated resource: fill the template's variable and read it.
-        const QString concrete = QString(uriTemplate).replace(QRegularExpression(QStringLiteral("\\{[^}]+\\}")), QStringLiteral("1"));
+        const QString concrete = QString(uriTemplate)
+                                         .replace(QRegularExpression(QStringLiteral("\\{[^}]+\\}")),
+                                                  QStringLiteral("1"));
         std::optional<RpcReply> readTemplated;
-        m_everything->readResource(concrete, [&readTemplated](const RpcReply &r) { readTemplated = r; });
+        m_everything->readResource(concrete,
+                                   [&readTemplated](const RpcReply &r) { readTemplated = r; });
         QVERIFY(waitFor([&] { return readTemplated.has_value(); }));
         QVERIFY2(readTemplated->ok(), qPrintable(readTemplated->errorMessage()));
     }
@@ -299,7 +318,8 @@ private Q_SLOTS:
         m_everything->subscribeResource(uri, [&sub](const RpcReply &r) { sub = r; });
         QVERIFY(waitFor([&] { return sub.has_value(); }));
         QVERIFY2(sub->ok(), qPrintable(sub->errorMessage()));
-        const auto toggled = callTool(m_everything, QStringLiteral("toggle-subscriber-updates"), {});
+        const auto toggled
+                = callTool(m_everything, QStringLiteral("toggle-subscriber-updates"), {});
         QVERIFY(toggled && !toggled->isError);
         QVERIFY(waitFor([&] { return !updated.isEmpty(); }, 12000));
         QCOMPARE(updated.first().first().toString(), uri);
@@ -309,7 +329,8 @@ private Q_SLOTS:
     void prompts()
     {
         std::optional<QJsonArray> list;
-        m_everything->listPrompts([&list](const QJsonArray &items, const RpcReply &) { list = items; });
+        m_everything->listPrompts(
+                [&list](const QJsonArray &items, const RpcReply &) { list = items; });
         QVERIFY(waitFor([&] { return list.has_value(); }));
         QStringList names;
         for (const QJsonValue &v : *list)
@@ -336,7 +357,10 @@ private Q_SLOTS:
                                [&got](const RpcReply &r) { got = r; });
         QVERIFY(waitFor([&] { return got.has_value(); }));
         QVERIFY2(got->ok(), qPrintable(got->errorMessage()));
-        const QJsonArray values = got->result.value(QStringLiteral("completion")).toObject().value(QStringLiteral("values")).toArray();
+        const QJsonArray values = got->result.value(QStringLiteral("completion"))
+                                          .toObject()
+                                          .value(QStringLiteral("values"))
+                                          .toArray();
         QVERIFY(!values.isEmpty());
         for (const QJsonValue &v : values)
             QVERIFY(v.toString().startsWith(QLatin1Char('E')));
@@ -346,7 +370,8 @@ private Q_SLOTS:
     {
         QSignalSpy logs(m_everything, &McpClient::logMessage);
         std::optional<RpcReply> level;
-        m_everything->setLoggingLevel(QStringLiteral("debug"), [&level](const RpcReply &r) { level = r; });
+        m_everything->setLoggingLevel(QStringLiteral("debug"),
+                                      [&level](const RpcReply &r) { level = r; });
         QVERIFY(waitFor([&] { return level.has_value(); }));
         QVERIFY2(level->ok(), qPrintable(level->errorMessage()));
         const auto toggled = callTool(m_everything, QStringLiteral("toggle-simulated-logging"), {});
@@ -373,7 +398,8 @@ private Q_SLOTS:
         QVERIFY(r);
         QCOMPARE(m_elicitor.requests.size(), 1);
         QVERIFY(m_elicitor.requests.first().contains(QStringLiteral("requestedSchema")));
-        QVERIFY2(r->text().contains(QLatin1String("decline"), Qt::CaseInsensitive), qPrintable(r->text()));
+        QVERIFY2(r->text().contains(QLatin1String("decline"), Qt::CaseInsensitive),
+                 qPrintable(r->text()));
     }
 
     void rootsAnswered()
@@ -386,15 +412,19 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return hasTool(client, QStringLiteral("get-roots-list")); }, 10000));
         const auto r = callTool(client, QStringLiteral("get-roots-list"), {});
         QVERIFY(r);
-        QVERIFY2(r->text().contains(QUrl::fromLocalFile(dir.path()).toString()), qPrintable(r->text()));
+        QVERIFY2(r->text().contains(QUrl::fromLocalFile(dir.path()).toString()),
+                 qPrintable(r->text()));
 
         // A change of roots is announced and the server sees the new list.
         QTemporaryDir other;
         client->setRoots({{QUrl::fromLocalFile(other.path()), QStringLiteral("other")}});
-        QVERIFY(waitFor([&] {
-            const auto again = callTool(client, QStringLiteral("get-roots-list"), {});
-            return again && again->text().contains(QUrl::fromLocalFile(other.path()).toString());
-        }, 10000));
+        QVERIFY(waitFor(
+                [&] {
+                    const auto again = callTool(client, QStringLiteral("get-roots-list"), {});
+                    return again
+                            && again->text().contains(QUrl::fromLocalFile(other.path()).toString());
+                },
+                10000));
         client->close();
     }
 
@@ -404,7 +434,9 @@ private Q_SLOTS:
         ServerProcess server;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("PORT"), QString::number(port));
-        QVERIFY(server.start(QStringLiteral("node"), {everythingScript(), QStringLiteral("streamableHttp")}, env, "listening on port"));
+        QVERIFY(server.start(QStringLiteral("node"),
+                             {everythingScript(), QStringLiteral("streamableHttp")}, env,
+                             "listening on port"));
 
         StreamableHttpTransport::Options o;
         o.url = QUrl(QStringLiteral("http://127.0.0.1:%1/mcp").arg(port));
@@ -417,13 +449,15 @@ private Q_SLOTS:
         QCOMPARE(client->serverInfo().protocolVersion, Mcp::kLatestProtocolVersion);
         QVERIFY(hasTool(client, QStringLiteral("echo")));
 
-        const auto echo = callTool(client, QStringLiteral("echo"), {{QStringLiteral("message"), QStringLiteral("over http")}});
+        const auto echo = callTool(client, QStringLiteral("echo"),
+                                   {{QStringLiteral("message"), QStringLiteral("over http")}});
         QVERIFY(echo);
         QCOMPARE(echo->text(), QStringLiteral("Echo: over http"));
 
         QList<RpcProgress> progress;
-        const auto longOp = callTool(client, QStringLiteral("trigger-long-running-operation"),
-                                     {{QStringLiteral("duration"), 1}, {QStringLiteral("steps"), 3}}, &progress);
+        const auto longOp = callTool(
+                client, QStringLiteral("trigger-long-running-operation"),
+                {{QStringLiteral("duration"), 1}, {QStringLiteral("steps"), 3}}, &progress);
         QVERIFY(longOp && !longOp->isError);
         QCOMPARE(progress.size(), 3);
 
@@ -442,7 +476,8 @@ private Q_SLOTS:
         ServerProcess server;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(QStringLiteral("PORT"), QString::number(port));
-        QVERIFY(server.start(QStringLiteral("node"), {everythingScript(), QStringLiteral("sse")}, env, "running on port"));
+        QVERIFY(server.start(QStringLiteral("node"), {everythingScript(), QStringLiteral("sse")},
+                             env, "running on port"));
 
         // Configured as plain HTTP (the default): initialize by POST fails, the host falls
         // back to the 2024-11-05 HTTP+SSE transport by itself.
@@ -452,16 +487,21 @@ private Q_SLOTS:
         config.url = QUrl(QStringLiteral("http://127.0.0.1:%1/sse").arg(port));
         ServerConnection connection(config, {});
         connection.start();
-        QVERIFY2(waitFor([&] { return connection.state() == ServerConnection::State::Ready
-                                      || connection.state() == ServerConnection::State::Failed; }),
+        QVERIFY2(waitFor([&] {
+                     return connection.state() == ServerConnection::State::Ready
+                             || connection.state() == ServerConnection::State::Failed;
+                 }),
                  qPrintable(connection.reason()));
-        QVERIFY2(connection.state() == ServerConnection::State::Ready, qPrintable(connection.reason()));
+        QVERIFY2(connection.state() == ServerConnection::State::Ready,
+                 qPrintable(connection.reason()));
         QCOMPARE(connection.transportName(), QStringLiteral("sse"));
-        const auto echo = callTool(connection.client(), QStringLiteral("echo"), {{QStringLiteral("message"), QStringLiteral("legacy")}});
+        const auto echo = callTool(connection.client(), QStringLiteral("echo"),
+                                   {{QStringLiteral("message"), QStringLiteral("legacy")}});
         QVERIFY(echo);
         QCOMPARE(echo->text(), QStringLiteral("Echo: legacy"));
         connection.stop();
-        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Stopped; }, 5000));
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Stopped; },
+                        5000));
     }
 
     void filesystemUsesRoots()
@@ -474,7 +514,8 @@ private Q_SLOTS:
 
         StdioTransport::Options o;
         o.command = QStringLiteral("node");
-        o.args = {nodeModules() + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js")};
+        o.args = {nodeModules()
+                  + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js")};
         McpClient::Options co;
         co.serverName = QStringLiteral("filesystem");
         co.roots = {{QUrl::fromLocalFile(workspace.path()), QStringLiteral("workspace")}};
@@ -482,16 +523,20 @@ private Q_SLOTS:
         QSignalSpy rootsRequests(client->session()->transport(), &Transport::messageReceived);
         QVERIFY(startClient(client).isEmpty());
         // The server asks for roots after initialized and then allows exactly those folders.
-        QVERIFY(waitFor([&] {
-            const auto r = callTool(client, QStringLiteral("list_allowed_directories"), {});
-            return r && r->text().contains(QFileInfo(workspace.path()).canonicalFilePath());
-        }, 10000));
-        const auto read = callTool(client, QStringLiteral("read_text_file"),
-                                   {{QStringLiteral("path"), workspace.filePath(QStringLiteral("notes.txt"))}});
+        QVERIFY(waitFor(
+                [&] {
+                    const auto r = callTool(client, QStringLiteral("list_allowed_directories"), {});
+                    return r && r->text().contains(QFileInfo(workspace.path()).canonicalFilePath());
+                },
+                10000));
+        const auto read = callTool(
+                client, QStringLiteral("read_text_file"),
+                {{QStringLiteral("path"), workspace.filePath(QStringLiteral("notes.txt"))}});
         QVERIFY(read);
         QVERIFY2(!read->isError, qPrintable(read->text()));
         QVERIFY(read->text().contains(QLatin1String("a note from the test")));
-        const auto outside = callTool(client, QStringLiteral("read_text_file"), {{QStringLiteral("path"), QStringLiteral("/etc/hostname")}});
+        const auto outside = callTool(client, QStringLiteral("read_text_file"),
+                                      {{QStringLiteral("path"), QStringLiteral("/etc/hostname")}});
         QVERIFY(outside && outside->isError);
         client->close();
     }
@@ -503,8 +548,10 @@ private Q_SLOTS:
         QTemporaryDir workspace;
         StdioTransport::Options o;
         o.command = QStringLiteral("node");
-        o.args = {nodeModules() + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js"),
-                  workspace.path()};
+        o.args = {
+                nodeModules()
+                        + QStringLiteral("/@modelcontextprotocol/server-filesystem/dist/index.js"),
+                workspace.path()};
         McpClient::Options co;
         co.serverName = QStringLiteral("filesystem");
         auto *client = new McpClient(new StdioTransport(o), co, this);
@@ -512,7 +559,8 @@ private Q_SLOTS:
         QTest::qWait(500); // give the server time to ask for roots if it is going to
         const auto r = callTool(client, QStringLiteral("list_allowed_directories"), {});
         QVERIFY(r);
-        QVERIFY2(r->text().contains(QFileInfo(workspace.path()).canonicalFilePath()), qPrintable(r->text()));
+        QVERIFY2(r->text().contains(QFileInfo(workspace.path()).canonicalFilePath()),
+                 qPrintable(r->text()));
         client->close();
     }
 
@@ -521,17 +569,22 @@ private Q_SLOTS:
         QTemporaryDir dir;
         StdioTransport::Options o;
         o.command = QStringLiteral("node");
-        o.args = {nodeModules() + QStringLiteral("/@modelcontextprotocol/server-memory/dist/index.js")};
-        o.env.insert(QStringLiteral("MEMORY_FILE_PATH"), dir.filePath(QStringLiteral("memory.jsonl")));
+        o.args = {nodeModules()
+                  + QStringLiteral("/@modelcontextprotocol/server-memory/dist/index.js")};
+        o.env.insert(QStringLiteral("MEMORY_FILE_PATH"),
+                     dir.filePath(QStringLiteral("memory.jsonl")));
         McpClient::Options co;
         co.serverName = QStringLiteral("memory");
         auto *client = new McpClient(new StdioTransport(o), co, this);
         QVERIFY(startClient(client).isEmpty());
         QCOMPARE(client->tools().size(), 9);
-        const QJsonArray entities{QJsonObject{{QStringLiteral("name"), QStringLiteral("Ada")},
-                                              {QStringLiteral("entityType"), QStringLiteral("person")},
-                                              {QStringLiteral("observations"), QJsonArray{QStringLiteral("wrote the first program")}}}};
-        const auto created = callTool(client, QStringLiteral("create_entities"), {{QStringLiteral("entities"), entities}});
+        const QJsonArray entities {
+                QJsonObject {{QStringLiteral("name"), QStringLiteral("Ada")},
+                             {QStringLiteral("entityType"), QStringLiteral("person")},
+                             {QStringLiteral("observations"),
+                              QJsonArray {QStringLiteral("wrote the first program")}}}};
+        const auto created = callTool(client, QStringLiteral("create_entities"),
+                                      {{QStringLiteral("entities"), entities}});
         QVERIFY(created && !created->isError);
         const auto graph = callTool(client, QStringLiteral("read_graph"), {});
         QVERIFY(graph);
@@ -569,14 +622,18 @@ private Q_SLOTS:
         QVERIFY(result->isError);
         QCOMPARE(result->rpcErrorCode.value_or(0), int(JsonRpc::ConnectionClosed));
         QVERIFY2(result->text().contains(QLatin1String("closed")), qPrintable(result->text()));
-        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Restarting; }, 5000));
-        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Ready; }, 20000));
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Restarting; },
+                        5000));
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Ready; },
+                        20000));
         QCOMPARE(connection.restartCount(), 1);
-        const auto echo = callTool(connection.client(), QStringLiteral("echo"), {{QStringLiteral("message"), QStringLiteral("back")}});
+        const auto echo = callTool(connection.client(), QStringLiteral("echo"),
+                                   {{QStringLiteral("message"), QStringLiteral("back")}});
         QVERIFY(echo);
         QCOMPARE(echo->text(), QStringLiteral("Echo: back"));
         connection.stop();
-        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Stopped; }, 5000));
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Stopped; },
+                        5000));
     }
 
     void cleanupTestCase()
