@@ -795,24 +795,36 @@ void HttpApiServer::stream(Context &ctx, QHttpServerResponder &&responder)
     m_connections->attach(std::move(responder), session, afterSeq, start, ctx.cors);
 }
 
-void HttpApiServer::send(Context &ctx, QHttpServerResponder &&responder)
+std::optional<ChatService::Started> HttpApiServer::startTurn(Context &ctx,
+                                                             QHttpServerResponder &responder)
 {
     const auto body = jsonBody(ctx, responder);
     if (!body)
-        return;
+        return std::nullopt;
     Fields f {*body, {}};
     const QString sessionId = f.string("session_id", false);
     const QString message = f.string("message", true);
-    if (!f.error.isEmpty())
-        return sendError(responder, ApiError::badRequest(QStringLiteral("invalid_field"), f.error),
-                         ctx.cors);
+    if (!f.error.isEmpty()) {
+        sendError(responder, ApiError::badRequest(QStringLiteral("invalid_field"), f.error),
+                  ctx.cors);
+        return std::nullopt;
+    }
     const auto result = m_chat->send(sessionId, message);
-    if (const auto *e = std::get_if<ChatService::Error>(&result))
-        return sendError(responder, chatError(int(*e)), ctx.cors);
-    const auto &started = std::get<ChatService::Started>(result);
+    if (const auto *e = std::get_if<ChatService::Error>(&result)) {
+        sendError(responder, chatError(int(*e)), ctx.cors);
+        return std::nullopt;
+    }
+    return std::get<ChatService::Started>(result);
+}
+
+void HttpApiServer::send(Context &ctx, QHttpServerResponder &&responder)
+{
+    const auto started = startTurn(ctx, responder);
+    if (!started)
+        return;
     sendJson(responder, 202,
-             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), started.sessionId},
-                                        {QStringLiteral("turn_id"), started.turnId}}),
+             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), started->sessionId},
+                                        {QStringLiteral("turn_id"), started->turnId}}),
              ctx.cors);
 }
 
@@ -831,19 +843,10 @@ public:
 
 void HttpApiServer::chatSync(Context &ctx, QHttpServerResponder &&responder)
 {
-    const auto body = jsonBody(ctx, responder);
-    if (!body)
+    const auto maybeStarted = startTurn(ctx, responder);
+    if (!maybeStarted)
         return;
-    Fields f {*body, {}};
-    const QString message = f.string("message", true);
-    const QString sessionId = f.string("session_id", false);
-    if (!f.error.isEmpty())
-        return sendError(responder, ApiError::badRequest(QStringLiteral("invalid_field"), f.error),
-                         ctx.cors);
-    const auto result = m_chat->send(sessionId, message);
-    if (const auto *e = std::get_if<ChatService::Error>(&result))
-        return sendError(responder, chatError(int(*e)), ctx.cors);
-    const auto started = std::get<ChatService::Started>(result);
+    const ChatService::Started started = *maybeStarted;
     auto *pending = new PendingChat(std::move(responder), this);
     const Headers cors = ctx.cors;
     connect(m_chat, &ChatService::turnFinished, pending,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "apierror.h"
+#include "chatservice.h"
 #include "sseconnectionmanager.h"
 
 #include <QElapsedTimer>
@@ -105,6 +106,9 @@ private:
 
     void registerRoutes();
     void stream(Context &ctx, QHttpServerResponder &&responder);
+    /// Validates a `{session_id?, message}` body and starts the turn; on failure the error is
+    /// written and nullopt returned.
+    std::optional<ChatService::Started> startTurn(Context &ctx, QHttpServerResponder &responder);
     void send(Context &ctx, QHttpServerResponder &&responder);
     void chatSync(Context &ctx, QHttpServerResponder &&responder);
     void health(Context &ctx, QHttpServerResponder &&responder);

@@ -263,33 +263,14 @@ QJsonObject inputSchema(const QJsonObject &schema)
 } // namespace
 
 AnthropicProvider::AnthropicProvider(const HttpProviderOptions &options, QObject *parent)
-    : ChatModel(parent)
-    , m_nam(new QNetworkAccessManager(this))
-    , m_options(options)
-{
-    if (m_options.baseUrl.isEmpty())
-        m_options.baseUrl = kDefaultBaseUrl;
-    if (m_options.model.isEmpty())
-        m_options.model = QStringLiteral("claude-sonnet-4-5");
-}
+    : HttpChatModel(options, kDefaultBaseUrl, QStringLiteral("claude-sonnet-4-5"), parent)
+{ }
 
 AnthropicProvider::~AnthropicProvider() = default;
 
-QString AnthropicProvider::displayName() const
-{
-    return QStringLiteral("anthropic:") + m_options.model;
-}
-
 QUrl AnthropicProvider::endpoint() const
 {
-    QUrl url = m_options.baseUrl;
-    QString path = url.path();
-    while (path.endsWith(QLatin1Char('/')))
-        path.chop(1);
-    if (path.endsWith(QLatin1String("/v1")))
-        path.chop(3);
-    url.setPath(path + QStringLiteral("/v1/messages"));
-    return url;
+    return endpointUnder(QStringLiteral("/v1/messages"), QStringLiteral("/v1"));
 }
 
 QJsonObject AnthropicProvider::requestBody(const ChatRequest &request, const QString &model,
@@ -382,9 +363,7 @@ QJsonObject AnthropicProvider::requestBody(const ChatRequest &request, const QSt
 ChatStream *AnthropicProvider::start(const ChatRequest &request)
 {
     const ToolNameMap names(request.tools);
-    HttpProviderOptions options = m_options;
-    if (!request.model.isEmpty())
-        options.model = request.model;
+    const HttpProviderOptions options = optionsFor(request);
 
     QNetworkRequest httpRequest(endpoint());
     httpRequest.setHeader(QNetworkRequest::ContentTypeHeader,

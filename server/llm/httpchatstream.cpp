@@ -371,3 +371,37 @@ int HttpChatStream::retryAfterMs(const QByteArray &retryAfter, const QByteArray 
         return int(std::clamp<qint64>(QDateTime::currentDateTimeUtc().msecsTo(when), 0, 1e9));
     return -1;
 }
+
+HttpChatModel::HttpChatModel(const HttpProviderOptions &options, const QUrl &defaultBaseUrl,
+                             const QString &defaultModel, QObject *parent)
+    : ChatModel(parent)
+    , m_nam(new QNetworkAccessManager(this))
+    , m_options(options)
+{
+    if (m_options.baseUrl.isEmpty())
+        m_options.baseUrl = defaultBaseUrl;
+    if (m_options.model.isEmpty())
+        m_options.model = defaultModel;
+}
+
+HttpChatModel::~HttpChatModel() = default;
+
+QUrl HttpChatModel::endpointUnder(const QString &path, const QString &dropSuffix) const
+{
+    QUrl url = m_options.baseUrl;
+    QString base = url.path();
+    while (base.endsWith(QLatin1Char('/')))
+        base.chop(1);
+    if (!dropSuffix.isEmpty() && base.endsWith(dropSuffix))
+        base.chop(dropSuffix.size());
+    url.setPath(base + path);
+    return url;
+}
+
+HttpProviderOptions HttpChatModel::optionsFor(const ChatRequest &request) const
+{
+    HttpProviderOptions options = m_options;
+    if (!request.model.isEmpty())
+        options.model = request.model;
+    return options;
+}

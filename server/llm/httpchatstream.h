@@ -40,6 +40,36 @@ private:
     QHash<QString, QString> m_fromWire;
 };
 
+/// What the HTTP providers share as models: the network access manager, the options with the
+/// provider's defaults filled in, the display name ("<provider>:<model>") and endpoint URLs
+/// under the base URL.
+class HttpChatModel : public ChatModel
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(HttpChatModel)
+
+public:
+    HttpChatModel(const HttpProviderOptions &options, const QUrl &defaultBaseUrl,
+                  const QString &defaultModel, QObject *parent);
+    ~HttpChatModel() override;
+
+    [[nodiscard]] QString displayName() const override
+    {
+        return providerName() + QLatin1Char(':') + m_options.model;
+    }
+    [[nodiscard]] QString modelName() const override { return m_options.model; }
+
+protected:
+    /// `path` under the base URL (trailing slashes and a trailing `dropSuffix` of the base
+    /// removed first, so ".../v1/" and ".../v1" give the same URL).
+    [[nodiscard]] QUrl endpointUnder(const QString &path, const QString &dropSuffix = {}) const;
+    /// The options for one call: the request's model, when it names one, wins.
+    [[nodiscard]] HttpProviderOptions optionsFor(const ChatRequest &request) const;
+
+    QNetworkAccessManager *m_nam;
+    HttpProviderOptions m_options;
+};
+
 /// The HTTP + SSE part every remote provider shares: sending, retries with backoff, the idle
 /// and request timeouts, HTTP error mapping, cancellation. Subclasses only interpret events.
 ///

@@ -259,31 +259,14 @@ private:
 } // namespace
 
 OpenAiProvider::OpenAiProvider(const HttpProviderOptions &options, QObject *parent)
-    : ChatModel(parent)
-    , m_nam(new QNetworkAccessManager(this))
-    , m_options(options)
-{
-    if (m_options.baseUrl.isEmpty())
-        m_options.baseUrl = kDefaultBaseUrl;
-    if (m_options.model.isEmpty())
-        m_options.model = QStringLiteral("gpt-4o-mini");
-}
+    : HttpChatModel(options, kDefaultBaseUrl, QStringLiteral("gpt-4o-mini"), parent)
+{ }
 
 OpenAiProvider::~OpenAiProvider() = default;
 
-QString OpenAiProvider::displayName() const
-{
-    return QStringLiteral("openai:") + m_options.model;
-}
-
 QUrl OpenAiProvider::endpoint() const
 {
-    QUrl url = m_options.baseUrl;
-    QString path = url.path();
-    while (path.endsWith(QLatin1Char('/')))
-        path.chop(1);
-    url.setPath(path + QStringLiteral("/chat/completions"));
-    return url;
+    return endpointUnder(QStringLiteral("/chat/completions"));
 }
 
 QJsonObject OpenAiProvider::requestBody(const ChatRequest &request, const QString &model,
@@ -366,9 +349,7 @@ QJsonObject OpenAiProvider::requestBody(const ChatRequest &request, const QStrin
 ChatStream *OpenAiProvider::start(const ChatRequest &request)
 {
     const ToolNameMap names(request.tools);
-    HttpProviderOptions options = m_options;
-    if (!request.model.isEmpty())
-        options.model = request.model;
+    const HttpProviderOptions options = optionsFor(request);
 
     QNetworkRequest httpRequest(endpoint());
     httpRequest.setHeader(QNetworkRequest::ContentTypeHeader,
