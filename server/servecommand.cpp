@@ -53,6 +53,9 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
     if (section.contains(QStringLiteral("heartbeat_seconds")) && http.sse.heartbeatMs == 15000)
         http.sse.heartbeatMs
                 = int(section.value(QStringLiteral("heartbeat_seconds")).toDouble() * 1000);
+    if (section.contains(QStringLiteral("max_stream_backlog_bytes")))
+        http.sse.maxBehindBytes =
+                qint64(section.value(QStringLiteral("max_stream_backlog_bytes")).toDouble());
     if (section.contains(QStringLiteral("max_body_bytes")))
         http.maxBodyBytes = qint64(section.value(QStringLiteral("max_body_bytes")).toDouble());
     if (http.address.isNull()) {

@@ -21,8 +21,15 @@ SseStream::SseStream(QHttpServerResponder &&responder, QString sessionId,
                 [this] { finish(QStringLiteral("client disconnected")); });
         connect(m_socket, &QObject::destroyed, this,
                 [this] { finish(QStringLiteral("connection gone")); });
-        connect(m_socket, &QTcpSocket::bytesWritten, this, &SseStream::flush);
+        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
+            if (m_stall.isActive())
+                m_stall.start(); // progress: the stall clock starts over
+            flush();
+        });
     }
+    m_stall.setSingleShot(true);
+    m_stall.setInterval(kStallMs);
+    connect(&m_stall, &QTimer::timeout, this, &SseStream::checkStalled);
 }
 
 SseStream::~SseStream()
@@ -55,16 +62,24 @@ qint64 SseStream::bytesBehind() const
 
 void SseStream::pump()
 {
+    flush();
+}
+
+void SseStream::checkStalled()
+{
     if (!m_socket || m_closed)
         return;
+    // Cut only a reader that is far behind AND took nothing for a while: a burst of large
+    // events can put a healthy reader far behind for a moment.
     if (bytesBehind() > m_maxBehind) {
-        qCInfo(lcHttp) << "cutting a slow SSE reader of session" << m_sessionId << "with"
+        qCInfo(lcHttp) << "cutting a stalled SSE reader of session" << m_sessionId << "with"
                        << bytesBehind() << "bytes unsent";
         m_socket->abort();
         finish(QStringLiteral("slow reader"));
         return;
     }
-    flush();
+    if (bytesBehind() > 0)
+        m_stall.start();
 }
 
 void SseStream::heartbeat(const QByteArray &frame)
@@ -84,6 +99,8 @@ void SseStream::flush()
         m_sentBytes += frame.size();
         m_socket->write(frame);
     }
+    if (!m_stall.isActive() && (m_next < end || m_socket->bytesToWrite() > 0))
+        m_stall.start();
     if (m_closing && m_next == end) {
         m_socket->disconnectFromHost(); // sends what the socket holds, then closes
         finish(QStringLiteral("closed by the server"));

@@ -8,6 +8,7 @@
 #include <QSharedPointer>
 #include <QString>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <QHttpServerResponder>
 
@@ -37,8 +38,9 @@ struct SseFeed
 };
 
 /// One open text/event-stream response. Holds the (move-only) responder and its socket,
-/// sends its session's feed, notices the client going away at once, and cuts a reader that
-/// falls too far behind (bounded backlog: it reconnects and resumes with Last-Event-ID).
+/// sends its session's feed, notices the client going away at once, and cuts a reader that is
+/// more than the bound behind and takes nothing for kStallMs (it reconnects and resumes with
+/// Last-Event-ID).
 ///
 /// Frames go into the socket only while its own buffer is below a low-water mark, so a frame
 /// fanned out to a thousand streams stays one shared copy in the feed instead of a thousand
@@ -60,7 +62,7 @@ public:
     /// Writes the status line, headers (CORS and the like) and this stream's own `prefix`
     /// (session_start and the replay); from then on the stream follows the feed from its end.
     void open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QByteArray &prefix);
-    /// New frames are in the feed: send what the socket takes; cut the reader if too far behind.
+    /// A new frame is in the feed: send what the socket takes.
     void pump();
     /// A comment frame (heartbeat) for an idle stream; skipped when data is waiting anyway.
     void heartbeat(const QByteArray &frame);
@@ -76,6 +78,8 @@ public:
     [[nodiscard]] qint64 ageMs() const { return m_age.elapsed(); }
 
     static constexpr qint64 kSocketLowWater = 4 * 1024;
+    /// A reader more than the bound behind that takes nothing for this long is cut.
+    static constexpr int kStallMs = 2000;
 
 Q_SIGNALS:
     /// The client went away, the stream was closed, or it was cut for falling behind.
@@ -84,6 +88,7 @@ Q_SIGNALS:
 
 private:
     void flush();
+    void checkStalled();
     void finish(const QString &why);
 
     QHttpServerResponder m_responder;
@@ -94,6 +99,7 @@ private:
     qint64 m_next = 0;
     qint64 m_sentBytes = 0; ///< feed bytes handed to the socket (comparable to totalBytes)
     QElapsedTimer m_age;
+    QTimer m_stall; ///< runs while data waits; fires when the reader took nothing for a while
     bool m_closed = false;
     bool m_closing = false;
 };
