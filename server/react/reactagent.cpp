@@ -194,8 +194,9 @@ void ReactAgent::think()
         return;
     }
     ChatRequest request;
-    if (!m_options.systemPrompt.isEmpty())
-        request.messages.append(ChatMessage::system(m_options.systemPrompt));
+    const QString system = systemPrompt();
+    if (!system.isEmpty())
+        request.messages.append(ChatMessage::system(system));
     request.messages += m_session->messages();
     request.messages = ContextTrimmer::trim(request.messages, m_options.contextBudgetTokens);
     request.tools = toolDefinitions(m_registry);
@@ -486,6 +487,23 @@ void ReactAgent::resolveWithoutRunning(int index, const QString &text)
                {QStringLiteral("is_error"), true},
                {QStringLiteral("content"), textBlocks(text)},
                {QStringLiteral("duration_ms"), ranMs}});
+}
+
+QString ReactAgent::systemPrompt() const
+{
+    // The instructions servers give at initialize tell the model how to use their tools.
+    QStringList parts;
+    if (!m_options.systemPrompt.isEmpty())
+        parts << m_options.systemPrompt;
+    if (m_registry) {
+        for (ServerConnection *c : m_registry->connections()) {
+            const McpClient *client = c->client();
+            if (client && !client->serverInfo().instructions.trimmed().isEmpty())
+                parts << QStringLiteral("Instructions from the MCP server \"%1\":\n%2")
+                                 .arg(c->name(), client->serverInfo().instructions.trimmed());
+        }
+    }
+    return parts.join(QStringLiteral("\n\n"));
 }
 
 void ReactAgent::checkObserved()

@@ -133,6 +133,8 @@ private:
     void setState(State state);
     void emitEvent(StreamEventType type, QJsonObject data);
     void think();
+    /// The configured system prompt plus the instructions of every ready MCP server.
+    [[nodiscard]] QString systemPrompt() const;
     void onModelFinished(StopReason reason);
     void onModelError(const LlmError &error);
     void act(const QList<ToolCall> &calls);

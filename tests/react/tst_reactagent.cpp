@@ -103,6 +103,7 @@ void tst_ReactAgent::initTestCase()
     ServerConfig fx;
     fx.name = QStringLiteral("fx");
     fx.command = TestSupport::fixtureServer();
+    fx.args = {QStringLiteral("--instructions"), QStringLiteral("Prefer echo for repeating text.")};
     QVERIFY2(QFile::exists(fx.command), qPrintable(fx.command));
     ServerConnection::Options options;
     options.autoRestart = false;
@@ -220,8 +221,12 @@ void tst_ReactAgent::directAnswer()
     const QJsonObject body = m_llm.requests().at(0).toObject().value("body").toObject();
     QCOMPARE(body.value("tool_choice").toString(), QStringLiteral("auto"));
     QVERIFY(body.value("tools").toArray().size() >= 10);
-    QCOMPARE(messagesOf(m_llm.requests().at(0).toObject()).at(0).toObject().value("role"),
-             QJsonValue("system"));
+    const QJsonObject system = messagesOf(m_llm.requests().at(0).toObject()).at(0).toObject();
+    QCOMPARE(system.value("role"), QJsonValue("system"));
+    // The instructions the server gave at initialize reach the model.
+    QVERIFY2(system.value("content").toString().contains(
+                     "Instructions from the MCP server \"fx\":\nPrefer echo for repeating text."),
+             qPrintable(system.value("content").toString()));
 }
 
 void tst_ReactAgent::oneTool()
