@@ -48,7 +48,9 @@ struct AgentOptions
     int elicitationTimeoutMs = 10 * 60 * 1000; ///< unanswered elicitation -> cancel
     int toolTimeoutMs = -1; ///< per tool call; -1: the server's configured timeout
     int loopGuardRepeats = 3; ///< the same tool + arguments this often in a turn: stop
-    qint64 contextBudgetTokens = 0; ///< 0: no trimming (see ContextTrimmer)
+    /// The context sent to the model is trimmed from the oldest turns beyond this (estimated
+    /// tokens; 0: no trimming). The default suits small local models as well as hosted ones.
+    qint64 contextBudgetTokens = 32000;
     QString systemPrompt = defaultSystemPrompt();
     ApprovalPolicy approval;
 

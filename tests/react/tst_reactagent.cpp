@@ -73,6 +73,7 @@ private Q_SLOTS:
     void elicitation();
     void largeResultTruncatedForModelOnly();
     void contextAcrossThreeTurns();
+    void contextTrimmedToBudget();
     void modelErrorEndsWithError();
     void sessionExpiresAfterTurn();
     void offlineDirectAnswer();
@@ -571,6 +572,28 @@ void tst_ReactAgent::contextAcrossThreeTurns()
     QCOMPARE(m_events.last().turnId, m_agent->turnId());
     QCOMPARE(ofType(StreamEventType::FinalResponse).size(), 3);
     QCOMPARE(m_session->messages().size(), 8); // Q1 A1 Q2 call result A2 Q3 A3
+}
+
+void tst_ReactAgent::contextTrimmedToBudget()
+{
+    // Three turns of about 1,000 tokens each and a budget of 1,500: the model gets the system
+    // prompt and the current turn; the oldest whole turns are left out; the session keeps all.
+    const QString big(4000, QLatin1Char('x'));
+    QVERIFY(m_llm.setScript({textReply("A1"), textReply("A2"), textReply("A3")}));
+    AgentOptions options;
+    options.contextBudgetTokens = 1500;
+    QVERIFY(runTurn("Q1 " + big, options));
+    QVERIFY(runTurn("Q2 " + big, options));
+    QVERIFY(runTurn("Q3 " + big, options));
+    const QJsonArray requests = m_llm.requests();
+    QCOMPARE(requests.size(), 3);
+    const QJsonArray second = messagesOf(requests.at(1).toObject());
+    QCOMPARE(second.size(), 2); // system, user Q2: turn 1 no longer fits
+    const QJsonArray third = messagesOf(requests.at(2).toObject());
+    QCOMPARE(third.size(), 2);
+    QCOMPARE(third.at(0).toObject().value("role").toString(), QStringLiteral("system"));
+    QVERIFY(third.at(1).toObject().value("content").toString().startsWith("Q3 "));
+    QCOMPARE(m_session->messages().size(), 6);
 }
 
 void tst_ReactAgent::modelErrorEndsWithError()
