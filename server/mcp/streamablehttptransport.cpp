@@ -98,6 +98,8 @@ void StreamableHttpTransport::send(const JsonRpc::Message &message)
 
 void StreamableHttpTransport::watch(QNetworkReply *reply, Stream *stream)
 {
+    if (stream->serial == 0)
+        stream->serial = ++m_nextSerial;
     stream->reply = reply;
     stream->isSse = false;
     stream->body.clear();
@@ -335,8 +337,12 @@ void StreamableHttpTransport::resume(Stream *stream, int delayMs)
     const int delay = delayMs * (1 << std::min(stream->attempts - 1, 4));
     qCDebug(lcMcp) << describe() << "resuming stream after" << delay << "ms, Last-Event-ID"
                    << stream->parser.lastEventId();
-    QTimer::singleShot(delay, this, [this, stream] {
-        if (m_closing || !m_streams.contains(stream))
+    QTimer::singleShot(delay, this, [this, stream, serial = stream->serial] {
+        // The stream may be gone (and its address reused by a new one) by now.
+        const bool alive = std::any_of(m_streams.cbegin(), m_streams.cend(), [&](Stream *s) {
+            return s == stream && s->serial == serial;
+        });
+        if (m_closing || !alive)
             return;
         QNetworkRequest request = makeRequest(true);
         if (!stream->parser.lastEventId().isEmpty())

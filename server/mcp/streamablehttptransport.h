@@ -71,6 +71,7 @@ private:
         bool sawEvent = false;
         int attempts = 0;
         QByteArray body; ///< non-SSE body (JSON or error text)
+        quint64 serial = 0; ///< unique per stream: a delayed resume finds exactly its stream
     };
 
     QNetworkRequest makeRequest(bool sse) const;
@@ -92,4 +93,5 @@ private:
     bool m_closing = false;
     bool m_getStreamUnsupported = false;
     bool m_serverStreamOpen = false;
+    quint64 m_nextSerial = 0;
 };
