@@ -105,6 +105,9 @@ qint64 JsonRpcSession::request(const QString &method, const QJsonObject &params,
     pending.hardDeadline = options.maxTimeoutMs > 0
             ? QDeadlineTimer(std::max(options.maxTimeoutMs, options.timeoutMs))
             : QDeadlineTimer(QDeadlineTimer::Forever);
+    // Without a per-request timeout the hard maximum still applies.
+    if (pending.deadline.isForever())
+        pending.deadline = pending.hardDeadline;
     m_pending.insert(id, std::move(pending));
     armTimer();
 
