@@ -30,6 +30,7 @@ private Q_SLOTS:
     void timeoutFailsAndCancelsOnServer();
     void progressReachesHandlerAndExtendsTimeout();
     void progressNeverExtendsPastMaximum();
+    void maximumAppliesWithoutTimeout();
     void cancelTellsServerAndIgnoresLateResponse();
     void closeFailsEveryPendingRequest_data();
     void closeFailsEveryPendingRequest();
@@ -264,6 +265,24 @@ void tst_JsonRpcSession::progressNeverExtendsPastMaximum()
                      .value(QStringLiteral("requestId"))
                      .toInteger(),
              id);
+}
+
+void tst_JsonRpcSession::maximumAppliesWithoutTimeout()
+{
+    // No per-request timeout: the hard maximum still ends a request nobody answers.
+    std::optional<RpcReply> got;
+    JsonRpcSession::RequestOptions options;
+    options.timeoutMs = 0;
+    options.maxTimeoutMs = 200;
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("never/answered timed out")));
+    m_session->request(
+            QStringLiteral("never/answered"), {}, [&](const RpcReply &reply) { got = reply; },
+            options);
+    QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 3000);
+    QCOMPARE(got->error->code, int(JsonRpc::RequestTimeout));
+    QVERIFY2(got->errorMessage().contains(QStringLiteral("maximum of 200 ms")),
+             qPrintable(got->errorMessage()));
 }
 
 void tst_JsonRpcSession::cancelTellsServerAndIgnoresLateResponse()
