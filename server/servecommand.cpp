@@ -54,8 +54,8 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
         http.sse.heartbeatMs
                 = int(section.value(QStringLiteral("heartbeat_seconds")).toDouble() * 1000);
     if (section.contains(QStringLiteral("max_stream_backlog_bytes")))
-        http.sse.maxBehindBytes =
-                qint64(section.value(QStringLiteral("max_stream_backlog_bytes")).toDouble());
+        http.sse.maxBehindBytes
+                = qint64(section.value(QStringLiteral("max_stream_backlog_bytes")).toDouble());
     if (section.contains(QStringLiteral("max_body_bytes")))
         http.maxBodyBytes = qint64(section.value(QStringLiteral("max_body_bytes")).toDouble());
     if (http.address.isNull()) {
