@@ -91,6 +91,32 @@ inline std::optional<RpcReply> request(McpClient *client, const QString &method,
     return reply;
 }
 
+/// Answers sampling/createMessage with a fixed assistant text and records what was asked.
+class RecordingSampler : public Mcp::SamplingHandler
+{
+public:
+    explicit RecordingSampler(QString answer)
+        : m_answer(std::move(answer))
+    { }
+    void createMessage(const QString &server, const QJsonObject &params,
+                       RpcResponder responder) override
+    {
+        servers << server;
+        requests << params;
+        responder.reply({{QStringLiteral("role"), QStringLiteral("assistant")},
+                         {QStringLiteral("content"),
+                          QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
+                                       {QStringLiteral("text"), m_answer}}},
+                         {QStringLiteral("model"), QStringLiteral("test-model")},
+                         {QStringLiteral("stopReason"), QStringLiteral("endTurn")}});
+    }
+    QStringList servers;
+    QList<QJsonObject> requests;
+
+private:
+    QString m_answer;
+};
+
 /// A child process (an HTTP MCP server) that is killed when the test ends.
 class ServerProcess
 {

@@ -21,26 +21,6 @@ using namespace TestSupport;
 
 namespace {
 
-class RecordingSampler : public Mcp::SamplingHandler
-{
-public:
-    void createMessage(const QString &server, const QJsonObject &params,
-                       RpcResponder responder) override
-    {
-        servers << server;
-        requests << params;
-        responder.reply(
-                {{QStringLiteral("role"), QStringLiteral("assistant")},
-                 {QStringLiteral("content"),
-                  QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                               {QStringLiteral("text"), QStringLiteral("sampled by the host")}}},
-                 {QStringLiteral("model"), QStringLiteral("test-model")},
-                 {QStringLiteral("stopReason"), QStringLiteral("endTurn")}});
-    }
-    QStringList servers;
-    QList<QJsonObject> requests;
-};
-
 class DecliningElicitor : public Mcp::ElicitationHandler
 {
 public:
@@ -645,7 +625,7 @@ private Q_SLOTS:
 
 private:
     McpClient *m_everything = nullptr;
-    RecordingSampler m_sampler;
+    RecordingSampler m_sampler {QStringLiteral("sampled by the host")};
     DecliningElicitor m_elicitor;
 };
 

@@ -78,25 +78,6 @@ std::optional<RpcReply> waitReply(const std::function<void(JsonRpcSession::Reply
     return reply;
 }
 
-class Sampler : public Mcp::SamplingHandler
-{
-public:
-    void createMessage(const QString &server, const QJsonObject &params,
-                       RpcResponder responder) override
-    {
-        servers << server;
-        requests << params;
-        responder.reply(
-                {{QStringLiteral("role"), QStringLiteral("assistant")},
-                 {QStringLiteral("content"),
-                  QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                               {QStringLiteral("text"), QStringLiteral("a sampled answer")}}},
-                 {QStringLiteral("model"), QStringLiteral("test-model")}});
-    }
-    QStringList servers;
-    QList<QJsonObject> requests;
-};
-
 class Elicitor : public Mcp::ElicitationHandler
 {
 public:
@@ -462,7 +443,7 @@ private Q_SLOTS:
 
     void serverRequestsWithHandlers()
     {
-        Sampler sampler;
+        RecordingSampler sampler(QStringLiteral("a sampled answer"));
         Elicitor elicitor;
         McpClient::Options co;
         co.serverName = QStringLiteral("with-handlers");
