@@ -43,6 +43,9 @@ const HEALTH_INTERVAL_MS = 30000;
 
 const $ = (id) => document.getElementById(id);
 
+/** A session id as the server makes and accepts them (docs/api.md). */
+const SESSION_ID_RE = /^[A-Za-z0-9_.-]{1,128}$/;
+
 /**
  * Creates an element. `attrs`: `class`, `text`, `on<event>` functions, booleans (set when true),
  * everything else as attributes. Children: nodes or strings (as text; never parsed as HTML).
@@ -411,11 +414,14 @@ const state = {
     conn: null, // SseConnection
     attemptInfo: null, // {sessionId, resumeFrom, reconnect} of the connection being made
     firstEventPending: false, // the next event is the connection's first (session_start)
-    sessionId: null,
+    sessionId: null, // null until the first message creates a session (or one is opened)
+    createdBySend: false, // the session was just created by sending its first message
+    view: 0, // counts openSession calls: an answer that arrives after the view changed is stale
     lastSeq: 0, // highest event id shown; events with id <= lastSeq are dropped
     connectedOnce: false, // a session_start arrived for the current session view
     model: null,
     tools: [],
+    server: { model: null, tools: null }, // from /health, shown before there is a session
     ended: false, // session_end seen
     runningTurn: null, // turn id of the running turn
     sending: false,
@@ -439,9 +445,56 @@ function appendToTimeline(node) {
     scrollTimeline();
 }
 
+/**
+ * Following the timeline. While the reader is at the bottom, every change of the timeline (a new
+ * card, text streaming in, buttons added to a card, an image loaded, the timeline itself getting
+ * shorter because the error bar or the composer grew) scrolls it to the bottom on the next frame.
+ * The reader leaves that mode only by scrolling away themselves: a scroll event that is merely
+ * late (content grew after our own scroll) does not count. Back at the bottom, it follows again.
+ * On narrow screens the document scrolls instead of the timeline (style.css), with the composer
+ * sticky over the bottom of the window: there "the bottom" is the timeline's end just above it.
+ */
+const follow = { queued: false, autoTop: 0 };
+
+/** {scroller, inDocument, distance}: how far the timeline's end is below what is shown. */
+function followGeometry() {
+    const t = timeline();
+    if (getComputedStyle(t).overflowY !== 'visible') {
+        return { scroller: t, inDocument: false, distance: t.scrollHeight - t.scrollTop - t.clientHeight };
+    }
+    const composer = $('composer');
+    const visibleBottom = Math.min(window.innerHeight, composer ? composer.getBoundingClientRect().top : window.innerHeight);
+    return { scroller: document.scrollingElement, inDocument: true, distance: t.getBoundingClientRect().bottom - visibleBottom };
+}
+
 function scrollTimeline() {
-    if (!state.stickToBottom) return;
-    requestAnimationFrame(() => { const t = timeline(); t.scrollTop = t.scrollHeight; });
+    if (!state.stickToBottom || follow.queued) return;
+    follow.queued = true;
+    requestAnimationFrame(() => {
+        follow.queued = false;
+        if (!state.stickToBottom) return;
+        const g = followGeometry();
+        g.scroller.scrollTop = g.inDocument ? Math.max(0, g.scroller.scrollTop + g.distance) : g.scroller.scrollHeight;
+        follow.autoTop = g.scroller.scrollTop;
+    });
+}
+
+function onTimelineScroll() {
+    const g = followGeometry();
+    const top = g.scroller.scrollTop;
+    if (Math.abs(g.distance) < 48) state.stickToBottom = true;
+    // The reader scrolled up (or, in the document, away to the raw log below the timeline).
+    else if (top < follow.autoTop - 4 || (g.inDocument && top > follow.autoTop + 4)) state.stickToBottom = false;
+}
+
+function watchTimeline() {
+    const t = timeline();
+    new MutationObserver(scrollTimeline).observe(t, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['hidden', 'class'] });
+    new ResizeObserver(scrollTimeline).observe(t);
+    t.addEventListener('load', scrollTimeline, true); // images in tool results
+    t.addEventListener('scroll', onTimelineScroll, { passive: true });
+    window.addEventListener('scroll', () => { if (followGeometry().inDocument) onTimelineScroll(); }, { passive: true });
+    window.addEventListener('resize', scrollTimeline);
 }
 
 /** A system note in the timeline (reconnects, new sessions, …). */
@@ -495,7 +548,10 @@ function getTurn(turnId, input) {
     let t = state.turns.get(key);
     if (!t) {
         const root = el('section', { class: 'turn', 'data-testid': 'turn', 'data-turn-id': turnId || undefined, 'aria-label': 'Turn' });
-        t = { id: turnId, key, root, iterations: new Map(), calls: new Map(), userEl: null, thinking: null, ended: false, pending: new Set() };
+        t = {
+            id: turnId, key, root, iterations: new Map(), calls: new Map(), userEl: null, thinking: null, ended: false, pending: new Set(),
+            observedRun: [], // calls whose observing events came last, with nothing in between (see final_response)
+        };
         state.turns.set(key, t);
         appendToTimeline(root);
     }
@@ -511,7 +567,7 @@ function getIteration(t, n) {
     const key = Number(n) || 0;
     let it = t.iterations.get(key);
     if (!it) {
-        it = { n: key, textCard: null, textEl: null, textNode: null, hasTools: false };
+        it = { n: key, textCard: null, textEl: null, view: null, hasTools: false };
         t.iterations.set(key, it);
     }
     return it;
@@ -534,7 +590,7 @@ function getCall(t, callId, tool) {
         const group = el('div', { class: 'call-group', 'data-testid': 'call', 'data-call-id': callId, role: 'group', 'aria-label': `Tool call ${tool || callId}` });
         t.root.append(group);
         scrollTimeline();
-        c = { id: callId, tool, group, actions: null, status: null, acting: null, observed: false };
+        c = { id: callId, tool, group, actions: null, status: null, acting: null, observed: false, outcome: null, observing: null };
         t.calls.set(callId, c);
     }
     return c;
@@ -547,14 +603,20 @@ function resolveApproval(c, text, kind = '') {
     c.actions = null;
 }
 
-function endTurn(t) {
+/** Ends the turn's open steps; `e` is the event that ended it (its time ends a running call). */
+function endTurn(t, e) {
     if (t.ended) return;
     t.ended = true;
     stopThinking(t);
-    for (const it of t.iterations.values()) if (it.textCard) it.textCard.classList.remove('streaming');
+    for (const it of t.iterations.values()) {
+        if (!it.textCard) continue;
+        it.textCard.classList.remove('streaming');
+        it.view.finish();
+    }
+    const cancelled = !!e && e.type === 'final_response' && e.stop_reason === 'cancelled';
     for (const c of t.calls.values()) {
         resolveApproval(c, 'The turn is over; no longer waiting for an answer.', 'muted');
-        finishActing(c);
+        if (c.acting && !c.outcome) finishActing(c, cancelled ? 'cancelled' : 'stopped', ranFor(c, e));
     }
     for (const done of t.pending) done('The turn is over; no longer waiting for an answer.');
     t.pending.clear();
@@ -562,11 +624,337 @@ function endTurn(t) {
     updateComposer();
 }
 
-function finishActing(c) {
+/**
+ * Marks a call's Act step finished: no spinner, and a title that says how it ended
+ * (`outcome`: ok, error, cancelled, stopped) and how long it ran (`ms`, when known). Called again
+ * with a later outcome (a failed result that turns out to be the cancel) it updates the card.
+ */
+function finishActing(c, outcome, ms) {
+    c.outcome = outcome;
+    if (typeof ms === 'number' && Number.isFinite(ms)) c.ranMs = ms;
     if (!c.acting) return;
-    c.acting.card.classList.add('done');
-    const s = c.acting.card.querySelector('.spinner');
+    const a = c.acting;
+    a.card.classList.add('done');
+    a.card.dataset.state = outcome;
+    const s = a.card.querySelector('.spinner');
     if (s) s.remove();
+    const tool = c.tool || 'the tool';
+    const took = typeof c.ranMs === 'number' ? fmtDuration(c.ranMs) : '';
+    a.title.textContent = {
+        ok: `Ran ${tool}`,
+        error: `${tool} failed`,
+        cancelled: took ? `${tool} cancelled after ${took}` : `${tool} cancelled`,
+        stopped: `${tool} stopped: the turn ended`,
+    }[outcome] || `${tool} finished`;
+    a.ran.textContent = took;
+    a.ran.hidden = !took;
+}
+
+/** How long a call ran until `e` (its observing event, or the event that ended the turn). */
+function ranFor(c, e) {
+    const reported = e && e.type === 'observing' && typeof e.duration_ms === 'number' && Number.isFinite(e.duration_ms) ? e.duration_ms : null;
+    if (reported !== null && reported > 0) return reported;
+    // The server's own timestamps: the call's first Act event to the end (the same on a replay).
+    const start = c.acting ? Date.parse(c.acting.startTs) : NaN;
+    const end = e && e.ts ? Date.parse(e.ts) : NaN;
+    if (Number.isFinite(start) && Number.isFinite(end) && end >= start) return end - start;
+    return reported;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown for model text: a small subset (headings, paragraphs, emphasis, code spans, fenced
+// code, lists, quotes, rules, links), built as DOM nodes. HTML in the source is never parsed:
+// every character ends up in a text node, in an element this code chose, or in an attribute
+// this code checked (a link's target: absolute http or https only). Searches for closing
+// delimiters look a bounded distance ahead, so hostile text costs linear time.
+
+const MD_FENCE = /^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$/;
+const MD_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const MD_RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
+const MD_ITEM = /^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+(.*)$/;
+const MD_QUOTE = /^ {0,3}> ?(.*)$/;
+const MD_BLANK = /^[ \t]*$/;
+const MD_LOOKAHEAD = 1000; // how far a closing delimiter is searched for
+const MD_URL_MAX = 2048;
+const MD_MAX_DEPTH = 8; // nesting of quotes and inline elements
+
+function mdSafeLink(raw) {
+    const s = String(raw).trim();
+    if (!/^https?:\/\//i.test(s)) return null;
+    try {
+        const url = new URL(s);
+        return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+    } catch { return null; }
+}
+
+function mdClosingFence(line, fence) {
+    const m = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
+    return !!m && m[1][0] === fence[0] && m[1].length >= fence.length;
+}
+
+/** A line that starts a block of its own (and so ends a paragraph or a list item). */
+function mdStartsBlock(line) {
+    return MD_FENCE.test(line) || MD_HEADING.test(line) || MD_RULE.test(line) || MD_QUOTE.test(line);
+}
+
+/** Renders `text` as Markdown; returns a DocumentFragment. */
+function renderMarkdown(text, depth = 0) {
+    const frag = document.createDocumentFragment();
+    const lines = String(text).replace(/\r\n?/g, '\n').split('\n');
+    let i = 0;
+    while (i < lines.length) {
+        const line = lines[i];
+        let m;
+        if (MD_BLANK.test(line)) { i++; continue; }
+        if ((m = MD_FENCE.exec(line))) {
+            const fence = m[1];
+            const body = [];
+            for (i++; i < lines.length && !mdClosingFence(lines[i], fence); i++) body.push(lines[i]);
+            i++; // the closing fence (or the end of the text)
+            frag.append(el('pre', { class: 'md-code', 'data-lang': m[2] || undefined }, el('code', {}, body.join('\n'))));
+            continue;
+        }
+        if ((m = MD_HEADING.exec(line))) {
+            const level = m[1].length;
+            // The page's own headings are h1 and h2: the answer's start at h3.
+            frag.append(mdInline(el(`h${Math.min(6, level + 2)}`, { class: `md-h md-h${level}` }), m[2] || '', depth));
+            i++;
+            continue;
+        }
+        if (MD_RULE.test(line)) { frag.append(el('hr', { class: 'md-rule' })); i++; continue; }
+        if (MD_QUOTE.test(line)) {
+            const inner = [];
+            for (; i < lines.length && (m = MD_QUOTE.exec(lines[i])); i++) inner.push(m[1]);
+            const quote = el('blockquote', { class: 'md-quote' });
+            if (depth < MD_MAX_DEPTH) quote.append(renderMarkdown(inner.join('\n'), depth + 1));
+            else quote.append(inner.join('\n'));
+            frag.append(quote);
+            continue;
+        }
+        if ((m = MD_ITEM.exec(line))) {
+            const ordered = /\d/.test(m[1]);
+            const start = ordered ? parseInt(m[1], 10) : 1;
+            const list = el(ordered ? 'ol' : 'ul', { class: 'md-list', start: ordered && start !== 1 ? start : undefined });
+            while (i < lines.length && !MD_RULE.test(lines[i]) && (m = MD_ITEM.exec(lines[i])) && /\d/.test(m[1]) === ordered) {
+                const itemLines = [m[2]];
+                for (i++; i < lines.length && !MD_BLANK.test(lines[i]) && !MD_ITEM.test(lines[i]) && !mdStartsBlock(lines[i]); i++) {
+                    itemLines.push(lines[i].trim());
+                }
+                list.append(mdInline(el('li'), itemLines.join('\n'), depth));
+            }
+            frag.append(list);
+            continue;
+        }
+        const para = [line.replace(/^[ \t]+/, '')];
+        for (i++; i < lines.length && !MD_BLANK.test(lines[i]) && !MD_ITEM.test(lines[i]) && !mdStartsBlock(lines[i]); i++) {
+            para.push(lines[i].replace(/^[ \t]+/, ''));
+        }
+        frag.append(mdInline(el('p'), para.join('\n'), depth));
+    }
+    return frag;
+}
+
+/** `[label](url "title")` at `i`: {label, url, end} or null. */
+function mdLinkAt(text, i) {
+    let depth = 0;
+    let k = i;
+    const limit = Math.min(text.length, i + MD_LOOKAHEAD);
+    for (; k < limit; k++) {
+        const c = text[k];
+        if (c === '\\') { k++; continue; }
+        if (c === '[') depth++;
+        else if (c === ']' && --depth === 0) break;
+    }
+    if (k >= limit || text[k] !== ']' || text[k + 1] !== '(') return null;
+    let p = k + 2;
+    while (text[p] === ' ') p++;
+    let parens = 0;
+    const urlStart = p;
+    const urlLimit = Math.min(text.length, p + MD_URL_MAX);
+    for (; p < urlLimit; p++) {
+        const c = text[p];
+        if (c === '(') parens++;
+        else if (c === ')') { if (parens === 0) break; parens--; } else if (/\s/.test(c)) break;
+    }
+    const url = text.slice(urlStart, p).replace(/^<(.*)>$/, '$1');
+    while (text[p] === ' ') p++;
+    if (text[p] === '"') {
+        const q = text.indexOf('"', p + 1);
+        if (q < 0 || q - p > 300) return null;
+        p = q + 1;
+        while (text[p] === ' ') p++;
+    }
+    if (text[p] !== ')') return null;
+    return { label: text.slice(i + 1, k), url, end: p + 1 };
+}
+
+const MD_WORD = /[\p{L}\p{N}]/u;
+
+/** Emphasis (`*`, `_`, `**`, `__`, `***`) or strike-through (`~~`) at `i`: {tags, inner, end} or null. */
+function mdEmphasisAt(text, i) {
+    const ch = text[i];
+    let n = 1;
+    while (text[i + n] === ch) n++;
+    if (n > 3 || (ch === '~' && n !== 2)) return null;
+    const after = text[i + n];
+    if (after === undefined || /\s/.test(after)) return null;
+    if (ch === '_' && i > 0 && MD_WORD.test(text[i - 1])) return null; // snake_case stays as it is
+    const delim = ch.repeat(n);
+    const limit = Math.min(text.length, i + n + MD_LOOKAHEAD);
+    for (let j = text.indexOf(delim, i + n); j >= 0 && j < limit; j = text.indexOf(delim, j + 1)) {
+        if (j === i + n) continue;
+        const before = text[j - 1];
+        const next = text[j + n];
+        if (/\s/.test(before) || before === ch || next === ch) continue;
+        if (ch === '_' && next !== undefined && MD_WORD.test(next)) continue;
+        const tags = ch === '~' ? ['del'] : n === 1 ? ['em'] : n === 2 ? ['strong'] : ['strong', 'em'];
+        return { tags, inner: text.slice(i + n, j), end: j + n };
+    }
+    return null;
+}
+
+/** Appends the inline Markdown of `text` to `parent` (text nodes and chosen elements only). */
+function mdInline(parent, text, depth = 0) {
+    let buf = '';
+    const flush = () => { if (buf) { parent.append(buf); buf = ''; } };
+    let i = 0;
+    while (i < text.length) {
+        const ch = text[i];
+        if (ch === '\\' && /[!-/:-@[-`{-~]/.test(text[i + 1] || '')) { buf += text[i + 1]; i += 2; continue; }
+        if (ch === '`') {
+            let n = 1;
+            while (text[i + n] === '`') n++;
+            const ticks = '`'.repeat(n);
+            let close = -1;
+            const limit = Math.min(text.length, i + n + MD_LOOKAHEAD);
+            for (let j = text.indexOf(ticks, i + n); j >= 0 && j < limit; j = text.indexOf(ticks, j + 1)) {
+                if (text[j - 1] !== '`' && text[j + n] !== '`') { close = j; break; }
+            }
+            if (close < 0) { buf += ticks; i += n; continue; }
+            flush();
+            let code = text.slice(i + n, close).replace(/\n/g, ' ');
+            if (code.length > 2 && code.startsWith(' ') && code.endsWith(' ') && code.trim()) code = code.slice(1, -1);
+            parent.append(el('code', { class: 'md-code-span' }, code));
+            i = close + n;
+            continue;
+        }
+        if (ch === '<') {
+            const m = /^<(https?:\/\/[^\s<>]{1,2048})>/i.exec(text.slice(i, i + MD_URL_MAX + 2));
+            const href = m && mdSafeLink(m[1]);
+            if (href) {
+                flush();
+                parent.append(el('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow' }, m[1]));
+                i += m[0].length;
+                continue;
+            }
+        }
+        if (ch === '[' && depth < MD_MAX_DEPTH) {
+            const link = mdLinkAt(text, i);
+            if (link) {
+                flush();
+                const href = mdSafeLink(link.url);
+                if (href) {
+                    parent.append(mdInline(el('a', { href, target: '_blank', rel: 'noopener noreferrer nofollow', title: href }), link.label, depth + 1));
+                } else {
+                    // Not a web link (javascript:, data:, a relative path…): shown as written, inert.
+                    parent.append(el('span', { class: 'md-unsafe-link', 'data-testid': 'unsafe-link', title: 'Not a link: only http and https links are followed' }, text.slice(i, link.end)));
+                }
+                i = link.end;
+                continue;
+            }
+        }
+        if ((ch === '*' || ch === '_' || ch === '~') && depth < MD_MAX_DEPTH) {
+            const em = mdEmphasisAt(text, i);
+            if (em) {
+                flush();
+                const outer = el(em.tags[0]);
+                const inner = em.tags[1] ? el(em.tags[1]) : outer;
+                if (inner !== outer) outer.append(inner);
+                mdInline(inner, em.inner, depth + 1);
+                parent.append(outer);
+                i = em.end;
+                continue;
+            }
+            // A run of delimiters that opens nothing stays text as a whole.
+            let n = 1;
+            while (text[i + n] === ch) n++;
+            buf += text.slice(i, i + n);
+            i += n;
+            continue;
+        }
+        buf += ch;
+        i++;
+    }
+    flush();
+    return parent;
+}
+
+/**
+ * The end of the text's closed blocks at or after `from` (a block boundary): after the last blank
+ * line outside a fenced code block, after a closing fence, after a heading or rule line. Only
+ * complete lines count: the block still streaming in stays open.
+ */
+function mdClosedUpTo(text, from) {
+    let boundary = from;
+    let fence = null;
+    let pos = from;
+    for (;;) {
+        const nl = text.indexOf('\n', pos);
+        if (nl < 0) break;
+        const line = text.slice(pos, nl);
+        if (fence) {
+            if (mdClosingFence(line, fence)) { fence = null; boundary = nl + 1; }
+        } else if (MD_BLANK.test(line) || MD_HEADING.test(line) || MD_RULE.test(line)) {
+            boundary = nl + 1;
+        } else {
+            const m = MD_FENCE.exec(line);
+            if (m) fence = m[1];
+        }
+        pos = nl + 1;
+    }
+    return boundary;
+}
+
+/**
+ * Model text that streams in: the closed blocks rendered as Markdown, the open block (the one
+ * still growing) as plain text until it closes; `finish()` renders the whole text.
+ */
+class MarkdownView {
+    constructor(root) {
+        this.root = root;
+        this.text = '';
+        this.closed = 0; // characters of `text` rendered as Markdown
+        this.done = false;
+        this.openNode = document.createTextNode('');
+        this.openEl = el('div', { class: 'md-open' }, this.openNode);
+        root.append(this.openEl);
+    }
+
+    append(delta) {
+        if (!delta) return;
+        if (this.done) { this.setText(this.text + delta); return; }
+        this.text += delta;
+        const boundary = mdClosedUpTo(this.text, this.closed);
+        if (boundary > this.closed) {
+            this.root.insertBefore(renderMarkdown(this.text.slice(this.closed, boundary)), this.openEl);
+            this.closed = boundary;
+        }
+        this.openNode.data = this.text.slice(this.closed);
+    }
+
+    /** Replaces the text (the final answer) and renders it whole. */
+    setText(text) {
+        this.text = String(text);
+        this.done = false;
+        this.finish();
+    }
+
+    finish() {
+        if (this.done) return;
+        this.done = true;
+        this.closed = this.text.length;
+        this.root.replaceChildren(renderMarkdown(this.text));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -643,12 +1031,11 @@ const render = {
             const { card, body } = stepCard('partial_response', e, { title: 'Answer', parent: t.root, cls: 'streaming' });
             it.textCard = card;
             it.textEl = el('div', { class: 'answer-text', 'data-testid': 'answer' });
-            it.textNode = document.createTextNode('');
-            it.textEl.append(it.textNode);
+            it.view = new MarkdownView(it.textEl);
             body.append(it.textEl);
             if (it.hasTools) markThought(it);
         }
-        it.textNode.appendData(String(e.delta ?? ''));
+        it.view.append(String(e.delta ?? ''));
         scrollTimeline();
     },
 
@@ -696,14 +1083,16 @@ const render = {
         const c = getCall(t, e.call_id, e.tool);
         resolveApproval(c, 'Approved.', 'ok');
         if (!c.acting) {
-            const { card, body } = stepCard('acting', e, { title: `Running ${e.tool ?? 'the tool'}…`, callId: e.call_id, parent: c.group });
-            card.querySelector('.step-head').prepend(spinner('running'));
+            const { card, head, body } = stepCard('acting', e, { title: `Running ${e.tool ?? 'the tool'}…`, callId: e.call_id, parent: c.group });
+            head.prepend(spinner('running'));
+            const ran = el('span', { class: 'duration', 'data-testid': 'ran-for', hidden: true });
+            head.insertBefore(ran, head.querySelector('.step-time'));
             const bar = el('progress', { class: 'progress', 'data-testid': 'progress', 'aria-label': `Progress of ${e.tool}` });
             const label = el('span', { class: 'progress-label', 'data-testid': 'progress-label' });
             const message = el('p', { class: 'progress-message', 'data-testid': 'progress-message' });
             const row = el('div', { class: 'progress-row', hidden: true }, bar, label);
             body.append(row, message);
-            c.acting = { card, bar, label, message, row };
+            c.acting = { card, title: head.querySelector('.step-title'), ran, startTs: e.ts, bar, label, message, row };
         }
         const a = c.acting;
         if (typeof e.progress === 'number') {
@@ -718,7 +1107,7 @@ const render = {
             }
         }
         if (e.message) a.message.textContent = String(e.message);
-        if (c.observed) finishActing(c);
+        if (c.outcome) finishActing(c, c.outcome);
     },
 
     observing(e) {
@@ -727,17 +1116,21 @@ const render = {
         const c = getCall(t, e.call_id, e.tool);
         resolveApproval(c, 'No longer waiting for an answer.', 'muted');
         c.observed = true;
-        finishActing(c);
+        c.isError = !!e.is_error;
+        const ran = ranFor(c, e);
+        finishActing(c, e.is_error ? 'error' : 'ok', ran);
         if (c.acting && c.acting.bar.hasAttribute('max') && !e.is_error) c.acting.bar.value = c.acting.bar.max;
         const status = e.is_error ? badge('error', 'error', 'is-error') : badge('ok', 'ok');
         const { card, body } = stepCard('observing', e, {
             title: `Result of ${e.tool ?? 'the tool'}`, badge: status, callId: e.call_id, parent: c.group, cls: e.is_error ? 'is-error' : '',
         });
         card.dataset.isError = e.is_error ? 'true' : 'false';
-        if (typeof e.duration_ms === 'number') {
-            card.querySelector('.step-head').insertBefore(el('span', { class: 'duration', 'data-testid': 'duration' }, fmtDuration(e.duration_ms)), card.querySelector('.step-time'));
+        if (typeof ran === 'number') {
+            card.querySelector('.step-head').insertBefore(el('span', { class: 'duration', 'data-testid': 'duration' }, fmtDuration(ran)), card.querySelector('.step-time'));
         }
         body.append(renderContent(e.content));
+        c.observing = { card, status };
+        t.observedRun.push(c);
     },
 
     final_response(e) {
@@ -746,7 +1139,8 @@ const render = {
         const it = getIteration(t, e.iteration);
         const content = typeof e.content === 'string' ? e.content : (e.content == null ? '' : pretty(e.content));
         if (it.textCard && !it.hasTools) {
-            if (content && it.textNode.data !== content) it.textNode.data = content;
+            if (content && it.view.text !== content) it.view.setText(content);
+            else it.view.finish();
         } else if (content) {
             it.hasTools = false;
             it.textCard = null;
@@ -757,6 +1151,9 @@ const render = {
             ? Object.entries(e.usage).filter(([, v]) => typeof v === 'number' || typeof v === 'string').map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(' · ')
             : '';
         const kind = stop === 'answer' ? 'ok' : stop === 'cancelled' ? 'muted' : 'warn';
+        // A cancel closes the calls still open with failed results, sent right before this event:
+        // those calls were cancelled, not failed.
+        if (stop === 'cancelled') for (const c of t.observedRun) if (c.isError) markCancelled(c);
         const { body } = stepCard('final_response', e, {
             title: stop === 'answer' ? 'Answered' : stop === 'cancelled' ? 'Cancelled' : 'Stopped at the iteration limit',
             badge: badge(stop, kind, 'stop-reason'), parent: t.root, cls: `stop-${stop}`,
@@ -764,7 +1161,7 @@ const render = {
         body.append(el('p', { class: 'meta' },
             e.iterations != null ? el('span', {}, `${e.iterations} iteration${e.iterations === 1 ? '' : 's'}`) : null,
             usage ? el('span', { 'data-testid': 'usage' }, `usage: ${usage}`) : null));
-        endTurn(t);
+        endTurn(t, e);
         if (state.live) announce(stop === 'answer' ? 'The answer is complete' : `The turn ended: ${stop}`);
     },
 
@@ -777,7 +1174,7 @@ const render = {
             parent: t ? t.root : null, cls: 'is-error',
         });
         body.append(el('p', { class: 'error-message', 'data-testid': 'error-text' }, String(e.message || '')));
-        if (t) endTurn(t);
+        if (t) endTurn(t, e);
         if (state.live) announce(`Error: ${e.message || e.code}`);
     },
 
@@ -851,7 +1248,7 @@ const render = {
     },
 
     session_end(e) {
-        for (const t of state.turns.values()) endTurn(t);
+        for (const t of state.turns.values()) endTurn(t, e);
         const reason = e.reason || 'ended';
         const text = { deleted: 'The session was deleted.', expired: 'The session expired after being idle.', shutdown: 'The server is shutting down.' }[reason] || `The session ended (${reason}).`;
         const { card, body } = stepCard('session_end', e, { title: text, cls: 'banner', badge: badge(reason, 'warn', 'end-reason') });
@@ -872,12 +1269,29 @@ const render = {
     },
 };
 
+/** Shows a call closed by the cancel as cancelled (not failed), with how long it ran. */
+function markCancelled(c) {
+    c.cancelled = true;
+    if (c.acting) finishActing(c, 'cancelled');
+    if (!c.observing) return;
+    const { card, status } = c.observing;
+    card.dataset.cancelled = 'true';
+    card.classList.remove('is-error');
+    status.textContent = 'cancelled';
+    status.className = 'badge badge-muted';
+    if (!c.acting) {
+        const d = card.querySelector('[data-testid=duration]');
+        if (d) d.textContent = 'never ran';
+    }
+}
+
 /** The streamed text of an iteration that ends in tool calls is the model's thought. */
 function markThought(it) {
     if (!it.textCard) return;
     it.textCard.dataset.role = 'thought';
     it.textCard.classList.add('thought');
     it.textCard.classList.remove('streaming');
+    it.view.finish();
     it.textCard.querySelector('.step-title').textContent = 'Thought';
     it.textEl.setAttribute('data-testid', 'thought');
 }
@@ -1114,6 +1528,8 @@ function onStreamEvent({ type, data, lastEventId }) {
     if (!e) { render.unknown({ raw: data }, evType); return; }
     try {
         (render[evType] || ((ev) => render.unknown(ev, evType)))(e);
+        const t = e.turn_id ? state.turns.get(e.turn_id) : null;
+        if (t && evType !== 'observing') t.observedRun = [];
     } catch (err) {
         console.error('rendering', evType, err);
         ErrorBar.show(`Showing a ${evType} event`, err);
@@ -1137,6 +1553,8 @@ function onSessionStart(e) {
             note(`The server's history ends at event ${e.last_seq}, before the ${n} events already shown.`, 'history-note', 'warn');
         }
         announce('Reconnected');
+    } else if (info.created) {
+        note(`New session ${sid} started.`, 'opened-note');
     } else if (info.sessionId) {
         const count = typeof e.message_count === 'number' ? `, ${e.message_count} message${e.message_count === 1 ? '' : 's'}` : '';
         note(`Opened session ${sid}${count}${e.last_seq ? ` — replaying ${e.last_seq} events` : ''}.`, 'opened-note');
@@ -1144,6 +1562,7 @@ function onSessionStart(e) {
         note(`New session ${sid} started.`, 'opened-note');
     }
     state.connectedOnce = true;
+    state.createdBySend = false;
     state.sessionId = sid || state.sessionId;
     state.model = e.model ?? state.model;
     state.tools = Array.isArray(e.tools) ? e.tools : state.tools;
@@ -1161,7 +1580,7 @@ function connect() {
         transport: state.transport,
         handlers: {
             onAttempt: () => {
-                state.attemptInfo = { sessionId: state.sessionId, resumeFrom: state.lastSeq, reconnect: state.connectedOnce };
+                state.attemptInfo = { sessionId: state.sessionId, resumeFrom: state.lastSeq, reconnect: state.connectedOnce, created: state.createdBySend };
                 state.firstEventPending = true;
                 rawLog('meta', { data: state.connectedOnce ? `reconnecting with last_event_id=${state.lastSeq}` : (state.sessionId ? `opening session ${state.sessionId} (last_event_id=${state.lastSeq})` : 'opening a new session') });
             },
@@ -1184,25 +1603,34 @@ function connect() {
 function setConnState(s, attempt) {
     const pill = $('conn-state');
     pill.dataset.state = s;
-    pill.textContent = s === 'reconnecting' ? `reconnecting (attempt ${attempt || 1})` : s;
-    $('reconnect').hidden = !(s === 'reconnecting' || (s === 'closed' && !state.ended));
+    pill.textContent = s === 'reconnecting' ? `reconnecting (attempt ${attempt || 1})` : s === 'idle' ? 'no session yet' : s;
+    pill.title = s === 'idle' ? 'The stream opens when you send the first message (that creates the session).' : '';
+    $('reconnect').hidden = !(s === 'reconnecting' || (s === 'closed' && !state.ended && !!state.conn));
     if (s !== 'live') state.live = false;
 }
 
-/** Opens the stream for `sessionId` (null: a new session), resetting the timeline. */
+/**
+ * Shows `sessionId` and opens its stream, resetting the timeline. Without an id, nothing is
+ * asked of the server: the first message sent creates the session (see sendMessage), so opening
+ * the page or pressing New session leaves no empty session behind.
+ */
 function openSession(sessionId) {
-    if (state.conn) { state.conn.close('switching'); state.conn = null; }
+    if (state.conn) { const c = state.conn; state.conn = null; c.close('switching'); }
+    state.view++;
     Object.assign(state, {
-        sessionId: sessionId || null, lastSeq: 0, connectedOnce: false, ended: false, runningTurn: null,
+        sessionId: sessionId || null, createdBySend: false, lastSeq: 0, connectedOnce: false, ended: false, runningTurn: null,
         model: null, tools: [], live: false, stickToBottom: true,
     });
+    follow.autoTop = 0;
     state.turns.clear();
     state.elicitations.clear();
     timeline().replaceChildren(el('p', { class: 'timeline-empty', id: 'timeline-empty' },
-        sessionId ? `Opening session ${sessionId}…` : 'Starting a new session…'));
+        sessionId ? `Opening session ${sessionId}…` : 'Type a message below: sending it starts a new session.'));
     renderHeader();
     updateComposer();
-    connect();
+    rememberSessionInUrl();
+    selectSessionInPicker();
+    if (sessionId) connect(); else setConnState('idle');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1212,10 +1640,10 @@ function renderHeader() {
     $('session-id').textContent = state.sessionId || '—';
     $('copy-session').disabled = !state.sessionId;
     $('delete-session').disabled = !state.sessionId;
-    $('model').textContent = state.model || '—';
+    $('model').textContent = state.model || state.server.model || '—';
     const tc = $('tool-count');
-    tc.textContent = state.sessionId ? String(state.tools.length) : '—';
-    tc.title = state.tools.length ? state.tools.join('\n') : 'No tools';
+    tc.textContent = state.connectedOnce ? String(state.tools.length) : typeof state.server.tools === 'number' ? String(state.server.tools) : '—';
+    tc.title = state.tools.length ? state.tools.join('\n') : state.connectedOnce ? 'No tools' : '';
 }
 
 function rememberSessionInUrl() {
@@ -1258,14 +1686,29 @@ function selectSessionInPicker() {
 }
 
 let healthFailing = false;
+let healthSoon = null;
 async function loadHealth() {
     const h = $('health');
+    clearTimeout(healthSoon);
+    healthSoon = null;
     try {
         const body = await api('GET', PATHS.health);
         healthFailing = false;
-        h.textContent = healthSummary(body || {});
+        const problems = serverProblems(body || {});
+        h.replaceChildren(healthSummary(body || {}));
+        if (problems.length) {
+            h.append(el('ul', { class: 'server-problems', 'data-testid': 'server-problems' }, problems.map((p) => el('li', {
+                class: 'server-problem', 'data-testid': 'server-problem', 'data-server': p.name, 'data-state': p.state, title: p.reason || undefined,
+            }, el('strong', {}, p.name), `: ${p.state}`, p.reason ? ` — ${p.reason.length > 200 ? `${p.reason.slice(0, 200)}…` : p.reason}` : ''))));
+        }
         h.dataset.status = String((body && body.status) || 'ok');
         h.title = pretty(body);
+        state.server = { model: body && typeof body.model === 'string' ? body.model : null, tools: body && typeof body.tools === 'number' ? body.tools : null };
+        renderHeader();
+        // A server on its way up or down: look again soon rather than in 30 s.
+        if (problems.some((p) => p.state !== 'failed') || serversOf(body || {}).some((x) => /^starting$/i.test(String(x.state || '')))) {
+            healthSoon = setTimeout(loadHealth, 3000);
+        }
     } catch (err) {
         h.textContent = err.status ? `error: ${err.message}` : 'unreachable';
         h.dataset.status = 'error';
@@ -1273,6 +1716,23 @@ async function loadHealth() {
         if (!healthFailing && err.status) ErrorBar.show('Checking the server health', err);
         healthFailing = true;
     }
+}
+
+/** The MCP servers of a health answer as a list of {name, state, reason, …}. */
+function serversOf(b) {
+    let servers = b.mcp_servers || b.servers || b.mcp;
+    if (servers && !Array.isArray(servers) && typeof servers === 'object') {
+        servers = Object.entries(servers).map(([name, v]) => (typeof v === 'object' && v ? { name, ...v } : { name, state: v }));
+    }
+    return Array.isArray(servers) ? servers.filter((s) => s && typeof s === 'object') : [];
+}
+
+/** The servers that are not ready (and not switched off): name, state and the server's reason. */
+function serverProblems(b) {
+    return serversOf(b).map((s) => ({
+        name: String(s.name || '?'), state: String(s.state || s.status || 'unknown'),
+        reason: typeof s.reason === 'string' ? s.reason : typeof s.error === 'string' ? s.error : '',
+    })).filter((s) => !/^(ready|running|connected|ok|up|disabled|starting)$/i.test(s.state));
 }
 
 function healthSummary(b) {
@@ -1286,11 +1746,8 @@ function healthSummary(b) {
     if (typeof sessions === 'number') parts.push(`${sessions} session${sessions === 1 ? '' : 's'}`);
     const conns = typeof counts.connections === 'number' ? counts.connections : typeof counts.streams === 'number' ? counts.streams : null;
     if (conns !== null) parts.push(`${conns} stream${conns === 1 ? '' : 's'}`);
-    let servers = b.mcp_servers || b.servers || b.mcp;
-    if (servers && !Array.isArray(servers) && typeof servers === 'object') {
-        servers = Object.entries(servers).map(([name, v]) => (typeof v === 'object' && v ? { name, ...v } : { name, state: v }));
-    }
-    if (Array.isArray(servers) && servers.length) {
+    const servers = serversOf(b);
+    if (servers.length) {
         const ready = servers.filter((s) => /^(ready|running|connected|ok|up)$/i.test(String(s.state || s.status || ''))).length;
         parts.push(`MCP ${ready}/${servers.length} ready`);
     }
@@ -1302,7 +1759,7 @@ function healthSummary(b) {
 
 function updateComposer() {
     const busy = !!state.runningTurn || state.sending;
-    const blocked = !state.sessionId || state.ended;
+    const blocked = state.ended;
     $('send').disabled = busy || blocked;
     const input = $('message-input');
     const hadFocus = document.activeElement === input;
@@ -1310,7 +1767,7 @@ function updateComposer() {
     $('cancel').hidden = !state.runningTurn;
     $('composer-hint').textContent = state.ended ? 'This session is over: start a new session to chat.'
         : state.runningTurn ? 'A turn is running… (Cancel stops it)'
-            : !state.sessionId ? 'Waiting for the session…' : 'Enter sends · Shift+Enter for a new line';
+            : !state.sessionId ? 'Enter sends (and starts a new session) · Shift+Enter for a new line' : 'Enter sends · Shift+Enter for a new line';
     if (!input.disabled && state.refocus) { state.refocus = false; input.focus(); } else if (hadFocus && input.disabled) state.refocus = true;
 }
 
@@ -1322,12 +1779,25 @@ async function sendMessage() {
     state.refocus = true;
     updateComposer();
     try {
-        const res = await api('POST', PATHS.send, { session_id: state.sessionId, message });
+        const creating = !state.sessionId;
+        const view = state.view;
+        // Without a session, the send creates it; its stream opens right after and replays the
+        // turn from its first event (last_event_id=0), so nothing is missed.
+        const res = await api('POST', PATHS.send, creating ? { message } : { session_id: state.sessionId, message });
         input.value = '';
-        if (res && res.turn_id) {
+        if (creating) {
+            const sid = res && typeof res.session_id === 'string' && SESSION_ID_RE.test(res.session_id) ? res.session_id : null;
+            if (!sid) throw new ApiError(0, 'bad_response', 'The server started a turn but sent no valid session id.');
+            if (view !== state.view) return; // the user opened another session meanwhile
+            Object.assign(state, { sessionId: sid, createdBySend: true, lastSeq: 0, connectedOnce: false });
+            renderHeader();
+            rememberSessionInUrl();
+        }
+        if (res && typeof res.turn_id === 'string') {
             const t = getTurn(res.turn_id, message);
             if (!t.ended) state.runningTurn = res.turn_id;
         }
+        if (creating) { connect(); loadSessions(); }
     } catch (err) {
         ErrorBar.show('Sending the message', err);
     } finally {
@@ -1440,10 +1910,7 @@ function init() {
     });
     window.addEventListener('online', () => { if (state.conn && !state.live && !state.ended) state.conn.reconnectNow(); });
     document.addEventListener('keydown', (ev) => { if (ev.key === 'Escape' && !$('error-bar').hidden && !ev.target.closest('form')) ErrorBar.clear(); });
-    timeline().addEventListener('scroll', () => {
-        const t = timeline();
-        state.stickToBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 60;
-    }, { passive: true });
+    watchTimeline();
     $('raw-log').addEventListener('scroll', () => {
         const l = $('raw-log');
         state.logStick = l.scrollHeight - l.scrollTop - l.clientHeight < 40;

@@ -3,6 +3,9 @@
 // Starts scripted-llm (the OpenAI stand-in), mcp-hostd (OpenAI provider pointed at scripted-llm,
 // the fixture MCP server, `fx/echo` needing approval) and headless Chromium (Playwright), then
 // checks what a user of the page sees:
+//   0. opening the page creates no session until the first message is sent (New session neither);
+//      the first message creates one, the page follows it, and a reload resumes it (replayed,
+//      no step left reading "Running…"); a failed MCP server is shown with its name and reason;
 //   1. a turn: the timeline fills step by step (thinking, thought, tool call, acting with a
 //      progress bar, observing, thinking, the answer streaming in, final), in that order;
 //   2. approval: the Approve button appears, nothing runs before the click, the tool runs after;
@@ -11,7 +14,14 @@
 //      cuts every connection mid-turn (and refuses new ones for a while); the page reconnects with
 //      its last event id, says so, and shows every event exactly once: its accepted events equal
 //      the server's own event list (a raw SSE read with last_event_id=0), and the step cards
-//      match it card for card.
+//      match it card for card;
+//   5. Markdown: an answer is rendered as Markdown (headings, emphasis, code, lists, http links)
+//      while it streams, and raw HTML, javascript: and data: links in it stay inert text;
+//   6. following: the timeline keeps the newest step (an approval card) in view while the reader
+//      is at the bottom, in the wide layout (the timeline scrolls) and the narrow one (the
+//      document scrolls), and does not move once the reader has scrolled up.
+// Every finished tool call reads how it ended ("Ran …", "… cancelled after 1.2 s"), never
+// "Running…".
 // Screenshots go to $MCPHOST_TEST_ARTIFACTS (page-*.png). Exit status 0 on success; on any
 // failure a message naming the check, the tails of the server logs, and exit status 1. Every
 // process this test starts is stopped, on failure too.
@@ -321,7 +331,10 @@ async function llmRequests() {
     return r.json;
 }
 
-/** Opens the page at `url` (a new session) and waits until its stream is live. */
+/**
+ * Opens the page at `url` and waits until it is ready to send: with a session in the URL, its
+ * stream is live; without, the page is idle (no session yet).
+ */
 async function openPage(url) {
     const page = await ctx.browser.newPage();
     page.setDefaultTimeout(WAIT_MS);
@@ -334,16 +347,45 @@ async function openPage(url) {
         log(`  page console: ${text}`);
     });
     await page.goto(url);
-    await page.waitForSelector('[data-testid=conn-state][data-state=live]');
-    await page.waitForFunction(() => /^[0-9a-f-]{8,}$/i.test(document.querySelector('[data-testid=session-id]').textContent));
+    const resuming = /[?&]session=/.test(url);
+    await page.waitForSelector(`[data-testid=conn-state][data-state=${resuming ? 'live' : 'idle'}]`);
     await page.waitForSelector('[data-testid=send]:not([disabled])');
-    const sessionId = (await page.textContent('[data-testid=session-id]')).trim();
-    return { page, sessionId };
+    return { page };
 }
 
+/** Sends a message; returns the session id the page then shows, once its stream is live. */
 async function send(page, text) {
     await page.fill('[data-testid=message-input]', text);
     await page.click('[data-testid=send]');
+    await page.waitForFunction(() => /^[0-9a-f-]{8,}$/i.test(document.querySelector('[data-testid=session-id]').textContent));
+    await page.waitForSelector('[data-testid=conn-state][data-state=live]');
+    return (await page.textContent('[data-testid=session-id]')).trim();
+}
+
+async function sessionIds() {
+    const r = await httpRequest('GET', `${ctx.baseUrl}api/v3/sessions`);
+    check(r.status === 200 && r.json && Array.isArray(r.json.sessions), `GET /api/v3/sessions: HTTP ${r.status} ${r.text}`);
+    return r.json.sessions.map((x) => x.session_id).sort();
+}
+
+/** The titles of Act steps, and a failure if one of a finished turn still reads "Running…". */
+async function checkNothingRunning(page, scenario) {
+    const titles = await page.$$eval('[data-testid=timeline] [data-testid=step][data-type=acting] .step-title', (ts) => ts.map((t) => t.textContent));
+    const running = titles.filter((t) => /Running/i.test(t));
+    check(running.length === 0, `${scenario}: a finished tool call still reads ${JSON.stringify(running)}`);
+    const spinners = await page.$$eval('[data-testid=timeline] .spinner', (n) => n.length);
+    checkEqual(spinners, 0, `${scenario}: spinners left in the finished turn`);
+    return titles;
+}
+
+/** Parses the page's durations ("350 ms", "1.25 s", "2 min 3 s") into milliseconds. */
+function parseDuration(text) {
+    const t = String(text).trim();
+    let m;
+    if ((m = /^(\d+) ms$/.exec(t))) return Number(m[1]);
+    if ((m = /^(\d+(?:\.\d+)?) s$/.exec(t))) return Number(m[1]) * 1000;
+    if ((m = /^(\d+) min (\d+) s$/.exec(t))) return Number(m[1]) * 60000 + Number(m[2]) * 1000;
+    return NaN;
 }
 
 /** No error in the page's error bar, no uncaught exception, no console error (but `allowed`). */
@@ -364,6 +406,47 @@ async function screenshot(page, name) {
     await page.screenshot({ path: file, fullPage: true });
     if (hidden > 0) await page.setViewportSize(size);
     log(`  screenshot ${file}`);
+}
+
+/** Scenario 0: no session before the first message; resume after a reload; a failed server. */
+async function scenarioNoEmptySession() {
+    log('0. opening the page creates no session; the first message does');
+    const before = await sessionIds();
+    const { page } = await openPage(ctx.baseUrl);
+    // The failed server, by name and with the server's reason.
+    const problem = await page.waitForSelector('[data-testid=health] [data-testid=server-problem][data-server=broken]');
+    const problemText = await problem.textContent();
+    check(/^broken: (failed|restarting) — command not found: \/nonexistent\/mcp-server-of-the-page-test/.test(problemText),
+        `the header shows the failed server as "${problemText}"`);
+    check((await page.textContent('[data-testid=health]')).includes('degraded'), 'the header does not say the server is degraded');
+    await sleep(500);
+    checkEqual(await sessionIds(), before, 'the sessions after opening the page (it must not create one)');
+    checkEqual(await page.getAttribute('[data-testid=conn-state]', 'data-state'), 'idle', 'the connection state before the first message');
+    checkEqual((await page.textContent('[data-testid=session-id]')).trim(), '—', 'the session shown before the first message');
+    await page.click('[data-testid=new-session]');
+    await sleep(300);
+    checkEqual(await sessionIds(), before, 'the sessions after pressing New session (it must not create one)');
+
+    const answer = 'Hello from the first message.';
+    await script([{ text: answer }]);
+    const sessionId = await send(page, 'Say hello');
+    await page.waitForSelector('[data-testid=step][data-type=final_response]');
+    const after = await sessionIds();
+    checkEqual(after.filter((id) => !before.includes(id)), [sessionId], 'the sessions the first message created');
+    checkEqual((await page.textContent(ANSWER)).trim(), answer, 'the answer to the first message');
+    checkEqual((await page.$$eval('[data-testid=user-message]', (n) => n.map((x) => x.textContent))), ['YouSay hello'], 'the user messages shown');
+    check((await page.textContent('[data-testid=opened-note]')).includes(`New session ${sessionId} started`), 'no "New session … started" note');
+    check(new URL(page.url()).searchParams.get('session') === sessionId, `the address does not name the new session: ${page.url()}`);
+
+    // A reload resumes the session: the same turn replayed, nothing created, nothing running.
+    await page.reload();
+    await page.waitForSelector('[data-testid=conn-state][data-state=live]');
+    await page.waitForSelector('[data-testid=step][data-type=final_response]');
+    checkEqual((await page.textContent('[data-testid=session-id]')).trim(), sessionId, 'the session after a reload');
+    checkEqual(await sessionIds(), after, 'the sessions after a reload');
+    checkEqual((await page.textContent(ANSWER)).trim(), answer, 'the answer replayed after a reload');
+    await noErrorsShown(page, 'no empty session');
+    await page.close();
 }
 
 /** Scenario 1: one turn with a tool, watched step by step. */
@@ -424,6 +507,9 @@ async function scenarioTurn() {
     checkEqual((await page.textContent('[data-testid=step][data-type=final_response] [data-testid=stop-reason]')).trim(), 'answer', 'the stop reason of the turn');
     check(await page.isHidden('[data-testid=cancel]'), 'the Cancel button is still shown after the turn ended');
     check(await page.isEnabled('[data-testid=send]'), 'the Send button is not enabled again after the turn');
+    checkEqual(await checkNothingRunning(page, 'the turn'), ['Ran slow'], 'the title of the finished Act step');
+    const ranFor = parseDuration(await page.textContent('[data-testid=step][data-type=acting] [data-testid=ran-for]'));
+    check(ranFor >= 1000 && ranFor < 20000, `the Act step says the slow tool (4 steps of 300 ms) ran ${ranFor} ms`);
     await noErrorsShown(page, 'the turn');
     await page.close();
 }
@@ -460,6 +546,7 @@ async function scenarioApprove() {
     checkEqual(reqs.length, 2, 'model requests after the approval');
     check(JSON.stringify(reqs[1].body.messages).includes('Echo: hello approval'), 'the model was not given the approved tool\'s result');
     check(await page.isHidden('[data-testid=approve]'), 'the Approve button is still shown after the approval');
+    checkEqual(await checkNothingRunning(page, 'the approval'), ['Ran echo'], 'the title of the finished Act step');
     await noErrorsShown(page, 'the approval');
     await page.close();
 }
@@ -473,7 +560,7 @@ async function scenarioCancel() {
     ]);
     const { page } = await openPage(ctx.baseUrl);
     await send(page, 'Run the slow tool for twenty seconds');
-    await page.waitForSelector('[data-testid=step][data-type=acting] [data-testid=progress-label]:text-matches("^[0-9]+ / 100$")');
+    await page.waitForSelector('[data-testid=step][data-type=acting] [data-testid=progress-label]:text-matches("^([3-9]|[1-9][0-9]) / 100$")');
     await page.waitForSelector('[data-testid=cancel]:visible');
     const t0 = Date.now();
     await page.click('[data-testid=cancel]');
@@ -490,7 +577,138 @@ async function scenarioCancel() {
     checkEqual((await llmRequests()).length, 1, 'model requests of the cancelled turn');
     check(await page.isHidden('[data-testid=cancel]'), 'the Cancel button is still shown after the turn was cancelled');
     check(await page.isEnabled('[data-testid=send]'), 'the Send button is not enabled again after the cancel');
+    // The cancelled call says so, and how long it ran (at least the 3 steps of 200 ms it showed).
+    const [actTitle] = await checkNothingRunning(page, 'the cancel');
+    const m = /^slow cancelled after (.+)$/.exec(actTitle);
+    check(m, `the Act step of the cancelled call reads "${actTitle}", not "slow cancelled after …"`);
+    const ran = parseDuration(m[1]);
+    check(ran >= 400 && ran <= took + 30000, `the cancelled call says it ran "${m[1]}" (${ran} ms); it ran more than 400 ms`);
+    checkEqual((await page.textContent('[data-testid=step][data-type=observing] .badge')).trim(), 'cancelled', 'the badge of the cancelled call\'s result');
+    const obsRan = parseDuration(await page.textContent('[data-testid=step][data-type=observing] [data-testid=duration]'));
+    check(obsRan >= 400, `the result of the cancelled call says it ran ${obsRan} ms`);
     await noErrorsShown(page, 'the cancel');
+    await page.close();
+}
+
+/** Scenario 5: Markdown answers, streamed, with hostile HTML and links kept inert. */
+async function scenarioMarkdown() {
+    log('5. answers render as Markdown, safely');
+    const answer = [
+        '## Result',
+        '',
+        'Here is **bold**, *emphasis* and `code <b>x</b>`.',
+        '',
+        '- first item',
+        '- second item with [a link](https://example.com/docs)',
+        '',
+        '<img src=x onerror="window.__xss=1"> and [click me](javascript:window.__xss=2) and [data](data:text/html,<script>window.__xss=3</script>) <script>window.__xss=4</script>',
+        '',
+        '```html',
+        '<script>window.__xss=5</script>',
+        '```',
+        '',
+        '1. one',
+        '2. two _and_ the end',
+    ].join('\n');
+    await script([{ text: answer, chunk_size: 6, delay_ms: 25 }]);
+    const { page } = await openPage(ctx.baseUrl);
+    await send(page, 'Answer in Markdown');
+    // While the answer streams, its closed blocks are already Markdown.
+    await page.waitForFunction((sel) => {
+        const a = document.querySelector(sel);
+        return a && a.closest('[data-testid=step]').classList.contains('streaming') && a.querySelector('strong');
+    }, ANSWER);
+    await page.waitForSelector('[data-testid=step][data-type=final_response]');
+    await screenshot(page, 'page-markdown.png');
+    const got = await page.$eval(ANSWER, (a) => ({
+        heading: [...a.querySelectorAll('h3, h4, h5, h6')].map((h) => h.textContent),
+        strong: [...a.querySelectorAll('strong')].map((x) => x.textContent),
+        em: [...a.querySelectorAll('em')].map((x) => x.textContent),
+        code: [...a.querySelectorAll('code')].map((x) => x.textContent),
+        ul: [...a.querySelectorAll('ul > li')].map((x) => x.textContent),
+        ol: [...a.querySelectorAll('ol > li')].map((x) => x.textContent),
+        links: [...a.querySelectorAll('a')].map((x) => [x.textContent, x.getAttribute('href')]),
+        dangerous: [...a.querySelectorAll('img, script, iframe, object, embed, b, [onerror], [onclick], [src]')].map((x) => x.outerHTML),
+        text: a.textContent,
+        xss: window.__xss,
+    }));
+    checkEqual(got.heading, ['Result'], 'the headings of the answer');
+    checkEqual(got.strong, ['bold'], 'the bold text of the answer');
+    checkEqual(got.em, ['emphasis', 'and'], 'the emphasised text of the answer');
+    checkEqual(got.code, ['code <b>x</b>', '<script>window.__xss=5</script>'], 'the code of the answer');
+    checkEqual(got.ul, ['first item', 'second item with a link'], 'the bullet list of the answer');
+    checkEqual(got.ol, ['one', 'two and the end'], 'the numbered list of the answer');
+    checkEqual(got.links, [['a link', 'https://example.com/docs']], 'the links of the answer (http and https only)');
+    checkEqual(got.dangerous, [], 'elements made from raw HTML in the answer');
+    for (const literal of ['<img src=x onerror="window.__xss=1">', '[click me](javascript:window.__xss=2)', '<script>window.__xss=4</script>']) {
+        check(got.text.includes(literal), `the answer does not show ${literal} as text: ${got.text}`);
+    }
+    checkEqual(got.xss ?? null, null, 'window.__xss (set by script from the answer)');
+    await page.click('[data-testid=unsafe-link] >> nth=0'); // inert: clicking goes nowhere
+    await sleep(200);
+    checkEqual(await page.evaluate(() => window.__xss ?? null), null, 'window.__xss after clicking the javascript: link');
+    check(new URL(page.url()).origin === new URL(ctx.baseUrl).origin, `clicking the inert link navigated to ${page.url()}`);
+    await noErrorsShown(page, 'Markdown');
+    await page.close();
+}
+
+/** Is the element fully inside what the reader sees of the timeline (without scrolling)? */
+async function inView(page, selector) {
+    return page.$eval(selector, (n) => {
+        const r = n.getBoundingClientRect();
+        const t = document.querySelector('[data-testid=timeline]');
+        const tr = t.getBoundingClientRect();
+        const composerTop = document.getElementById('composer').getBoundingClientRect().top;
+        const top = Math.max(0, tr.top);
+        const bottom = Math.min(window.innerHeight, tr.bottom, composerTop);
+        return { ok: r.top >= top - 1 && r.bottom <= bottom + 1, rect: [Math.round(r.top), Math.round(r.bottom)], visible: [Math.round(top), Math.round(bottom)] };
+    });
+}
+
+/** Where the reader sees the first tool call card (its top, in window pixels). */
+async function cardPosition(page) {
+    return page.$eval('[data-testid=step][data-type=tool_call]', (c) => Math.round(c.getBoundingClientRect().top));
+}
+
+/** Scenario 6: the timeline follows new steps at the bottom, and stays put when scrolled up. */
+async function scenarioFollow(layout, viewport) {
+    log(`6. the timeline follows new steps (${layout} layout, ${viewport.width}x${viewport.height})`);
+    const thought = Array.from({ length: 12 }, (_, i) => `Line ${i + 1} of a long thought before the tools.`).join('\n');
+    await script([
+        { text: thought, tool_calls: [{ name: 'slow', arguments: { steps: 3, delay_ms: 100 } }], chunk_size: 40, delay_ms: 10 },
+        { text: '', tool_calls: [{ name: 'echo', arguments: { message: 'follow me' } }] },
+        { text: 'The echo tool said: follow me.', chunk_size: 4, delay_ms: 40 },
+    ]);
+    const { page } = await openPage(ctx.baseUrl);
+    await page.setViewportSize(viewport);
+    const sessionId = await send(page, 'Run slow, then echo');
+    await page.waitForSelector('[data-testid=step][data-type=tool_call] [data-testid=approve]');
+    await sleep(400); // a few frames for the page to follow
+    const where = await inView(page, '[data-testid=approve]');
+    await screenshot(page, `page-follow-${layout}.png`);
+    check(where.ok, `${layout} layout: the Approve button is off-screen (at ${where.rect}, visible ${where.visible})`);
+    const hidden = await page.evaluate(() => {
+        const t = document.querySelector('[data-testid=timeline]');
+        return getComputedStyle(t).overflowY === 'visible' ? document.scrollingElement.scrollHeight - innerHeight : t.scrollHeight - t.clientHeight;
+    });
+    check(hidden > 200, `${layout} layout: the turn fits the window (${hidden} px hidden); the test shows nothing`);
+
+    // The reader scrolls up; the rest of the turn arrives; the view stays where the reader put it.
+    const box = await page.$eval('[data-testid=timeline]', (t) => { const r = t.getBoundingClientRect(); return [r.left + r.width / 2, Math.max(r.top, 0) + 100]; });
+    await page.mouse.move(box[0], box[1]);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction(() => window.mcpHost.state.stickToBottom === false);
+    await sleep(200);
+    const top = await cardPosition(page);
+    const callId = await page.getAttribute('[data-testid=step][data-type=tool_call]:has([data-testid=approve])', 'data-call-id');
+    const r = await httpRequest('POST', `${ctx.baseUrl}api/v3/chat/approve`, { session_id: sessionId, call_id: callId, approved: true });
+    check(r.status === 200, `approving through the API: HTTP ${r.status} ${r.text}`);
+    await page.waitForSelector('[data-testid=step][data-type=final_response]');
+    await sleep(300);
+    const topAfter = await cardPosition(page);
+    check(Math.abs(topAfter - top) <= 2, `${layout} layout: the timeline moved (a card from y=${top} to y=${topAfter}) while the reader was scrolled up`);
+    await checkNothingRunning(page, `following (${layout})`);
+    await noErrorsShown(page, `following (${layout})`);
     await page.close();
 }
 
@@ -504,12 +722,12 @@ async function scenarioDrop() {
         { text: 'Running slow.', tool_calls: [{ name: 'slow', arguments: { steps: 10, delay_ms: 250 } }] },
         { text: answer, chunk_size: 5, delay_ms: 40 },
     ]);
-    const { page, sessionId } = await openPage(`http://127.0.0.1:${proxy.port}/`);
+    const { page } = await openPage(`http://127.0.0.1:${proxy.port}/`);
+    const sessionId = await send(page, 'Run slow, then answer');
     // A live reader of our own (not through the proxy) tells when the server has moved on.
     const live = openRawStream(ctx.baseUrl, sessionId);
     ctx.raw.push(live);
     await live.opened;
-    await send(page, 'Run slow, then answer');
 
     await page.waitForSelector('[data-testid=step][data-type=acting] [data-testid=progress-label]:text-matches("^[2-7] / 10$")');
     const shownBefore = await page.evaluate(() => window.mcpHost.state.lastSeq);
@@ -580,6 +798,7 @@ async function scenarioDrop() {
     const progress = serverEvents.filter((e) => e.type === 'acting' && typeof e.json.progress === 'number').map((e) => e.json.progress);
     checkEqual(progress, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 'the progress events of the server');
     checkEqual((await page.textContent('[data-testid=progress-label]')).trim(), '10 / 10', 'the progress label after the reconnect');
+    checkEqual(await checkNothingRunning(page, 'the dropped connection'), ['Ran slow'], 'the title of the Act step after the reconnect');
     // The browser reports the cut and refused connections in the console.
     await noErrorsShown(page, 'the dropped connection', /net::ERR_(CONNECTION_RESET|CONNECTION_CLOSED|EMPTY_RESPONSE|CONNECTION_REFUSED|CONNECTION_ABORTED|INCOMPLETE_CHUNKED_ENCODING)/);
     log(`  resumed after event ${resumedAfter}; ${serverEvents.length} events, ${rawLog.filter((r) => r.flagged).length} flagged in the raw log`);
@@ -598,7 +817,10 @@ async function main() {
 
     const config = path.join(tmp, 'config.json');
     fs.writeFileSync(config, JSON.stringify({
-        mcpServers: { fx: { command: path.join(BIN, 'mcp-fixture-server'), args: [] } },
+        mcpServers: {
+            fx: { command: path.join(BIN, 'mcp-fixture-server'), args: [] },
+            broken: { command: '/nonexistent/mcp-server-of-the-page-test', args: [] },
+        },
         approval: { tools: { 'fx/echo': 'ask' } },
     }, null, 2));
     const hostd = start('mcp-hostd', path.join(BIN, 'mcp-hostd'), ['--port', '0', '--config', config], {
@@ -624,9 +846,13 @@ async function main() {
     });
     await ctx.browser.addInitScript(recorderScript);
 
+    await scenarioNoEmptySession();
     await scenarioTurn();
     await scenarioApprove();
     await scenarioCancel();
+    await scenarioMarkdown();
+    await scenarioFollow('wide', { width: 1280, height: 640 });
+    await scenarioFollow('narrow', { width: 760, height: 700 });
     await scenarioDrop();
 }
 
@@ -664,7 +890,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
 
 try {
     await main();
-    log('PASS: the page test (turn, approval, cancel, dropped connection)');
+    log('PASS: the page test (no empty session, turn, approval, cancel, Markdown, following, dropped connection)');
 } catch (e) {
     exitCode = 1;
     console.error(`FAIL: ${e instanceof TestFailure ? e.message : (e && e.stack) || e}`);
