@@ -413,12 +413,6 @@ async function scenarioNoEmptySession() {
     log('0. opening the page creates no session; the first message does');
     const before = await sessionIds();
     const { page } = await openPage(ctx.baseUrl);
-    // The failed server, by name and with the server's reason.
-    const problem = await page.waitForSelector('[data-testid=health] [data-testid=server-problem][data-server=broken]');
-    const problemText = await problem.textContent();
-    check(/^broken: (failed|restarting) — command not found: \/nonexistent\/mcp-server-of-the-page-test/.test(problemText),
-        `the header shows the failed server as "${problemText}"`);
-    check((await page.textContent('[data-testid=health]')).includes('degraded'), 'the header does not say the server is degraded');
     await sleep(500);
     checkEqual(await sessionIds(), before, 'the sessions after opening the page (it must not create one)');
     checkEqual(await page.getAttribute('[data-testid=conn-state]', 'data-state'), 'idle', 'the connection state before the first message');
@@ -426,6 +420,16 @@ async function scenarioNoEmptySession() {
     await page.click('[data-testid=new-session]');
     await sleep(300);
     checkEqual(await sessionIds(), before, 'the sessions after pressing New session (it must not create one)');
+
+    // The failed server, by name and with the server's reason.
+    await page.waitForSelector('[data-testid=health]:not([data-status=unknown])');
+    const health = await page.textContent('[data-testid=health]');
+    check(health.includes('degraded'), `the header does not say the server is degraded: "${health}"`);
+    const problem = await page.waitForSelector('[data-testid=health] [data-testid=server-problem][data-server=broken]', { timeout: 8000 })
+        .catch(() => fail(`the header does not name the failed server and its reason: "${health}"`));
+    const problemText = await problem.textContent();
+    check(/^broken: (failed|restarting) — command not found: \/nonexistent\/mcp-server-of-the-page-test/.test(problemText),
+        `the header shows the failed server as "${problemText}"`);
 
     const answer = 'Hello from the first message.';
     await script([{ text: answer }]);
@@ -617,7 +621,7 @@ async function scenarioMarkdown() {
     await page.waitForFunction((sel) => {
         const a = document.querySelector(sel);
         return a && a.closest('[data-testid=step]').classList.contains('streaming') && a.querySelector('strong');
-    }, ANSWER);
+    }, ANSWER, { timeout: 10000 }).catch(() => fail('the answer showed no Markdown (bold text) while it streamed'));
     await page.waitForSelector('[data-testid=step][data-type=final_response]');
     await screenshot(page, 'page-markdown.png');
     const got = await page.$eval(ANSWER, (a) => ({
@@ -684,9 +688,13 @@ async function scenarioFollow(layout, viewport) {
     const sessionId = await send(page, 'Run slow, then echo');
     await page.waitForSelector('[data-testid=step][data-type=tool_call] [data-testid=approve]');
     await sleep(400); // a few frames for the page to follow
-    const where = await inView(page, '[data-testid=approve]');
-    await screenshot(page, `page-follow-${layout}.png`);
+    let where = await inView(page, '[data-testid=approve]');
     check(where.ok, `${layout} layout: the Approve button is off-screen (at ${where.rect}, visible ${where.visible})`);
+    // The screenshot grows the window and shrinks it again: the newest step stays in view.
+    await screenshot(page, `page-follow-${layout}.png`);
+    await sleep(400);
+    where = await inView(page, '[data-testid=approve]');
+    check(where.ok, `${layout} layout: after the window was resized, the Approve button is off-screen (at ${where.rect}, visible ${where.visible})`);
     const hidden = await page.evaluate(() => {
         const t = document.querySelector('[data-testid=timeline]');
         return getComputedStyle(t).overflowY === 'visible' ? document.scrollingElement.scrollHeight - innerHeight : t.scrollHeight - t.clientHeight;
@@ -697,7 +705,8 @@ async function scenarioFollow(layout, viewport) {
     const box = await page.$eval('[data-testid=timeline]', (t) => { const r = t.getBoundingClientRect(); return [r.left + r.width / 2, Math.max(r.top, 0) + 100]; });
     await page.mouse.move(box[0], box[1]);
     await page.mouse.wheel(0, -400);
-    await page.waitForFunction(() => window.mcpHost.state.stickToBottom === false);
+    await page.waitForFunction(() => window.mcpHost.state.stickToBottom === false, null, { timeout: 5000 })
+        .catch(() => fail(`${layout} layout: the page did not notice that the reader scrolled up`));
     await sleep(200);
     const top = await cardPosition(page);
     const callId = await page.getAttribute('[data-testid=step][data-type=tool_call]:has([data-testid=approve])', 'data-call-id');
