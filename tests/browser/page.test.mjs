@@ -591,6 +591,12 @@ async function scenarioCancel() {
     const obsRan = parseDuration(await page.textContent('[data-testid=step][data-type=observing] [data-testid=duration]'));
     check(obsRan >= 400, `the result of the cancelled call says it ran ${obsRan} ms`);
     await noErrorsShown(page, 'the cancel');
+    // Replayed (the page reloaded), the cancelled call reads the same.
+    await page.reload();
+    await page.waitForSelector('[data-testid=conn-state][data-state=live]');
+    await page.waitForSelector('[data-testid=step][data-type=final_response]');
+    checkEqual(await checkNothingRunning(page, 'the cancel, replayed'), [actTitle], 'the Act step of the cancelled call after a reload');
+    await noErrorsShown(page, 'the cancel, replayed');
     await page.close();
 }
 
