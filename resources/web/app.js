@@ -666,10 +666,12 @@ function ranFor(c, e) {
 // code, lists, quotes, rules, links), built as DOM nodes. HTML in the source is never parsed:
 // every character ends up in a text node, in an element this code chose, or in an attribute
 // this code checked (a link's target: absolute http or https only). Searches for closing
-// delimiters look a bounded distance ahead, so hostile text costs linear time.
+// delimiters look a bounded distance ahead and share a work budget proportional to the text, so
+// hostile text costs linear time (past the budget, the rest of a block is plain text).
 
-const MD_FENCE = /^ {0,3}(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$/;
-const MD_HEADING = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+// The patterns avoid ambiguous repetitions: none backtracks more than linearly on a long line.
+const MD_FENCE_OPEN = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+const MD_HEADING = /^ {0,3}(#{1,6})(?=[ \t]|$)/;
 const MD_RULE = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const MD_ITEM = /^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+(.*)$/;
 const MD_QUOTE = /^ {0,3}> ?(.*)$/;
@@ -677,6 +679,8 @@ const MD_BLANK = /^[ \t]*$/;
 const MD_LOOKAHEAD = 1000; // how far a closing delimiter is searched for
 const MD_URL_MAX = 2048;
 const MD_MAX_DEPTH = 8; // nesting of quotes and inline elements
+const MD_WORK_PER_CHAR = 24; // the inline parser's work budget per character of a block
+const mdWork = { left: 0 }; // set per block by mdBlockInline
 
 function mdSafeLink(raw) {
     const s = String(raw).trim();
@@ -687,6 +691,25 @@ function mdSafeLink(raw) {
     } catch { return null; }
 }
 
+/** An opening fence: {fence, lang} or null (a backtick fence's info has no backtick). */
+function mdFence(line) {
+    const m = MD_FENCE_OPEN.exec(line);
+    if (!m || (m[1][0] === '`' && m[2].includes('`'))) return null;
+    return { fence: m[1], lang: m[2].trim().split(/[ \t]/)[0] };
+}
+
+/** A heading: {level, text} (closing #s removed) or null. */
+function mdHeading(line) {
+    const m = MD_HEADING.exec(line);
+    if (!m) return null;
+    let text = line.slice(m[0].length).trim();
+    let k = text.length;
+    while (k > 0 && text[k - 1] === '#') k--;
+    if (k === 0) text = '';
+    else if (k < text.length && (text[k - 1] === ' ' || text[k - 1] === '\t')) text = text.slice(0, k).trimEnd();
+    return { level: m[1].length, text };
+}
+
 function mdClosingFence(line, fence) {
     const m = /^ {0,3}(`{3,}|~{3,})[ \t]*$/.exec(line);
     return !!m && m[1][0] === fence[0] && m[1].length >= fence.length;
@@ -694,7 +717,7 @@ function mdClosingFence(line, fence) {
 
 /** A line that starts a block of its own (and so ends a paragraph or a list item). */
 function mdStartsBlock(line) {
-    return MD_FENCE.test(line) || MD_HEADING.test(line) || MD_RULE.test(line) || MD_QUOTE.test(line);
+    return !!mdFence(line) || MD_HEADING.test(line) || MD_RULE.test(line) || MD_QUOTE.test(line);
 }
 
 /** Renders `text` as Markdown; returns a DocumentFragment. */
@@ -706,18 +729,18 @@ function renderMarkdown(text, depth = 0) {
         const line = lines[i];
         let m;
         if (MD_BLANK.test(line)) { i++; continue; }
-        if ((m = MD_FENCE.exec(line))) {
-            const fence = m[1];
+        const fence = mdFence(line);
+        if (fence) {
             const body = [];
-            for (i++; i < lines.length && !mdClosingFence(lines[i], fence); i++) body.push(lines[i]);
+            for (i++; i < lines.length && !mdClosingFence(lines[i], fence.fence); i++) body.push(lines[i]);
             i++; // the closing fence (or the end of the text)
-            frag.append(el('pre', { class: 'md-code', 'data-lang': m[2] || undefined }, el('code', {}, body.join('\n'))));
+            frag.append(el('pre', { class: 'md-code', 'data-lang': fence.lang || undefined }, el('code', {}, body.join('\n'))));
             continue;
         }
-        if ((m = MD_HEADING.exec(line))) {
-            const level = m[1].length;
+        const heading = mdHeading(line);
+        if (heading) {
             // The page's own headings are h1 and h2: the answer's start at h3.
-            frag.append(mdInline(el(`h${Math.min(6, level + 2)}`, { class: `md-h md-h${level}` }), m[2] || '', depth));
+            frag.append(mdBlockInline(el(`h${Math.min(6, heading.level + 2)}`, { class: `md-h md-h${heading.level}` }), heading.text, depth));
             i++;
             continue;
         }
@@ -740,7 +763,7 @@ function renderMarkdown(text, depth = 0) {
                 for (i++; i < lines.length && !MD_BLANK.test(lines[i]) && !MD_ITEM.test(lines[i]) && !mdStartsBlock(lines[i]); i++) {
                     itemLines.push(lines[i].trim());
                 }
-                list.append(mdInline(el('li'), itemLines.join('\n'), depth));
+                list.append(mdBlockInline(el('li'), itemLines.join('\n'), depth));
             }
             frag.append(list);
             continue;
@@ -749,7 +772,7 @@ function renderMarkdown(text, depth = 0) {
         for (i++; i < lines.length && !MD_BLANK.test(lines[i]) && !MD_ITEM.test(lines[i]) && !mdStartsBlock(lines[i]); i++) {
             para.push(lines[i].replace(/^[ \t]+/, ''));
         }
-        frag.append(mdInline(el('p'), para.join('\n'), depth));
+        frag.append(mdBlockInline(el('p'), para.join('\n'), depth));
     }
     return frag;
 }
@@ -759,7 +782,7 @@ function mdLinkAt(text, i) {
     let depth = 0;
     let k = i;
     const limit = Math.min(text.length, i + MD_LOOKAHEAD);
-    for (; k < limit; k++) {
+    for (; k < limit && mdWork.left-- > 0; k++) {
         const c = text[k];
         if (c === '\\') { k++; continue; }
         if (c === '[') depth++;
@@ -771,7 +794,7 @@ function mdLinkAt(text, i) {
     let parens = 0;
     const urlStart = p;
     const urlLimit = Math.min(text.length, p + MD_URL_MAX);
-    for (; p < urlLimit; p++) {
+    for (; p < urlLimit && mdWork.left-- > 0; p++) {
         const c = text[p];
         if (c === '(') parens++;
         else if (c === ')') { if (parens === 0) break; parens--; } else if (/\s/.test(c)) break;
@@ -801,7 +824,7 @@ function mdEmphasisAt(text, i) {
     if (ch === '_' && i > 0 && MD_WORD.test(text[i - 1])) return null; // snake_case stays as it is
     const delim = ch.repeat(n);
     const limit = Math.min(text.length, i + n + MD_LOOKAHEAD);
-    for (let j = text.indexOf(delim, i + n); j >= 0 && j < limit; j = text.indexOf(delim, j + 1)) {
+    for (let j = text.indexOf(delim, i + n); j >= 0 && j < limit && mdWork.left-- > 0; j = text.indexOf(delim, j + 1)) {
         if (j === i + n) continue;
         const before = text[j - 1];
         const next = text[j + n];
@@ -813,12 +836,19 @@ function mdEmphasisAt(text, i) {
     return null;
 }
 
+/** The inline Markdown of one block, with a fresh work budget. */
+function mdBlockInline(parent, text, depth) {
+    mdWork.left = MD_WORK_PER_CHAR * text.length + 1024;
+    return mdInline(parent, text, depth);
+}
+
 /** Appends the inline Markdown of `text` to `parent` (text nodes and chosen elements only). */
 function mdInline(parent, text, depth = 0) {
     let buf = '';
     const flush = () => { if (buf) { parent.append(buf); buf = ''; } };
     let i = 0;
     while (i < text.length) {
+        if (mdWork.left <= 0) { buf += text.slice(i); break; } // out of budget: the rest as text
         const ch = text[i];
         if (ch === '\\' && /[!-/:-@[-`{-~]/.test(text[i + 1] || '')) { buf += text[i + 1]; i += 2; continue; }
         if (ch === '`') {
@@ -827,7 +857,7 @@ function mdInline(parent, text, depth = 0) {
             const ticks = '`'.repeat(n);
             let close = -1;
             const limit = Math.min(text.length, i + n + MD_LOOKAHEAD);
-            for (let j = text.indexOf(ticks, i + n); j >= 0 && j < limit; j = text.indexOf(ticks, j + 1)) {
+            for (let j = text.indexOf(ticks, i + n); j >= 0 && j < limit && mdWork.left-- > 0; j = text.indexOf(ticks, j + 1)) {
                 if (text[j - 1] !== '`' && text[j + n] !== '`') { close = j; break; }
             }
             if (close < 0) { buf += ticks; i += n; continue; }
@@ -890,27 +920,26 @@ function mdInline(parent, text, depth = 0) {
 }
 
 /**
- * The end of the text's closed blocks at or after `from` (a block boundary): after the last blank
- * line outside a fenced code block, after a closing fence, after a heading or rule line. Only
- * complete lines count: the block still streaming in stays open.
+ * The end of the text's closed blocks: after the last blank line outside a fenced code block,
+ * after a closing fence, after a heading or rule line. Only complete lines count: the block still
+ * streaming in stays open. `scan` ({closed, pos, fence}) carries where the previous call stopped,
+ * so each character is looked at once.
  */
-function mdClosedUpTo(text, from) {
-    let boundary = from;
-    let fence = null;
-    let pos = from;
+function mdClosedUpTo(text, scan) {
+    let boundary = scan.closed;
     for (;;) {
-        const nl = text.indexOf('\n', pos);
+        const nl = text.indexOf('\n', scan.pos);
         if (nl < 0) break;
-        const line = text.slice(pos, nl);
-        if (fence) {
-            if (mdClosingFence(line, fence)) { fence = null; boundary = nl + 1; }
+        const line = text.slice(scan.pos, nl);
+        if (scan.fence) {
+            if (mdClosingFence(line, scan.fence)) { scan.fence = null; boundary = nl + 1; }
         } else if (MD_BLANK.test(line) || MD_HEADING.test(line) || MD_RULE.test(line)) {
             boundary = nl + 1;
         } else {
-            const m = MD_FENCE.exec(line);
-            if (m) fence = m[1];
+            const f = mdFence(line);
+            if (f) scan.fence = f.fence;
         }
-        pos = nl + 1;
+        scan.pos = nl + 1;
     }
     return boundary;
 }
@@ -924,6 +953,7 @@ class MarkdownView {
         this.root = root;
         this.text = '';
         this.closed = 0; // characters of `text` rendered as Markdown
+        this.scan = { closed: 0, pos: 0, fence: null };
         this.done = false;
         this.openNode = document.createTextNode('');
         this.openEl = el('div', { class: 'md-open' }, this.openNode);
@@ -934,12 +964,14 @@ class MarkdownView {
         if (!delta) return;
         if (this.done) { this.setText(this.text + delta); return; }
         this.text += delta;
-        const boundary = mdClosedUpTo(this.text, this.closed);
+        const boundary = mdClosedUpTo(this.text, this.scan);
         if (boundary > this.closed) {
             this.root.insertBefore(renderMarkdown(this.text.slice(this.closed, boundary)), this.openEl);
-            this.closed = boundary;
+            this.closed = this.scan.closed = boundary;
+            this.openNode.data = this.text.slice(this.closed);
+        } else {
+            this.openNode.appendData(delta);
         }
-        this.openNode.data = this.text.slice(this.closed);
     }
 
     /** Replaces the text (the final answer) and renders it whole. */

@@ -658,6 +658,27 @@ async function scenarioMarkdown() {
     await sleep(200);
     checkEqual(await page.evaluate(() => window.__xss ?? null), null, 'window.__xss after clicking the javascript: link');
     check(new URL(page.url()).origin === new URL(ctx.baseUrl).origin, `clicking the inert link navigated to ${page.url()}`);
+    // Hostile Markdown (unclosed delimiters, long runs that make naive patterns backtrack) stays
+    // fast: the page must not freeze on what a model sends.
+    const slow = await page.evaluate(() => {
+        const inputs = [
+            '*a _b [c `d ~~e '.repeat(20000),
+            '[['.repeat(50000) + '](',
+            `# ${' '.repeat(100000)}x`,
+            `\`\`\`${'a'.repeat(100000)}\``,
+            `${'- '.repeat(50000)}x`,
+            '**'.repeat(100000),
+        ];
+        return inputs.map((text) => {
+            const t0 = performance.now();
+            const view = new MarkdownView(document.createElement('div'));
+            for (let i = 0; i < text.length; i += 4096) view.append(text.slice(i, i + 4096));
+            view.finish();
+            return Math.round(performance.now() - t0);
+        });
+    });
+    log(`  hostile Markdown rendered in ${slow.join(', ')} ms`);
+    check(slow.every((ms) => ms < 2000), `hostile Markdown took ${slow.join(', ')} ms to render`);
     await noErrorsShown(page, 'Markdown');
     await page.close();
 }
