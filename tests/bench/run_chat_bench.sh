@@ -11,7 +11,9 @@
 #          (/proc/PID/stat) over the measured turns / TURNS, and the same for the MCP servers it
 #          started (its descendants);
 #   floor: the same number of `GET /health` on the same server and connections: the HTTP floor.
-# Prints every run as a JSON line, then the medians.
+# Prints every run as a JSON line, then the medians, and CPU_bound/s = 1000 / host CPU ms per
+# turn: the rate one free core would allow (mcp-hostd runs on one thread), which a loaded machine
+# disturbs less than turns/s.
 #   tests/bench/run_chat_bench.sh [ROUNDS] [TURNS]         (defaults: 5 rounds of 1000 turns)
 # BIN=<dir> selects the binaries (default build/bin); CONFIG=<file> another MCP config;
 # CONCURRENCY="1 10" the client counts; MESSAGE the user message; EXPECT what an answer contains.
@@ -109,12 +111,13 @@ def med(bench, c, key):
 bad = [r for r in rows if r["answered"] != r["requests"] or r["errors"] or r["unexpected"] or r["timed_out"]]
 print()
 print(f"POST /chat turns/s, medians of {rounds} rounds of {turns} turns (floor: as many GET /health)")
-print("%-8s %10s %9s %9s %14s %14s %12s %8s" % ("clients", "turns/s", "p50_ms", "p99_ms", "host_CPU_ms/t", "MCP_CPU_ms/t", "floor_req/s", "errors"))
+print("%-8s %10s %9s %9s %14s %12s %14s %12s %8s" % ("clients", "turns/s", "p50_ms", "p99_ms", "host_CPU_ms/t", "CPU_bound/s", "MCP_CPU_ms/t", "floor_req/s", "errors"))
 for c in sorted({r["clients"] for r in rows}):
     errs = sum(r["errors"] + r["unexpected"] + (r["requests"] - r["answered"]) for r in rows if r["clients"] == c)
-    print("%-8d %10.0f %9.2f %9.2f %14.3f %14.3f %12.0f %8d" % (c, med("chat", c, "per_s"),
+    cpu = med("chat", c, "server_cpu_ms_per_request")
+    print("%-8d %10.0f %9.2f %9.2f %14.3f %12.0f %14.3f %12.0f %8d" % (c, med("chat", c, "per_s"),
           med("chat", c, "latency_p50_ms"), med("chat", c, "latency_p99_ms"),
-          med("chat", c, "server_cpu_ms_per_request"), med("chat", c, "children_cpu_ms_per_request"),
+          cpu, 1000 / cpu if cpu > 0 else float("nan"), med("chat", c, "children_cpu_ms_per_request"),
           med("floor", c, "per_s"), errs))
 if bad:
     print(f"{len(bad)} run(s) with errors, unexpected answers or a timeout: see the JSON lines above")
