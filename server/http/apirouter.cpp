@@ -51,13 +51,15 @@ QList<ApiRouter::RouteInfo> ApiRouter::routes() const
     return out;
 }
 
-void ApiRouter::addRoute(Method method, const QString &path, bool requiresToken, Handler handler)
+void ApiRouter::addRoute(Method method, const QString &path, bool requiresToken, Handler handler,
+                         Effect effect)
 {
+    const bool changesState = effect == Effect::ChangesState || method != Method::Get;
     QString re = QRegularExpression::escape(path);
     re.replace(QRegularExpression(QStringLiteral("\\\\\\{[a-z_]+\\\\\\}")),
                QStringLiteral("([^/]+)"));
     m_routes.append({method, path, QRegularExpression(QLatin1Char('^') + re + QLatin1Char('$')),
-                     requiresToken, std::move(handler)});
+                     requiresToken, changesState, std::move(handler)});
 }
 
 void ApiRouter::dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder)
@@ -112,6 +114,12 @@ void ApiRouter::dispatch(const QHttpServerRequest &request, QHttpServerResponder
                                                QString::fromLatin1(allowed.join(", ")))},
                                  h);
         return;
+    }
+    if (match->changesState) {
+        if (const auto error = m_security->checkCrossSite(request)) {
+            HttpResponses::sendError(responder, *error, cors);
+            return;
+        }
     }
     ApiRequest ctx {request, args, cors, m_security->isAuthorized(request)};
     if (match->requiresToken && !ctx.authorized) {

@@ -11,8 +11,9 @@
 #include <functional>
 
 /// The route table of the API and the one dispatcher every request goes through: the Host and
-/// Origin checks, 404 / 405 / OPTIONS (with the allowed methods), the token of routes that need
-/// one, and the body limit, before the route's handler runs. routes() is the table as data (the
+/// Origin checks, 404 / 405 / OPTIONS (with the allowed methods), the cross-site check of routes
+/// that change state, the token of routes that need one, and the body limit, before the route's
+/// handler runs. routes() is the table as data (the
 /// OpenAPI test compares it with the document).
 class ApiRouter
 {
@@ -31,8 +32,17 @@ public:
 
     ApiRouter(const ApiSecurity *security, qint64 maxBodyBytes);
 
+    /// What a route does to the server's state. Every method but GET changes state; a GET route
+    /// that creates or holds something (the stream) says so. A browser request from another
+    /// site never reaches a route that changes state (ApiSecurity::checkCrossSite).
+    enum class Effect {
+        Reads,
+        ChangesState,
+    };
+
     /// Adds a route; `{name}` segments of `path` are captured into ApiRequest::args.
-    void addRoute(Method method, const QString &path, bool requiresToken, Handler handler);
+    void addRoute(Method method, const QString &path, bool requiresToken, Handler handler,
+                  Effect effect = Effect::Reads);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
 
     [[nodiscard]] QList<RouteInfo> routes() const;
@@ -46,6 +56,7 @@ private:
         QString path;
         QRegularExpression pattern;
         bool requiresToken;
+        bool changesState;
         Handler handler;
     };
 

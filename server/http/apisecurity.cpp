@@ -1,6 +1,7 @@
 #include "apisecurity.h"
 
 #include <QHttpServerRequest>
+#include <QUrl>
 #include <QUrlQuery>
 
 namespace {
@@ -71,9 +72,7 @@ std::optional<ApiError> ApiSecurity::checkHostAndOrigin(const QHttpServerRequest
     if (origin.isEmpty())
         return std::nullopt;
     const bool sameOrigin = origin == "http://" + host || origin == "https://" + host;
-    const bool listed = m_options.allowedOrigins.contains(QString::fromUtf8(origin))
-            || m_options.allowedOrigins.contains(QStringLiteral("*"));
-    if (!sameOrigin && !listed) {
+    if (!sameOrigin && !isOwnOrAllowed(origin, host)) {
         return ApiError {ApiError::Code::ForbiddenOrigin,
                          QStringLiteral("Origin \"%1\" is not allowed; add it with --allow-origin")
                                  .arg(QString::fromUtf8(origin))};
@@ -85,4 +84,53 @@ std::optional<ApiError> ApiSecurity::checkHostAndOrigin(const QHttpServerRequest
                 qMakePair(QByteArray("Access-Control-Expose-Headers"), QByteArray("Retry-After")));
     }
     return std::nullopt;
+}
+
+bool ApiSecurity::isOwnOrAllowed(const QByteArray &origin, const QByteArray &host) const
+{
+    if (origin == "http://" + host || origin == "https://" + host)
+        return true;
+    return m_options.allowedOrigins.contains(QString::fromUtf8(origin))
+            || m_options.allowedOrigins.contains(QStringLiteral("*"));
+}
+
+std::optional<ApiError> ApiSecurity::checkCrossSite(const QHttpServerRequest &request) const
+{
+    // checkHostAndOrigin ran first: an Origin that is present is ours or an allowed one. A
+    // browser cannot forge Origin, and it sends Origin on every cross-origin fetch, form POST
+    // and EventSource; what it sends without Origin (an <img>, a navigation, a <script>) is what
+    // Fetch Metadata and the Referer catch here.
+    const bool allowedOrigin = !request.value("Origin").isEmpty();
+    const QByteArray site = request.value("Sec-Fetch-Site").trimmed().toLower();
+    QString why;
+    if (!site.isEmpty()) {
+        // "none": the user opened the URL themselves (address bar, bookmark).
+        if (site == "same-origin" || site == "none" || allowedOrigin)
+            return std::nullopt;
+        why = QStringLiteral("Sec-Fetch-Site: %1").arg(QString::fromLatin1(site.left(40)));
+    } else {
+        // No Fetch Metadata (an older browser): the Referer, when there is one, names the page.
+        const QByteArray referer = request.value("Referer");
+        if (referer.isEmpty() || allowedOrigin)
+            return std::nullopt;
+        const QUrl url(QString::fromUtf8(referer), QUrl::StrictMode);
+        const bool web = url.isValid()
+                && (url.scheme() == QLatin1String("http")
+                    || url.scheme() == QLatin1String("https"));
+        const QByteArray origin = web ? url.toString(QUrl::RemoveUserInfo | QUrl::RemovePath
+                                                     | QUrl::RemoveQuery | QUrl::RemoveFragment)
+                                                .toUtf8()
+                                      : QByteArray();
+        if (web && isOwnOrAllowed(origin, request.value("Host")))
+            return std::nullopt;
+        why = QStringLiteral("Referer from %1")
+                      .arg(web ? QString::fromUtf8(origin) : QStringLiteral("an unknown page"));
+    }
+    return ApiError {ApiError::Code::ForbiddenCrossSite,
+                     QStringLiteral("a request from a page of another site may not change "
+                                    "anything here (%1, no allowed Origin): pages of other sites "
+                                    "cannot create sessions, send, approve or delete. A web app "
+                                    "of yours must send its Origin and be allowed with "
+                                    "--allow-origin.")
+                             .arg(why)};
 }

@@ -48,8 +48,9 @@ void ChatController::registerRoutes(ApiRouter &router)
             (this->*handler)(ctx, std::move(r));
         };
     };
+    // The stream creates a session when none is named, and holds a connection slot.
     router.addRoute(Method::Get, QStringLiteral("/api/v3/chat/stream"), true,
-                    bind(&ChatController::stream));
+                    bind(&ChatController::stream), ApiRouter::Effect::ChangesState);
     router.addRoute(Method::Post, QStringLiteral("/api/v3/chat/send"), true,
                     bind(&ChatController::send));
     router.addRoute(Method::Post, QStringLiteral("/chat"), true, bind(&ChatController::chatSync));
