@@ -1,32 +1,66 @@
 #pragma once
 
-#include <QByteArray>
 #include <QJsonObject>
+#include <QLatin1String>
+#include <QPair>
 #include <QString>
 
-/// An error at the API edge: an HTTP status, a stable code and a message for people.
-/// Errors are typed in the core and mapped to this in one place (the route handlers); it is
-/// written as `{"error":{"code":"…","message":"…"}}`.
+/// An error at the API edge: what went wrong (a code from one enum) and a message for people.
+/// Errors are typed in the core (ChatService::Error, SessionManager's create errors) and turned
+/// into an ApiError by the controllers; toHttp() is the one place that maps a code to its HTTP
+/// status and its `{"error":{"code":"…","message":"…"}}` body.
 struct ApiError
 {
-    int status = 500;
-    QString code;
+    enum class Code {
+        // 400
+        EmptyBody, ///< a JSON body was expected and none came
+        InvalidJson, ///< the body is not JSON, or not an object
+        InvalidField, ///< a field is missing or has the wrong type or value
+        InvalidLastEventId, ///< Last-Event-ID is not an event id
+        EmptyMessage, ///< the chat message is empty
+        // 401, 403
+        Unauthorized, ///< no or a wrong bearer token
+        ForbiddenHost, ///< Host is not a name of this server (DNS rebinding)
+        ForbiddenOrigin, ///< Origin is neither ours nor allowed
+        ForbiddenCrossSite, ///< a browser request from another site that would change state
+        // 404, 405
+        NotFound, ///< no such endpoint
+        MethodNotAllowed, ///< the endpoint exists, the method does not
+        UnknownSession, ///< no session with that id
+        UnknownRequest, ///< no pending approval or elicitation with that id
+        UnknownServer, ///< no MCP server with that name
+        // 409
+        TurnRunning, ///< a turn already runs on the session
+        NoTurn, ///< no turn runs on the session
+        SessionExists, ///< the session id is taken
+        ServerDisabled, ///< the MCP server is disabled in the config
+        // 413
+        BodyTooLarge, ///< the body exceeds the limit
+        // 500, 503
+        MissingResource, ///< a compiled-in file is missing
+        TooManyConnections, ///< the stream cap is reached
+        TooManySessions, ///< the session cap is reached
+    };
+
+    /// What goes on the wire.
+    struct Http
+    {
+        int status = 500;
+        QLatin1String code; ///< the stable wire name, "turn_running"
+        QJsonObject body; ///< {"error":{"code","message"}}
+    };
+
+    Code code;
     QString message;
-    QJsonObject details; ///< optional extra fields inside "error"
     int retryAfterSeconds = 0; ///< > 0: a Retry-After header is sent
 
-    [[nodiscard]] QJsonObject toJson() const;
+    ApiError(Code c, QString m, int retryAfter = 0)
+        : code(c)
+        , message(std::move(m))
+        , retryAfterSeconds(retryAfter)
+    { }
 
-    [[nodiscard]] static ApiError badRequest(const QString &code, const QString &message)
-    {
-        return {400, code, message, {}, 0};
-    }
-    [[nodiscard]] static ApiError notFound(const QString &code, const QString &message)
-    {
-        return {404, code, message, {}, 0};
-    }
-    [[nodiscard]] static ApiError conflict(const QString &code, const QString &message)
-    {
-        return {409, code, message, {}, 0};
-    }
+    /// The one mapping of a code to its status and its stable wire name ("turn_running"), in
+    /// the body that is sent.
+    [[nodiscard]] Http toHttp() const;
 };
