@@ -47,13 +47,13 @@ ProviderConfig readSection(ConfigReader &reader, const QJsonObject &s, const QSt
         const auto name = reader.string(s, at, QLatin1String(key));
         if (!name)
             break;
-        if (const auto problem = ProviderConfig::nameProblem(*name)) {
+        if (const auto problem = ProviderConfig::nameProblem(*name))
             reader.error(JsonPositions::child(at, QLatin1String(key)),
                          ConfigReader::settingName(JsonPositions::child(at, QLatin1String(key)))
                                  + QLatin1Char(' ') + *problem);
-        } else {
-            c.provider = name->trimmed();
-        }
+        // Kept even when unknown, so that a caller that drops the errors (fromJson) still
+        // fails in createChatModel instead of falling back to another model.
+        c.provider = name->trimmed();
         break;
     }
     c.model = stringOf(reader, s, at, {"model"}).value_or(QString());
@@ -137,8 +137,7 @@ ProviderConfig ProviderConfig::read(ConfigReader &reader, const QJsonObject &roo
         ProviderConfig c;
         if (const auto problem = nameProblem(section.toString()))
             reader.error(at, QStringLiteral("provider ") + *problem);
-        else
-            c.provider = section.toString().trimmed();
+        c.provider = section.toString().trimmed();
         return c;
     }
     if (!section.isObject()) {

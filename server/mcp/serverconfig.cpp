@@ -206,7 +206,8 @@ ServerConfigParser::readServer(ConfigReader &reader, const QString &name, const 
                 QStringLiteral("\"timeout\" must be a number of seconds %1 (values over 1000 "
                                "are taken as milliseconds), %2")
                         .arg(kTimeoutRange.describe(),
-                             timeout.isDouble() ? QStringLiteral("got %1").arg(timeout.toDouble())
+                             timeout.isDouble() ? QStringLiteral("got %1").arg(
+                                     QString::number(timeout.toDouble(), 'g', 15))
                                                 : QStringLiteral("not %1").arg(
                                                         ConfigReader::typeName(timeout))));
         } else {
