@@ -195,7 +195,8 @@ int main(int argc, char *argv[])
         options.sessionId = parser.value(sessionOption);
         options.json = parser.isSet(jsonOption);
         options.approveAll = parser.isSet(yesOption);
-        options.interactive = AskCommand::isTerminal();
+        // JSON lines are for programs: they get no prompts mixed into the events.
+        options.interactive = !options.json && AskCommand::isTerminal();
         AskCommand ask(options);
         int exitCode = 0;
         ask.run([&exitCode](int code) {
