@@ -164,7 +164,8 @@ int main(int argc, char *argv[])
     // Not process(): an unknown option should point to --help and exit with 2 (usage).
     if (!parser.parse(QCoreApplication::arguments()))
         return fail(QStringLiteral("%1\nsee mcp-hostd --help").arg(parser.errorText()));
-    if (parser.isSet(helpOption))
+    // --help-all is Qt's own (added with --help); process() would handle it, parse() does not.
+    if (parser.isSet(helpOption) || parser.optionNames().contains(QLatin1String("help-all")))
         parser.showHelp(0);
     if (parser.isSet(versionOption))
         parser.showVersion();

@@ -134,11 +134,8 @@ ProviderConfig ProviderConfig::read(ConfigReader &reader, const QJsonObject &roo
     if (section.isUndefined())
         return {};
     if (section.isString()) {
-        ProviderConfig c;
-        if (const auto problem = nameProblem(section.toString()))
-            reader.error(at, QStringLiteral("provider ") + *problem);
-        c.provider = section.toString().trimmed();
-        return c;
+        // The flat form: {"provider": "openai", "model": …, "base_url": …} at the top level.
+        return readSection(reader, root, QString(), {"provider"});
     }
     if (!section.isObject()) {
         reader.error(at,

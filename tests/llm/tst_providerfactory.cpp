@@ -40,6 +40,7 @@ private Q_SLOTS:
     void createChatModel();
     void readReportsMistakes_data();
     void readReportsMistakes();
+    void flatFormAtTheTop();
     void sseLineBound();
     void displayJsonHidesKey();
 };
@@ -287,6 +288,18 @@ void tst_ProviderFactory::readReportsMistakes()
     QCOMPARE(reader.errors().size(), 1);
     QVERIFY2(reader.errors().first().toString().startsWith(QStringLiteral("c.json:") + message),
              qPrintable(reader.errors().first().toString()));
+}
+
+// The older flat form keeps its meaning: the provider's name at the top, its values beside it.
+void tst_ProviderFactory::flatFormAtTheTop()
+{
+    ConfigReader reader;
+    const ProviderConfig c = ProviderConfig::read(
+            reader, obj(R"({"provider": "ollama", "model": "llama3.2", "max_retries": 1})"));
+    QVERIFY(reader.errors().isEmpty());
+    QCOMPARE(c.provider, QStringLiteral("ollama"));
+    QCOMPARE(c.model, QStringLiteral("llama3.2"));
+    QCOMPARE(c.maxRetries, 1);
 }
 
 void tst_ProviderFactory::sseLineBound()

@@ -161,6 +161,11 @@ void tst_CommandLine::configMistakeStopsServe()
 
 void tst_CommandLine::helpSaysWhichTokenWayIsSafe()
 {
+    // --help-all (Qt's) also prints help instead of starting the server.
+    const Result all = run({"--help-all", "--config", m_config, "--port", "0"});
+    QCOMPARE(all.exitCode, 0);
+    QVERIFY2(all.out.contains("--token-file"), qPrintable(all.out + all.err));
+
     const Result r = run({"--help"});
     QCOMPARE(r.exitCode, 0);
     const QString help = r.out.simplified();
