@@ -33,7 +33,7 @@ QString compactJson(const QJsonValue &value)
 QString oneLine(const QJsonArray &content, int max = 300)
 {
     QStringList parts;
-    for (const QJsonValue &v : content) {
+    for (const auto &v : content) {
         const QJsonObject block = v.toObject();
         const QString type = block.value(QStringLiteral("type")).toString();
         if (type == QLatin1String("text"))
@@ -172,7 +172,7 @@ void AskCommand::print(const StreamEvent &event)
             // Held until it is known whether this is the answer (printed by final_response)
             // or the model's words before a tool call (printed on the think line): printed
             // once either way.
-            if (m_pendingText.size() < 1024 * 1024)
+            if (m_pendingText.size() < qsizetype(1024) * 1024)
                 m_pendingText += d.value(QStringLiteral("delta")).toString();
             break;
         case StreamEventType::ToolCall: {

@@ -15,7 +15,7 @@ ElicitationForm ElicitationForm::fromSchema(const QJsonObject &schema)
         if (f.title.isEmpty())
             f.title = p.value(QStringLiteral("description")).toString();
         f.type = p.value(QStringLiteral("type")).toString(QStringLiteral("string"));
-        for (const QJsonValue &v : p.value(QStringLiteral("enum")).toArray())
+        for (const auto &v : p.value(QStringLiteral("enum")).toArray())
             f.choices << v.toString();
         f.required = required.contains(QJsonValue(f.name));
         f.defaultValue = p.value(QStringLiteral("default"));

@@ -255,7 +255,7 @@ HostConfig HostConfig::load(const QString &explicitPath)
     if (text.size() > kMaxFileBytes) {
         config.errors.append({path, 0, 0,
                               QStringLiteral("the config is larger than %1 MiB")
-                                      .arg(kMaxFileBytes / (1024 * 1024))});
+                                      .arg(kMaxFileBytes / (qint64(1024) * 1024))});
         return config;
     }
     return parse(text, path, QFileInfo(path).absolutePath());

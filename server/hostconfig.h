@@ -105,7 +105,7 @@ struct HostConfig
     };
 
     /// The largest config file read (it is read whole).
-    static constexpr qint64 kMaxFileBytes = 16 * 1024 * 1024;
+    static constexpr qint64 kMaxFileBytes = qint64(16) * 1024 * 1024;
 
     QString path; ///< the file read ("" when none was found)
     QList<ServerConfig> servers;

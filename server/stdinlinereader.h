@@ -13,7 +13,7 @@ class StdinLineReader : public QObject
     Q_DISABLE_COPY_MOVE(StdinLineReader)
 
 public:
-    static constexpr qsizetype kMaxLineBytes = 64 * 1024;
+    static constexpr qsizetype kMaxLineBytes = qsizetype(64) * 1024;
 
     explicit StdinLineReader(int fd = 0, QObject *parent = nullptr);
     ~StdinLineReader() override;

@@ -48,7 +48,7 @@ struct ProviderConfig
     static constexpr int kDefaultRetryBaseDelayMs = 1000;
     static constexpr int kDefaultIdleTimeoutMs = 60000;
     static constexpr int kDefaultRequestTimeoutMs = 600000;
-    static constexpr qint64 kDefaultMaxSseLineBytes = 4 * 1024 * 1024;
+    static constexpr qint64 kDefaultMaxSseLineBytes = qint64(4) * 1024 * 1024;
 
     static constexpr ValueRange kMaxRetries {0, 10, true, ""};
     static constexpr ValueRange kRetryBaseDelayMs {1, 60000, true, "milliseconds"};

@@ -36,7 +36,7 @@ struct ServerConfig
     QStringList envPassthrough;
     /// The largest message the server may send ("max_message_bytes"); past it the server is
     /// failed with that reason.
-    qint64 maxMessageBytes = 16 * 1024 * 1024;
+    qint64 maxMessageBytes = qint64(16) * 1024 * 1024;
     int line = 0; ///< where the entry starts in the file (for messages)
 
     [[nodiscard]] QString kindName() const;

@@ -37,10 +37,10 @@ struct AgentSettings
     static constexpr ValueRange kContextBudgetTokens {0, 100000000, true, "tokens"};
     static constexpr ValueRange kMaxTurnTextBytes {1024, 256.0 * 1024 * 1024, true, "bytes"};
     static constexpr ValueRange kMaxToolArgumentBytes {1024, 64.0 * 1024 * 1024, true, "bytes"};
-    static constexpr qsizetype kMaxSystemPromptChars = 1024 * 1024;
+    static constexpr qsizetype kMaxSystemPromptChars = qsizetype(1024) * 1024;
 
-    static constexpr qint64 kDefaultMaxTurnTextBytes = 2 * 1024 * 1024;
-    static constexpr qint64 kDefaultMaxToolArgumentBytes = 1024 * 1024;
+    static constexpr qint64 kDefaultMaxTurnTextBytes = qint64(2) * 1024 * 1024;
+    static constexpr qint64 kDefaultMaxToolArgumentBytes = qint64(1024) * 1024;
     static constexpr int kDefaultElicitationTimeoutMs = 600 * 1000;
 
     /// Reads `agent` and `approval` of the config document `root`.
