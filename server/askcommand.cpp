@@ -48,6 +48,27 @@ QString oneLine(const QJsonArray &content, int max = 300)
     return text;
 }
 
+/// Text from a model or an MCP server as it may reach a terminal: control characters (an
+/// escape sequence could move the cursor, rewrite a prompt or retitle the window) are shown as
+/// U+FFFD; line breaks and tabs stay.
+QString terminalSafe(QString text)
+{
+    for (QChar &c : text) {
+        const char16_t u = c.unicode();
+        if ((u < 0x20 && u != '\n' && u != '\t') || (u >= 0x7f && u <= 0x9f))
+            c = QChar(0xFFFD);
+    }
+    return text;
+}
+
+/// At most `max` characters of `text`, saying how long it was.
+QString shortened(const QString &text, qsizetype max = 2000)
+{
+    if (text.size() <= max)
+        return text;
+    return text.left(max) + QStringLiteral("… (%1 characters)").arg(text.size());
+}
+
 } // namespace
 
 AskCommand::AskCommand(Options options, QObject *parent)
@@ -71,7 +92,7 @@ void AskCommand::endLine()
     // Text the model wrote before a tool call belongs to its think line; the answer's text is
     // printed once, by final_response.
     if (!m_pendingText.trimmed().isEmpty())
-        m_out << ' ' << m_pendingText.trimmed();
+        m_out << ' ' << terminalSafe(m_pendingText.trimmed());
     m_pendingText.clear();
     m_out << '\n';
     m_out.flush();
@@ -81,7 +102,7 @@ void AskCommand::endLine()
 void AskCommand::line(const QString &text)
 {
     endLine();
-    m_out << text << '\n';
+    m_out << terminalSafe(text) << '\n';
     m_out.flush();
 }
 
@@ -179,7 +200,7 @@ void AskCommand::print(const StreamEvent &event)
             const QString approval = d.value(QStringLiteral("approval")).toString();
             line(QStringLiteral("[tool] %1 %2%3")
                          .arg(d.value(QStringLiteral("tool")).toString(),
-                              compactJson(d.value(QStringLiteral("arguments"))),
+                              shortened(compactJson(d.value(QStringLiteral("arguments")))),
                               approval == QLatin1String("auto")
                                       ? QString()
                                       : QStringLiteral(" (approval: %1)").arg(approval)));
@@ -246,7 +267,7 @@ void AskCommand::respond(const StreamEvent &event)
         id = d.value(QStringLiteral("call_id")).toString();
         what = QStringLiteral("Run tool %1 %2?")
                        .arg(d.value(QStringLiteral("tool")).toString(),
-                            compactJson(d.value(QStringLiteral("arguments"))));
+                            shortened(compactJson(d.value(QStringLiteral("arguments")))));
     } else if (event.type == StreamEventType::Sampling && approval) {
         id = d.value(QStringLiteral("request_id")).toString();
         what = QStringLiteral("Let server %1 use the model?")
@@ -275,7 +296,7 @@ void AskCommand::askApproval(const QString &id, const QString &what)
         return;
     }
     if (!m_options.interactive) {
-        m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): " << what
+        m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): " << terminalSafe(what)
               << " denied; run with --yes to allow\n";
         m_err.flush();
         answer(false);
@@ -304,7 +325,7 @@ void AskCommand::askElicitation(const QString &id, const QJsonObject &data)
     };
     if (!m_options.interactive) {
         m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): the question of "
-              << data.value(QStringLiteral("server")).toString()
+              << terminalSafe(data.value(QStringLiteral("server")).toString())
               << " is cancelled; run mcp-hostd ask on a terminal to answer it\n";
         m_err.flush();
         send(QStringLiteral("cancel"), {});
@@ -400,7 +421,7 @@ void AskCommand::showPrompt()
     if (m_questions.isEmpty() || m_finishing)
         return;
     endLine();
-    m_out << m_questions.first()->prompt();
+    m_out << terminalSafe(m_questions.first()->prompt());
     m_out.flush();
 }
 

@@ -29,6 +29,7 @@ private Q_SLOTS:
     void terminalAsksForApproval();
     void terminalAnswersElicitation();
     void unknownOptionPointsToHelp();
+    void noTerminalControlFromPeers();
     void providerWithoutKey_data();
     void providerWithoutKey();
 
@@ -312,11 +313,11 @@ void tst_AskCommand::terminalAnswersElicitation()
     if (QStandardPaths::findExecutable("python3").isEmpty())
         QSKIP("python3 is needed for the pseudo-terminal");
     // The name is required: an empty answer is asked again.
-    QProcess *p = runOnTerminal(
-            {"ask", "call ask_elicitation with message=who", "--config", m_config},
-            {{"[y/n/C] ", "y"},
-             {"name (Your name, required): ", ""},
-             {"(name is required)", "Ada"}});
+    QProcess *p
+            = runOnTerminal({"ask", "call ask_elicitation with message=who", "--config", m_config},
+                            {{"[y/n/C] ", "y"},
+                             {"name (Your name, required): ", ""},
+                             {"(name is required)", "Ada"}});
     QString out = QString::fromUtf8(p->readAllStandardOutput());
     QVERIFY2(p->exitCode() == 0, qPrintable(out));
     QVERIFY2(out.contains("[elicitation] fixture asks: who"), qPrintable(out));
@@ -328,6 +329,18 @@ void tst_AskCommand::terminalAnswersElicitation()
     out = QString::fromUtf8(p->readAllStandardOutput());
     QVERIFY2(out.contains("[elicitation] declined") && out.contains(R"({"action":"decline"})"),
              qPrintable(out));
+}
+
+// A tool result (or model text) with escape sequences could clear the screen or rewrite a
+// prompt: they are shown as U+FFFD, never written to the terminal.
+void tst_AskCommand::noTerminalControlFromPeers()
+{
+    QProcess *p = run({"ask", QStringLiteral("call echo with message=\"a\x1b[2Jb\x1b]0;x\x07c\""),
+                       "--config", m_config});
+    const QByteArray out = p->readAllStandardOutput();
+    QCOMPARE(p->exitCode(), 0);
+    QVERIFY2(out.contains("[observe] Echo: a\xEF\xBF\xBD[2Jb"), out.constData());
+    QVERIFY2(!out.contains('\x1b') && !out.contains('\x07'), out.constData());
 }
 
 void tst_AskCommand::unknownOptionPointsToHelp()
