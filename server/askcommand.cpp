@@ -2,18 +2,21 @@
 
 #include "chatmodel.h"
 #include "chatservice.h"
+#include "elicitationform.h"
 #include "hostcore.h"
 #include "logging.h"
 #include "reactagent.h"
 #include "serverregistry.h"
 #include "session.h"
 #include "sessionmanager.h"
+#include "stdinlinereader.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTimer>
 
 #include <cstdio>
+#include <unistd.h>
 
 namespace {
 
@@ -30,7 +33,7 @@ QString compactJson(const QJsonValue &value)
 QString oneLine(const QJsonArray &content, int max = 300)
 {
     QStringList parts;
-    for (const QJsonValue &v : content) {
+    for (const auto &v : content) {
         const QJsonObject block = v.toObject();
         const QString type = block.value(QStringLiteral("type")).toString();
         if (type == QLatin1String("text"))
@@ -45,6 +48,27 @@ QString oneLine(const QJsonArray &content, int max = 300)
     return text;
 }
 
+/// Text from a model or an MCP server as it may reach a terminal: control characters (an
+/// escape sequence could move the cursor, rewrite a prompt or retitle the window) are shown as
+/// U+FFFD; line breaks and tabs stay.
+QString terminalSafe(QString text)
+{
+    for (QChar &c : text) {
+        const char16_t u = c.unicode();
+        if ((u < 0x20 && u != '\n' && u != '\t') || (u >= 0x7f && u <= 0x9f))
+            c = QChar(0xFFFD);
+    }
+    return text;
+}
+
+/// At most `max` characters of `text`, saying how long it was.
+QString shortened(const QString &text, qsizetype max = 2000)
+{
+    if (text.size() <= max)
+        return text;
+    return text.left(max) + QStringLiteral("… (%1 characters)").arg(text.size());
+}
+
 } // namespace
 
 AskCommand::AskCommand(Options options, QObject *parent)
@@ -56,13 +80,29 @@ AskCommand::AskCommand(Options options, QObject *parent)
 
 AskCommand::~AskCommand() = default;
 
+bool AskCommand::isTerminal()
+{
+    return ::isatty(STDIN_FILENO) == 1 && ::isatty(STDOUT_FILENO) == 1;
+}
+
+void AskCommand::endLine()
+{
+    if (!m_midLine)
+        return;
+    // Text the model wrote before a tool call belongs to its think line; the answer's text is
+    // printed once, by final_response.
+    if (!m_pendingText.trimmed().isEmpty())
+        m_out << ' ' << terminalSafe(m_pendingText.trimmed());
+    m_pendingText.clear();
+    m_out << '\n';
+    m_out.flush();
+    m_midLine = false;
+}
+
 void AskCommand::line(const QString &text)
 {
-    if (m_midLine) {
-        m_out << '\n';
-        m_midLine = false;
-    }
-    m_out << text << '\n';
+    endLine();
+    m_out << terminalSafe(text) << '\n';
     m_out.flush();
 }
 
@@ -144,23 +184,23 @@ void AskCommand::print(const StreamEvent &event)
     } else {
         switch (event.type) {
         case StreamEventType::Thinking:
-            if (m_midLine)
-                m_out << '\n'; // ends the text streamed before it
-            m_out << QStringLiteral("[think %1] ")
-                             .arg(d.value(QStringLiteral("iteration")).toInt());
+            endLine();
+            m_out << QStringLiteral("[think %1]").arg(d.value(QStringLiteral("iteration")).toInt());
             m_out.flush();
             m_midLine = true;
             break;
         case StreamEventType::PartialResponse:
-            m_out << d.value(QStringLiteral("delta")).toString();
-            m_out.flush();
-            m_midLine = true;
+            // Held until it is known whether this is the answer (printed by final_response)
+            // or the model's words before a tool call (printed on the think line): printed
+            // once either way.
+            if (m_pendingText.size() < qsizetype(1024) * 1024)
+                m_pendingText += d.value(QStringLiteral("delta")).toString();
             break;
         case StreamEventType::ToolCall: {
             const QString approval = d.value(QStringLiteral("approval")).toString();
             line(QStringLiteral("[tool] %1 %2%3")
                          .arg(d.value(QStringLiteral("tool")).toString(),
-                              compactJson(d.value(QStringLiteral("arguments"))),
+                              shortened(compactJson(d.value(QStringLiteral("arguments")))),
                               approval == QLatin1String("auto")
                                       ? QString()
                                       : QStringLiteral(" (approval: %1)").arg(approval)));
@@ -188,6 +228,7 @@ void AskCommand::print(const StreamEvent &event)
             break;
         case StreamEventType::FinalResponse: {
             const QString reason = d.value(QStringLiteral("stop_reason")).toString();
+            m_pendingText.clear(); // the same text as the content below
             line(QStringLiteral("[answer] %1").arg(d.value(QStringLiteral("content")).toString()));
             if (reason != QLatin1String("answer"))
                 line(QStringLiteral("[stopped] %1").arg(reason));
@@ -199,40 +240,199 @@ void AskCommand::print(const StreamEvent &event)
                               d.value(QStringLiteral("message")).toString()));
             break;
         case StreamEventType::Elicitation:
-            line(QStringLiteral("[elicitation] %1 asks: %2 (not answerable here: cancelled)")
+            line(QStringLiteral("[elicitation] %1 asks: %2")
                          .arg(d.value(QStringLiteral("server")).toString(),
                               d.value(QStringLiteral("message")).toString()));
             break;
         case StreamEventType::Sampling:
-            line(QStringLiteral("[sampling] %1 asks to use the model%2")
-                         .arg(d.value(QStringLiteral("server")).toString(),
-                              m_options.approveAll ? QStringLiteral(" (approved by --yes)")
-                                                   : QStringLiteral(" (denied: use --yes)")));
+            line(QStringLiteral("[sampling] %1 asks to use the model")
+                         .arg(d.value(QStringLiteral("server")).toString()));
             break;
         default:
             break;
         }
     }
 
-    // Questions cannot be asked interactively yet: --yes approves, otherwise they are denied.
-    if (event.type == StreamEventType::ToolCall
-        && d.value(QStringLiteral("approval")).toString() == QLatin1String("required")) {
-        const QString id = d.value(QStringLiteral("call_id")).toString();
-        QTimer::singleShot(0, this, [this, id] {
-            m_core->chat()->approve(m_sessionId, id, m_options.approveAll);
-        });
-    } else if (event.type == StreamEventType::Sampling
-               && d.value(QStringLiteral("approval")).toString() == QLatin1String("required")) {
-        const QString id = d.value(QStringLiteral("request_id")).toString();
-        QTimer::singleShot(0, this, [this, id] {
-            m_core->chat()->approve(m_sessionId, id, m_options.approveAll);
-        });
+    respond(event);
+}
+
+void AskCommand::respond(const StreamEvent &event)
+{
+    const QJsonObject d = event.data;
+    const bool approval
+            = d.value(QStringLiteral("approval")).toString() == QLatin1String("required");
+    QString id;
+    QString what;
+    if (event.type == StreamEventType::ToolCall && approval) {
+        id = d.value(QStringLiteral("call_id")).toString();
+        what = QStringLiteral("Run tool %1 %2?")
+                       .arg(d.value(QStringLiteral("tool")).toString(),
+                            shortened(compactJson(d.value(QStringLiteral("arguments")))));
+    } else if (event.type == StreamEventType::Sampling && approval) {
+        id = d.value(QStringLiteral("request_id")).toString();
+        what = QStringLiteral("Let server %1 use the model?")
+                       .arg(d.value(QStringLiteral("server")).toString());
     } else if (event.type == StreamEventType::Elicitation) {
-        const QString id = d.value(QStringLiteral("request_id")).toString();
-        QTimer::singleShot(0, this, [this, id] {
-            m_core->chat()->elicit(m_sessionId, id, QStringLiteral("cancel"), {});
+        askElicitation(d.value(QStringLiteral("request_id")).toString(), d);
+        return;
+    } else {
+        return;
+    }
+    askApproval(id, what);
+}
+
+void AskCommand::askApproval(const QString &id, const QString &what)
+{
+    auto answer = [this, id](bool approved) {
+        QTimer::singleShot(0, this, [this, id, approved] {
+            if (!m_finishing)
+                m_core->chat()->approve(m_sessionId, id, approved);
+        });
+    };
+    if (m_options.approveAll) {
+        if (!m_options.json)
+            line(QStringLiteral("[approval] approved by --yes"));
+        answer(true);
+        return;
+    }
+    if (!m_options.interactive) {
+        m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): " << terminalSafe(what)
+              << " denied; run with --yes to allow\n";
+        m_err.flush();
+        answer(false);
+        return;
+    }
+    auto q = std::make_shared<Question>();
+    q->prompt = [what] { return QStringLiteral("[approval] %1 [y/N] ").arg(what); };
+    q->answer = [this, answer](const std::optional<QString> &text) {
+        const QString t = text.value_or(QString()).trimmed().toLower();
+        const bool yes = t == QLatin1String("y") || t == QLatin1String("yes");
+        if (!m_options.json)
+            line(yes ? QStringLiteral("[approval] approved") : QStringLiteral("[approval] denied"));
+        answer(yes);
+        return true;
+    };
+    ask(q);
+}
+
+void AskCommand::askElicitation(const QString &id, const QJsonObject &data)
+{
+    auto send = [this, id](const QString &action, const QJsonObject &content) {
+        QTimer::singleShot(0, this, [this, id, action, content] {
+            if (!m_finishing)
+                m_core->chat()->elicit(m_sessionId, id, action, content);
+        });
+    };
+    if (!m_options.interactive) {
+        m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): the question of "
+              << terminalSafe(data.value(QStringLiteral("server")).toString())
+              << " is cancelled; run mcp-hostd ask on a terminal to answer it\n";
+        m_err.flush();
+        send(QStringLiteral("cancel"), {});
+        return;
+    }
+    // The form: first whether to answer at all, then one prompt per field.
+    struct State
+    {
+        ElicitationForm form;
+        int field = -1; ///< -1: the first question (answer, decline or cancel)
+        QJsonObject content;
+        QString problem;
+    };
+    auto state = std::make_shared<State>();
+    const QString url = data.value(QStringLiteral("url")).toString();
+    state->form = ElicitationForm::fromSchema(data.value(QStringLiteral("schema")).toObject());
+    auto q = std::make_shared<Question>();
+    q->prompt = [state, url] {
+        QString p;
+        if (!state->problem.isEmpty())
+            p = QStringLiteral("  (%1)\n").arg(std::exchange(state->problem, {}));
+        if (state->field < 0)
+            return p
+                    + (url.isEmpty() ? QStringLiteral("  answer (y), decline (n) or cancel (c)? "
+                                                      "[y/n/C] ")
+                                     : QStringLiteral("  open %1, then: done (y), decline (n) "
+                                                      "or cancel (c)? [y/n/C] ")
+                                               .arg(url));
+        return p + ElicitationForm::prompt(state->form.fields.at(state->field));
+    };
+    q->answer = [this, state, send, url](const std::optional<QString> &text) {
+        if (!text) {
+            send(QStringLiteral("cancel"), {});
+            return true;
+        }
+        if (state->field < 0) {
+            const QString t = text->trimmed().toLower();
+            if (t == QLatin1String("n") || t == QLatin1String("no")) {
+                line(QStringLiteral("[elicitation] declined"));
+                send(QStringLiteral("decline"), {});
+                return true;
+            }
+            if (t != QLatin1String("y") && t != QLatin1String("yes")) {
+                line(QStringLiteral("[elicitation] cancelled"));
+                send(QStringLiteral("cancel"), {});
+                return true;
+            }
+            state->field = 0;
+        } else {
+            const ElicitationForm::Field &f = state->form.fields.at(state->field);
+            QString why;
+            const auto value = ElicitationForm::parse(f, *text, &why);
+            if (!value) {
+                state->problem = why;
+                return false;
+            }
+            if (!value->isUndefined())
+                state->content.insert(f.name, *value);
+            ++state->field;
+        }
+        if (!url.isEmpty() || state->field >= state->form.fields.size()) {
+            line(QStringLiteral("[elicitation] answered"));
+            send(QStringLiteral("accept"), state->content);
+            return true;
+        }
+        return false;
+    };
+    ask(q);
+}
+
+void AskCommand::ask(std::shared_ptr<Question> question)
+{
+    if (!m_input) {
+        m_input = new StdinLineReader(STDIN_FILENO, this);
+        connect(m_input, &StdinLineReader::lineRead, this,
+                [this](const QString &text) { onLine(text); });
+        connect(m_input, &StdinLineReader::endOfInput, this, [this] {
+            while (!m_questions.isEmpty())
+                onLine(std::nullopt);
         });
     }
+    m_questions.append(std::move(question));
+    if (m_input->atEnd()) {
+        onLine(std::nullopt);
+        return;
+    }
+    if (m_questions.size() == 1)
+        showPrompt();
+}
+
+void AskCommand::showPrompt()
+{
+    if (m_questions.isEmpty() || m_finishing)
+        return;
+    endLine();
+    m_out << terminalSafe(m_questions.first()->prompt());
+    m_out.flush();
+}
+
+void AskCommand::onLine(const std::optional<QString> &text)
+{
+    if (m_questions.isEmpty())
+        return; // typed ahead of any question: nothing to answer
+    const std::shared_ptr<Question> q = m_questions.first();
+    if (q->answer(text) || !text)
+        m_questions.removeFirst();
+    showPrompt();
 }
 
 void AskCommand::finish(int exitCode)

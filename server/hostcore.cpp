@@ -20,23 +20,25 @@ HostCore::~HostCore() = default;
 
 bool HostCore::init(const Options &options, QString *error)
 {
-    m_config = HostConfig::load(options.configPath);
+    return init(HostConfig::load(options.configPath), options, error);
+}
+
+bool HostCore::init(HostConfig config, const Options &options, QString *error)
+{
+    m_config = std::move(config);
     if (!m_config.ok()) {
-        QStringList lines;
-        for (const ConfigError &e : std::as_const(m_config.errors))
-            lines << e.toString();
-        *error = lines.join(QLatin1Char('\n'));
+        *error = m_config.errorText();
         return false;
     }
 
-    ProviderConfig provider = ProviderConfig::fromJson(m_config.root);
+    ProviderConfig provider = m_config.provider;
     provider.applyEnvironment();
     provider = ProviderConfig::merge(provider, options.cli);
     m_model = createChatModel(provider.resolved(), this, error);
     if (!m_model)
         return false;
 
-    m_agentOptions = AgentOptions::fromJson(m_config.root);
+    m_config.agent.applyTo(&m_agentOptions);
 
     ServerConnection::Options serverOptions;
     serverOptions.autoRestart = options.autoRestart;
@@ -47,12 +49,13 @@ bool HostCore::init(const Options &options, QString *error)
 
     m_store = new MemorySessionStore(this);
     SessionManager::Options sessionOptions;
-    const QJsonObject sessionsSection = m_config.root.value(QStringLiteral("sessions")).toObject();
-    if (sessionsSection.contains(QStringLiteral("idle_ttl_seconds")))
-        sessionOptions.idleTtlMs = qint64(
-                sessionsSection.value(QStringLiteral("idle_ttl_seconds")).toDouble() * 1000);
-    if (options.sessionTtlMs > 0)
-        sessionOptions.idleTtlMs = options.sessionTtlMs;
+    // The command line over the config; both were range-checked when read.
+    const auto ttl = options.sessions.idleTtlSeconds ? options.sessions.idleTtlSeconds
+                                                     : m_config.sessions.idleTtlSeconds;
+    if (ttl)
+        sessionOptions.idleTtlMs = qint64(*ttl * 1000);
+    // sessions.max_sessions (HostConfig::Sessions::effectiveMaxSessions()) reaches
+    // SessionManager::Options at merge, with the field the sessions part adds.
     sessionOptions.checkIntervalMs
             = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
     m_sessions = new SessionManager(m_store, sessionOptions, this);

@@ -29,7 +29,7 @@ public:
         QString configPath; ///< empty: the default locations (HostConfig::load)
         ProviderConfig cli; ///< --provider / --model, over environment and config
         bool autoRestart = true; ///< restart crashed MCP servers with backoff
-        qint64 sessionTtlMs = -1; ///< -1: the config's (default 1 hour)
+        HostConfig::Sessions sessions; ///< the command line's layer over the config's
     };
 
     explicit HostCore(QObject *parent = nullptr);
@@ -37,6 +37,8 @@ public:
 
     /// Loads the config and builds everything; false with a message for people on failure.
     bool init(const Options &options, QString *error);
+    /// The same with a config already read (it must be ok()).
+    bool init(HostConfig config, const Options &options, QString *error);
     /// Starts every MCP server (concurrently).
     void start();
     /// Cancels the running turns, ends every session (`session_end` reason "shutdown"), stops

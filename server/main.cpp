@@ -10,13 +10,63 @@
 #include <QJsonDocument>
 #include <QTextStream>
 
+#include <QFile>
+#include <QFileInfo>
+
 #include <cstdio>
+#include <optional>
+#include <sys/stat.h>
 
 namespace {
 int fail(const QString &message, int code = 2)
 {
     std::fprintf(stderr, "mcp-hostd: %s\n", qPrintable(message));
     return code;
+}
+
+// A command-line number checked by the same range as its config key.
+template<typename T>
+bool readNumber(const QCommandLineParser &parser, const QCommandLineOption &option,
+                const ValueRange &range, std::optional<T> *out, QString *error)
+{
+    if (!parser.isSet(option))
+        return true;
+    QString why;
+    const auto v = range.parse(parser.value(option), &why);
+    if (!v) {
+        *error = QStringLiteral("--%1 %2").arg(option.names().constFirst(), why);
+        return false;
+    }
+    *out = T(*v);
+    return true;
+}
+
+// The first line of a file only its owner can read. A token in a file others can read is
+// refused, as ssh refuses such a key: the point of the file is that nobody else sees it.
+std::optional<QString> readTokenFile(const QString &path, QString *error)
+{
+    struct stat st = {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0) {
+        *error = QStringLiteral("--token-file %1: no such file").arg(path);
+        return std::nullopt;
+    }
+    if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+        *error = QStringLiteral("--token-file %1 can be read or written by other users (mode "
+                                "%2): run chmod 600 %1")
+                         .arg(path, QString::number(st.st_mode & 0777, 8).rightJustified(4, '0'));
+        return std::nullopt;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("--token-file %1: %2").arg(path, file.errorString());
+        return std::nullopt;
+    }
+    const QString token = QString::fromUtf8(file.readLine(4096)).trimmed();
+    if (token.isEmpty()) {
+        *error = QStringLiteral("--token-file %1: the first line is empty").arg(path);
+        return std::nullopt;
+    }
+    return token;
 }
 } // namespace
 
@@ -33,8 +83,8 @@ int main(int argc, char *argv[])
             "  doctor         start every configured MCP server and report its state\n"
             "  ask TEXT       run one turn (Think -> Act -> Observe -> Answer) and print each "
             "step"));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption configOption(
             QStringLiteral("config"),
             QStringLiteral("Configuration file (mcpServers format plus the host's sections)."),
@@ -48,17 +98,24 @@ int main(int argc, char *argv[])
             QStringLiteral("port"),
             QStringLiteral("serve: port (default 8765; 0 = any free port)."),
             QStringLiteral("port"));
+    const QCommandLineOption tokenFileOption(
+            QStringLiteral("token-file"),
+            QStringLiteral("serve: read the bearer token every API request must carry from the "
+                           "first line of this file (mode 600). This or MCPHOST_TOKEN is the "
+                           "safe way to pass a token."),
+            QStringLiteral("file"));
     const QCommandLineOption tokenOption(
             QStringLiteral("token"),
-            QStringLiteral("serve: bearer token every API request must carry (or MCPHOST_TOKEN)."),
+            QStringLiteral("serve: the bearer token itself. Unsafe: every local user can read "
+                           "it in the process list; use --token-file or MCPHOST_TOKEN."),
             QStringLiteral("token"));
     const QCommandLineOption maxConnOption(
             QStringLiteral("max-connections"),
-            QStringLiteral("serve: most concurrent SSE streams (default 50)."),
+            QStringLiteral("serve: most concurrent SSE streams (default 50; 1 to 100000)."),
             QStringLiteral("n"));
     const QCommandLineOption heartbeatOption(
             QStringLiteral("heartbeat"),
-            QStringLiteral("serve: seconds between heartbeat comments (default 15)."),
+            QStringLiteral("serve: seconds between heartbeat comments (default 15; 0.1 to 3600)."),
             QStringLiteral("seconds"));
     const QCommandLineOption originOption(
             QStringLiteral("allow-origin"),
@@ -70,7 +127,7 @@ int main(int argc, char *argv[])
                                          QStringLiteral("kind"), QStringLiteral("memory"));
     const QCommandLineOption ttlOption(
             QStringLiteral("session-ttl"),
-            QStringLiteral("serve: seconds an idle session is kept (default 3600)."),
+            QStringLiteral("serve: seconds an idle session is kept (default 3600; 1 to 2592000)."),
             QStringLiteral("seconds"));
     const QCommandLineOption jsonOption(QStringLiteral("json"),
                                         QStringLiteral("doctor, ask: print JSON."));
@@ -95,15 +152,27 @@ int main(int argc, char *argv[])
     const QCommandLineOption yesOption(
             QStringLiteral("yes"),
             QStringLiteral("ask: approve tool calls and sampling requests that need approval "
-                           "(otherwise they are denied)."));
-    parser.addOptions({configOption, listenOption, portOption, tokenOption, maxConnOption,
-                       heartbeatOption, originOption, storeOption, ttlOption, jsonOption, logOption,
-                       sessionOption, providerOption, modelOption, yesOption});
+                           "(on a terminal you are asked; otherwise they are denied)."));
+    parser.addOptions({configOption, listenOption, portOption, tokenFileOption, tokenOption,
+                       maxConnOption, heartbeatOption, originOption, storeOption, ttlOption,
+                       jsonOption, logOption, sessionOption, providerOption, modelOption,
+                       yesOption});
     parser.addPositionalArgument(QStringLiteral("command"),
                                  QStringLiteral("serve (default) | doctor | ask"));
     parser.addPositionalArgument(QStringLiteral("text"), QStringLiteral("ask: the message"),
                                  QStringLiteral("[text]"));
-    parser.process(app);
+    // Not process(): an unknown option should point to --help and exit with 2 (usage).
+    if (!parser.parse(QCoreApplication::arguments()))
+        return fail(QStringLiteral("%1\nsee mcp-hostd --help").arg(parser.errorText()));
+    // --help-all is Qt's own (added with --help); process() would handle it, parse() does not.
+    if (parser.isSet(helpOption) || parser.optionNames().contains(QLatin1String("help-all")))
+        parser.showHelp(0);
+    if (parser.isSet(versionOption))
+        parser.showVersion();
+    if (parser.isSet(providerOption)) {
+        if (const auto problem = ProviderConfig::nameProblem(parser.value(providerOption)))
+            return fail(QStringLiteral("--provider ") + *problem);
+    }
 
     const QStringList args = parser.positionalArguments();
     const QString command = args.value(0, QStringLiteral("serve"));
@@ -127,6 +196,8 @@ int main(int argc, char *argv[])
         options.sessionId = parser.value(sessionOption);
         options.json = parser.isSet(jsonOption);
         options.approveAll = parser.isSet(yesOption);
+        // JSON lines are for programs: they get no prompts mixed into the events.
+        options.interactive = !options.json && AskCommand::isTerminal();
         AskCommand ask(options);
         int exitCode = 0;
         ask.run([&exitCode](int code) {
@@ -157,7 +228,9 @@ int main(int argc, char *argv[])
     }
 
     if (!serving)
-        return fail(QStringLiteral("unknown command \"%1\"\n%2").arg(command, parser.helpText()));
+        return fail(QStringLiteral("unknown command \"%1\" (use serve, doctor or ask)\nsee "
+                                   "mcp-hostd --help")
+                            .arg(command));
 
     ServeCommand::Options options;
     options.host.configPath = parser.value(configOption);
@@ -166,50 +239,45 @@ int main(int argc, char *argv[])
     if (parser.value(storeOption) != QLatin1String("memory"))
         return fail(QStringLiteral("--store %1: only \"memory\" is available in this version")
                             .arg(parser.value(storeOption)));
-    if (parser.isSet(ttlOption)) {
-        bool ok = false;
-        const double s = parser.value(ttlOption).toDouble(&ok);
-        if (!ok || s <= 0)
-            return fail(QStringLiteral("--session-ttl must be a positive number of seconds"));
-        options.host.sessionTtlMs = qint64(s * 1000);
-    }
+    // Every number through the range of its config key: the same check, the same message.
+    using Server = HostConfig::Server;
+    QString error;
+    std::optional<double> port;
+    std::optional<double> maxConnections;
+    if (!readNumber(parser, ttlOption, HostConfig::Sessions::kIdleTtlSeconds,
+                    &options.host.sessions.idleTtlSeconds, &error)
+        || !readNumber(parser, portOption, Server::kPort, &port, &error)
+        || !readNumber(parser, maxConnOption, Server::kMaxConnections, &maxConnections, &error)
+        || !readNumber(parser, heartbeatOption, Server::kHeartbeatSeconds,
+                       &options.cli.heartbeatSeconds, &error))
+        return fail(error);
+    if (port)
+        options.cli.port = quint16(*port);
+    if (maxConnections)
+        options.cli.maxConnections = int(*maxConnections);
     if (parser.isSet(listenOption)) {
-        options.http.address = QHostAddress(parser.value(listenOption));
-        if (options.http.address.isNull())
-            return fail(QStringLiteral("--listen \"%1\" is not an IP address")
-                                .arg(parser.value(listenOption)));
-        options.listenSet = true;
+        QString why;
+        options.cli.listen = Server::parseListen(parser.value(listenOption), &why);
+        if (!options.cli.listen)
+            return fail(QStringLiteral("--listen ") + why);
     }
-    if (parser.isSet(portOption)) {
-        bool ok = false;
-        const uint port = parser.value(portOption).toUInt(&ok);
-        if (!ok || port > 65535)
-            return fail(QStringLiteral("--port must be a number from 0 to 65535"));
-        options.http.port = quint16(port);
-        options.portSet = true;
+    if (parser.isSet(tokenOption) && parser.isSet(tokenFileOption))
+        return fail(QStringLiteral("use --token-file or --token, not both"));
+    if (parser.isSet(tokenFileOption)) {
+        const auto token = readTokenFile(parser.value(tokenFileOption), &error);
+        if (!token)
+            return fail(error);
+        options.cli.token = *token;
+    } else if (parser.isSet(tokenOption)) {
+        options.cli.token = parser.value(tokenOption);
+    } else if (!qEnvironmentVariable("MCPHOST_TOKEN").isEmpty()) {
+        options.cli.token = qEnvironmentVariable("MCPHOST_TOKEN");
     }
-    options.http.token = parser.isSet(tokenOption) ? parser.value(tokenOption)
-                                                   : qEnvironmentVariable("MCPHOST_TOKEN");
-    if (parser.isSet(maxConnOption)) {
-        bool ok = false;
-        const int n = parser.value(maxConnOption).toInt(&ok);
-        if (!ok || n < 1)
-            return fail(QStringLiteral("--max-connections must be a positive number"));
-        options.http.sse.maxConnections = n;
-        options.maxConnectionsSet = true;
-    }
-    if (parser.isSet(heartbeatOption)) {
-        bool ok = false;
-        const double s = parser.value(heartbeatOption).toDouble(&ok);
-        if (!ok || s <= 0)
-            return fail(QStringLiteral("--heartbeat must be a positive number of seconds"));
-        options.http.sse.heartbeatMs = int(s * 1000);
-    }
-    options.http.allowedOrigins = parser.values(originOption);
+    if (parser.isSet(originOption))
+        options.cli.allowedOrigins = parser.values(originOption);
 
     ServeCommand serve(options);
     serve.installSignalHandlers();
-    QString error;
     int exitCode = 0;
     if (!serve.start(&error, [&exitCode](int code) {
             exitCode = code;

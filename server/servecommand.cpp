@@ -38,30 +38,8 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
         return false;
 
     // The config's "server" section, under the command line.
-    HttpApiServer::Options http = m_options.http;
-    const QJsonObject section = m_core->config().root.value(QStringLiteral("server")).toObject();
-    if (!m_options.listenSet && section.contains(QStringLiteral("listen")))
-        http.address = QHostAddress(section.value(QStringLiteral("listen")).toString());
-    if (!m_options.portSet && section.contains(QStringLiteral("port")))
-        http.port = quint16(section.value(QStringLiteral("port")).toInt());
-    if (!m_options.maxConnectionsSet && section.contains(QStringLiteral("max_connections")))
-        http.sse.maxConnections = section.value(QStringLiteral("max_connections")).toInt();
-    if (http.token.isEmpty())
-        http.token = section.value(QStringLiteral("token")).toString();
-    for (const QJsonValue &v : section.value(QStringLiteral("allowed_origins")).toArray())
-        http.allowedOrigins << v.toString();
-    if (section.contains(QStringLiteral("heartbeat_seconds")) && http.sse.heartbeatMs == 15000)
-        http.sse.heartbeatMs
-                = int(section.value(QStringLiteral("heartbeat_seconds")).toDouble() * 1000);
-    if (section.contains(QStringLiteral("max_stream_backlog_bytes")))
-        http.sse.maxBehindBytes
-                = qint64(section.value(QStringLiteral("max_stream_backlog_bytes")).toDouble());
-    if (section.contains(QStringLiteral("max_body_bytes")))
-        http.maxBodyBytes = qint64(section.value(QStringLiteral("max_body_bytes")).toDouble());
-    if (http.address.isNull()) {
-        *error = QStringLiteral("--listen: not an IP address");
-        return false;
-    }
+    const HttpApiServer::Options http
+            = httpOptions(HostConfig::Server::merged(m_core->config().server, m_options.cli));
 
     m_http = new HttpApiServer(m_core->chat(), m_core->sessions(), m_core->registry(), http, this);
     if (!m_http->listen(error))
@@ -69,6 +47,31 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
     m_core->start();
     qCInfo(lcServer).noquote() << "serving on" << m_http->pageUrl().toString(QUrl::RemoveQuery);
     return true;
+}
+
+HttpApiServer::Options ServeCommand::httpOptions(const HostConfig::Server &server)
+{
+    HttpApiServer::Options http;
+    if (server.listen)
+        http.address = *server.listen;
+    if (server.port)
+        http.port = *server.port;
+    if (server.maxConnections)
+        http.sse.maxConnections = *server.maxConnections;
+    if (server.heartbeatSeconds)
+        http.sse.heartbeatMs = int(*server.heartbeatSeconds * 1000);
+    if (server.maxStreamBacklogBytes)
+        http.sse.maxBehindBytes = *server.maxStreamBacklogBytes;
+    if (server.maxBodyBytes)
+        http.maxBodyBytes = *server.maxBodyBytes;
+    if (server.allowedOrigins)
+        http.allowedOrigins = *server.allowedOrigins;
+    if (server.token)
+        http.token = *server.token;
+    // max_open_connections, request/idle timeouts and the header limits
+    // (server.effective…()) reach HttpApiServer::Options at merge, with the fields the HTTP
+    // part adds.
+    return http;
 }
 
 void ServeCommand::shutdown()

@@ -19,10 +19,9 @@ public:
     struct Options
     {
         HostCore::Options host;
-        HttpApiServer::Options http;
-        bool listenSet = false;
-        bool portSet = false;
-        bool maxConnectionsSet = false;
+        /// The command line's layer over the config's `server` section (what is set wins;
+        /// allowed origins add up); the token also comes from --token-file or MCPHOST_TOKEN.
+        HostConfig::Server cli;
     };
 
     explicit ServeCommand(Options options, QObject *parent = nullptr);
@@ -31,6 +30,8 @@ public:
     /// Starts; returns false (with a message) when the server cannot start. `stopped` gets the
     /// exit code once a shutdown completes.
     bool start(QString *error, std::function<void(int exitCode)> stopped);
+    /// The HTTP options a `server` section (merged with the command line) stands for.
+    [[nodiscard]] static HttpApiServer::Options httpOptions(const HostConfig::Server &server);
     void shutdown();
 
     /// Makes SIGINT and SIGTERM call shutdown() on the event loop (self-pipe).

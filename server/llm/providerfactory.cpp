@@ -1,6 +1,7 @@
 #include "providerfactory.h"
 
 #include "anthropicprovider.h"
+#include "configreader.h"
 #include "logging.h"
 #include "offlinemodel.h"
 #include "openaiprovider.h"
@@ -11,28 +12,83 @@ const QString kOpenAi = QStringLiteral("openai");
 const QString kAnthropic = QStringLiteral("anthropic");
 const QString kOffline = QStringLiteral("offline");
 
-QString stringOf(const QJsonObject &obj, std::initializer_list<const char *> keys)
+// Keys accepted for one value, the first is the documented one.
+std::optional<QString> stringOf(ConfigReader &reader, const QJsonObject &obj, const QString &at,
+                                std::initializer_list<const char *> keys)
 {
     for (const char *key : keys) {
-        const QJsonValue v = obj.value(QLatin1String(key));
-        if (v.isString())
-            return v.toString().trimmed();
-    }
-    return {};
-}
-
-std::optional<int> intOf(const QJsonObject &obj, std::initializer_list<const char *> keys)
-{
-    for (const char *key : keys) {
-        const QJsonValue v = obj.value(QLatin1String(key));
-        if (v.isDouble())
-            return v.toInt();
-        bool ok = false;
-        const int n = v.toString().toInt(&ok);
-        if (ok)
-            return n;
+        if (const auto v = reader.string(obj, at, QLatin1String(key)))
+            return v->trimmed();
+        if (obj.contains(QLatin1String(key)))
+            return std::nullopt; // there, of the wrong type: reported
     }
     return std::nullopt;
+}
+
+std::optional<int> intOf(ConfigReader &reader, const QJsonObject &obj, const QString &at,
+                         std::initializer_list<const char *> keys, const ValueRange &range)
+{
+    for (const char *key : keys) {
+        if (obj.contains(QLatin1String(key))) {
+            const auto v = reader.integer(obj, at, QLatin1String(key), range);
+            return v ? std::optional<int>(int(*v)) : std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+ProviderConfig readSection(ConfigReader &reader, const QJsonObject &s, const QString &at,
+                           std::initializer_list<const char *> nameKeys)
+{
+    ProviderConfig c;
+    for (const char *key : nameKeys) {
+        if (!s.contains(QLatin1String(key)))
+            continue;
+        const auto name = reader.string(s, at, QLatin1String(key));
+        if (!name)
+            break;
+        if (const auto problem = ProviderConfig::nameProblem(*name))
+            reader.error(JsonPositions::child(at, QLatin1String(key)),
+                         ConfigReader::settingName(JsonPositions::child(at, QLatin1String(key)))
+                                 + QLatin1Char(' ') + *problem);
+        // Kept even when unknown, so that a caller that drops the errors (fromJson) still
+        // fails in createChatModel instead of falling back to another model.
+        c.provider = name->trimmed();
+        break;
+    }
+    c.model = stringOf(reader, s, at, {"model"}).value_or(QString());
+    for (const char *key : {"base_url", "baseUrl", "url"}) {
+        if (!s.contains(QLatin1String(key)))
+            continue;
+        const auto url = stringOf(reader, s, at, {key});
+        if (!url)
+            break;
+        const QUrl u(*url, QUrl::StrictMode);
+        if (!url->isEmpty()
+            && (!u.isValid()
+                || (u.scheme() != QLatin1String("http") && u.scheme() != QLatin1String("https"))
+                || u.host().isEmpty())) {
+            reader.error(JsonPositions::child(at, QLatin1String(key)),
+                         QStringLiteral("%1 must be an http:// or https:// URL, got \"%2\"")
+                                 .arg(ConfigReader::settingName(
+                                              JsonPositions::child(at, QLatin1String(key))),
+                                      *url));
+        } else {
+            c.baseUrl = *url;
+        }
+        break;
+    }
+    c.apiKey = stringOf(reader, s, at, {"api_key", "apiKey"}).value_or(QString());
+    c.maxRetries = intOf(reader, s, at, {"max_retries", "maxRetries"}, ProviderConfig::kMaxRetries);
+    c.retryBaseDelayMs = intOf(reader, s, at, {"retry_base_delay_ms", "retryBaseDelayMs"},
+                               ProviderConfig::kRetryBaseDelayMs);
+    c.idleTimeoutMs = intOf(reader, s, at, {"idle_timeout_ms", "idleTimeoutMs"},
+                            ProviderConfig::kIdleTimeoutMs);
+    c.requestTimeoutMs = intOf(reader, s, at, {"request_timeout_ms", "requestTimeoutMs"},
+                               ProviderConfig::kRequestTimeoutMs);
+    c.maxSseLineBytes = reader.integer(s, at, QStringLiteral("max_sse_line_bytes"),
+                                       ProviderConfig::kMaxSseLineBytes);
+    return c;
 }
 
 } // namespace
@@ -71,22 +127,59 @@ QString ProviderConfig::defaultModel(const QString &provider)
     return {};
 }
 
+ProviderConfig ProviderConfig::read(ConfigReader &reader, const QJsonObject &root)
+{
+    const QJsonValue section = root.value(QLatin1String("provider"));
+    const QString at = QStringLiteral("/provider");
+    if (section.isUndefined())
+        return {};
+    if (section.isString()) {
+        // The flat form: {"provider": "openai", "model": …, "base_url": …} at the top level.
+        return readSection(reader, root, QString(), {"provider"});
+    }
+    if (!section.isObject()) {
+        reader.error(at,
+                     QStringLiteral("provider must be an object (or a provider name), not %1")
+                             .arg(ConfigReader::typeName(section)));
+        return {};
+    }
+    return readSection(reader, section.toObject(), at, {"name", "provider", "type"});
+}
+
 ProviderConfig ProviderConfig::fromJson(const QJsonObject &section)
 {
-    // Accept both the section itself and a file whose "provider" is the section.
-    const QJsonValue nested = section.value(QLatin1String("provider"));
-    const QJsonObject s = nested.isObject() ? nested.toObject() : section;
-    ProviderConfig c;
-    c.provider = nested.isObject() ? stringOf(s, {"name", "provider", "type"})
-                                   : stringOf(s, {"provider", "type"});
-    c.model = stringOf(s, {"model"});
-    c.baseUrl = stringOf(s, {"base_url", "baseUrl", "url"});
-    c.apiKey = stringOf(s, {"api_key", "apiKey"});
-    c.maxRetries = intOf(s, {"max_retries", "maxRetries"});
-    c.retryBaseDelayMs = intOf(s, {"retry_base_delay_ms", "retryBaseDelayMs"});
-    c.idleTimeoutMs = intOf(s, {"idle_timeout_ms", "idleTimeoutMs"});
-    c.requestTimeoutMs = intOf(s, {"request_timeout_ms", "requestTimeoutMs"});
-    return c;
+    ConfigReader reader;
+    // Accept both the section itself and a document whose "provider" is the section.
+    if (section.value(QLatin1String("provider")).isObject())
+        return read(reader, section);
+    return readSection(reader, section, QString(), {"provider", "type"});
+}
+
+std::optional<QString> ProviderConfig::nameProblem(const QString &name)
+{
+    const QString p = canonicalProvider(name);
+    if (p.isEmpty() || p == kOpenAi || p == kAnthropic || p == kOffline)
+        return std::nullopt;
+    return QStringLiteral("must be one of openai, anthropic, offline or auto (or an alias: "
+                          "ollama, vllm, lmstudio, llamacpp, openai-compatible, claude, none, "
+                          "builtin), got \"%1\"")
+            .arg(name);
+}
+
+std::optional<QString> ProviderConfig::missingKeyProblem() const
+{
+    if (!apiKey.isEmpty())
+        return std::nullopt;
+    // A local or self-hosted endpoint may need no key; the official ones always do.
+    const QString host = QUrl(baseUrl).host().toLower();
+    if (provider == kOpenAi && host == QLatin1String("api.openai.com"))
+        return QStringLiteral("no API key for openai: set OPENAI_API_KEY (or provider.api_key "
+                              "in the config), point OPENAI_BASE_URL at a local server, or use "
+                              "--provider offline");
+    if (provider == kAnthropic && host == QLatin1String("api.anthropic.com"))
+        return QStringLiteral("no API key for anthropic: set ANTHROPIC_API_KEY (or "
+                              "provider.api_key in the config), or use --provider offline");
+    return std::nullopt;
 }
 
 ProviderConfig ProviderConfig::fromEnvironment(const QProcessEnvironment &env)
@@ -153,6 +246,8 @@ ProviderConfig ProviderConfig::merge(const ProviderConfig &lower, const Provider
         r.idleTimeoutMs = higher.idleTimeoutMs;
     if (higher.requestTimeoutMs)
         r.requestTimeoutMs = higher.requestTimeoutMs;
+    if (higher.maxSseLineBytes)
+        r.maxSseLineBytes = higher.maxSseLineBytes;
     return r;
 }
 
@@ -181,6 +276,7 @@ ProviderConfig ProviderConfig::resolved() const
     r.retryBaseDelayMs = retryBaseDelayMs.value_or(kDefaultRetryBaseDelayMs);
     r.idleTimeoutMs = idleTimeoutMs.value_or(kDefaultIdleTimeoutMs);
     r.requestTimeoutMs = requestTimeoutMs.value_or(kDefaultRequestTimeoutMs);
+    r.maxSseLineBytes = maxSseLineBytes.value_or(kDefaultMaxSseLineBytes);
     if (p == kOffline)
         return r;
     const Credentials env = credentials.value(p);
@@ -227,6 +323,11 @@ ChatModel *createChatModel(const ProviderConfig &config, QObject *parent, QStrin
             if (error)
                 *error = QStringLiteral("Invalid base URL for the %1 provider: %2")
                                  .arg(r.provider, r.baseUrl);
+            return nullptr;
+        }
+        if (const auto problem = r.missingKeyProblem()) {
+            if (error)
+                *error = *problem;
             return nullptr;
         }
         // The key itself is never logged; only whether there is one.

@@ -7,7 +7,10 @@
 
 #include <optional>
 
+#include "valuerange.h"
+
 class ChatModel;
+class ConfigReader;
 class QObject;
 
 /// Which language model to use, and how to reach it.
@@ -37,6 +40,7 @@ struct ProviderConfig
     std::optional<int> retryBaseDelayMs;
     std::optional<int> idleTimeoutMs;
     std::optional<int> requestTimeoutMs;
+    std::optional<qint64> maxSseLineBytes; ///< longest SSE line accepted from the provider
     /// Per provider ("openai", "anthropic"): what a layer knows for that provider only.
     QHash<QString, Credentials> credentials;
 
@@ -44,10 +48,29 @@ struct ProviderConfig
     static constexpr int kDefaultRetryBaseDelayMs = 1000;
     static constexpr int kDefaultIdleTimeoutMs = 60000;
     static constexpr int kDefaultRequestTimeoutMs = 600000;
+    static constexpr qint64 kDefaultMaxSseLineBytes = qint64(4) * 1024 * 1024;
+
+    static constexpr ValueRange kMaxRetries {0, 10, true, ""};
+    static constexpr ValueRange kRetryBaseDelayMs {1, 60000, true, "milliseconds"};
+    static constexpr ValueRange kIdleTimeoutMs {0, 3600000, true, "milliseconds (0: none)"};
+    static constexpr ValueRange kRequestTimeoutMs {0, 86400000, true, "milliseconds (0: none)"};
+    static constexpr ValueRange kMaxSseLineBytes {1024, 256.0 * 1024 * 1024, true, "bytes"};
+
+    /// The config document's `provider`: an object (the section below) or a string (the
+    /// provider's name). Wrong types, out-of-range numbers, a bad base URL and an unknown
+    /// provider name are errors in `reader`.
+    [[nodiscard]] static ProviderConfig read(ConfigReader &reader, const QJsonObject &root);
+    /// Why `name` is not a provider name (with the valid ones), or nothing ("" and "auto"
+    /// are valid: choose automatically). For the config, the environment and --provider.
+    [[nodiscard]] static std::optional<QString> nameProblem(const QString &name);
+    /// On a resolved config: "no API key for openai: set …" when the provider needs a key
+    /// (its official endpoint) and none is set; nothing otherwise.
+    [[nodiscard]] std::optional<QString> missingKeyProblem() const;
 
     /// A config file section: {"provider", "model", "base_url", "api_key", "max_retries",
-    /// "retry_base_delay_ms", "idle_timeout_ms", "request_timeout_ms"}. With a provider named,
-    /// the base URL and key belong to it.
+    /// "retry_base_delay_ms", "idle_timeout_ms", "request_timeout_ms", "max_sse_line_bytes"},
+    /// or a document whose "provider" is that section. With a provider named, the base URL and
+    /// key belong to it. Errors are dropped here (read() reports them).
     [[nodiscard]] static ProviderConfig fromJson(const QJsonObject &section);
     /// The environment as a layer: MCPHOST_PROVIDER, MCPHOST_MODEL, OPENAI_API_KEY,
     /// OPENAI_BASE_URL, ANTHROPIC_API_KEY, ANTHROPIC_BASE_URL.
@@ -75,6 +98,7 @@ struct ProviderConfig
 };
 
 /// Creates the chat model `config` describes (after resolved()); null with `error` set if the
-/// provider name is unknown.
+/// provider name is unknown or the provider needs an API key and has none (before any network
+/// use).
 ChatModel *createChatModel(const ProviderConfig &config, QObject *parent = nullptr,
                            QString *error = nullptr);

@@ -1,11 +1,16 @@
 #pragma once
 
+#include "configerror.h"
+#include "configreader.h"
+
 #include <QJsonObject>
 #include <QList>
 #include <QMap>
 #include <QString>
 #include <QStringList>
 #include <QUrl>
+
+#include <optional>
 
 /// One entry of the `mcpServers` config (the de-facto format other hosts read).
 struct ServerConfig
@@ -26,20 +31,15 @@ struct ServerConfig
     QMap<QString, QString> headers;
     bool disabled = false;
     int timeoutMs = 60000; ///< per-request timeout
+    /// Variables of the host's environment passed on to a stdio server besides the minimal
+    /// set ("env_passthrough": names only; each a valid variable name).
+    QStringList envPassthrough;
+    /// The largest message the server may send ("max_message_bytes"); past it the server is
+    /// failed with that reason.
+    qint64 maxMessageBytes = qint64(16) * 1024 * 1024;
     int line = 0; ///< where the entry starts in the file (for messages)
 
     [[nodiscard]] QString kindName() const;
-};
-
-/// A problem in a config file, with where it is.
-struct ConfigError
-{
-    QString file;
-    int line = 0;
-    int column = 0;
-    QString message;
-
-    [[nodiscard]] QString toString() const;
 };
 
 /// Parses `{"mcpServers": {…}}`. Unknown fields are ignored (other hosts add their own);
@@ -47,6 +47,10 @@ struct ConfigError
 class ServerConfigParser
 {
 public:
+    /// "timeout": seconds, or milliseconds when over 1000 (some hosts write milliseconds).
+    static constexpr ValueRange kTimeoutRange {0.1, 86400000, false, ""};
+    static constexpr ValueRange kMaxMessageBytesRange {1024, 1024.0 * 1024 * 1024, true, "bytes"};
+
     struct Result
     {
         QList<ServerConfig> servers;
@@ -58,7 +62,14 @@ public:
     [[nodiscard]] static Result parse(const QByteArray &text, const QString &fileName,
                                       const QString &baseDir = {});
     [[nodiscard]] static Result parseFile(const QString &path);
+    /// Reads the `mcpServers` section of `root` through `reader` (errors are placed there).
+    [[nodiscard]] static QList<ServerConfig> read(ConfigReader &reader, const QJsonObject &root,
+                                                  const QString &baseDir);
     /// Parses one server entry (also used by the API to add servers at run time).
     [[nodiscard]] static ServerConfig parseServer(const QString &name, const QJsonObject &entry,
                                                   const QString &baseDir, QStringList *errors);
+    /// One server entry at `pointer`; nothing when it has errors (they are in `reader`).
+    [[nodiscard]] static std::optional<ServerConfig>
+    readServer(ConfigReader &reader, const QString &name, const QJsonObject &entry,
+               const QString &pointer, const QString &baseDir);
 };

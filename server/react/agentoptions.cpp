@@ -1,13 +1,39 @@
 #include "agentoptions.h"
 
+#include "agentsettings.h"
+#include "configreader.h"
 #include "mcptypes.h"
 
 namespace {
 
-void readRules(const QJsonObject &object, QHash<QString, ApprovalPolicy::Decision> *rules)
+const QList<QPair<QString, ApprovalPolicy::Decision>> &decisionChoices()
 {
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        if (const auto d = ApprovalPolicy::decisionFromName(it.value().toString()))
+    using D = ApprovalPolicy::Decision;
+    static const QList<QPair<QString, D>> choices {{QStringLiteral("allow"), D::Allow},
+                                                   {QStringLiteral("auto"), D::Allow},
+                                                   {QStringLiteral("ask"), D::Ask},
+                                                   {QStringLiteral("required"), D::Ask},
+                                                   {QStringLiteral("deny"), D::Deny}};
+    return choices;
+}
+
+const QStringList &decisionNames()
+{
+    static const QStringList names {QStringLiteral("allow"), QStringLiteral("ask"),
+                                    QStringLiteral("deny")};
+    return names;
+}
+
+void readRules(ConfigReader &reader, const QJsonObject &section, const QString &at, const char *key,
+               QHash<QString, ApprovalPolicy::Decision> *rules)
+{
+    const auto object = reader.object(section, at, QLatin1String(key));
+    if (!object)
+        return;
+    const QString pointer = JsonPositions::child(at, QLatin1String(key));
+    for (auto it = object->begin(); it != object->end(); ++it) {
+        if (const auto d = reader.choice(it.value(), JsonPositions::child(pointer, it.key()),
+                                         decisionChoices(), decisionNames()))
             rules->insert(it.key(), *d);
     }
 }
@@ -39,15 +65,35 @@ QString ApprovalPolicy::decisionName(Decision decision)
     return {};
 }
 
-ApprovalPolicy ApprovalPolicy::fromJson(const QJsonObject &section)
+ApprovalPolicy ApprovalPolicy::read(ConfigReader &reader, const QJsonObject &root)
 {
     ApprovalPolicy policy;
-    if (const auto d = decisionFromName(section.value(QLatin1String("default")).toString()))
-        policy.defaultDecision = *d;
-    if (const auto d = decisionFromName(section.value(QLatin1String("sampling")).toString()))
-        policy.sampling = *d;
-    readRules(section.value(QLatin1String("servers")).toObject(), &policy.servers);
-    readRules(section.value(QLatin1String("tools")).toObject(), &policy.tools);
+    const auto section = reader.object(root, QString(), QStringLiteral("approval"));
+    if (!section)
+        return policy;
+    const QString at = QStringLiteral("/approval");
+    for (const char *key : {"default", "sampling"}) {
+        const QJsonValue v = section->value(QLatin1String(key));
+        if (v.isUndefined())
+            continue;
+        const auto d = reader.choice(v, JsonPositions::child(at, QLatin1String(key)),
+                                     decisionChoices(), decisionNames());
+        if (d && qstrcmp(key, "default") == 0)
+            policy.defaultDecision = *d;
+        else if (d)
+            policy.sampling = *d;
+    }
+    readRules(reader, *section, at, "servers", &policy.servers);
+    readRules(reader, *section, at, "tools", &policy.tools);
+    return policy;
+}
+
+ApprovalPolicy ApprovalPolicy::fromJson(const QJsonObject &section)
+{
+    ConfigReader reader;
+    ApprovalPolicy policy = read(reader, QJsonObject {{QStringLiteral("approval"), section}});
+    if (!reader.errors().isEmpty())
+        policy.defaultDecision = Decision::Deny; // a rule we cannot read: allow nothing
     return policy;
 }
 
@@ -70,23 +116,9 @@ ApprovalPolicy::Decision ApprovalPolicy::decide(const QString &server, const Mcp
 
 AgentOptions AgentOptions::fromJson(const QJsonObject &root)
 {
+    ConfigReader reader;
     AgentOptions options;
-    const QJsonObject agent = root.value(QLatin1String("agent")).toObject();
-    auto intOf = [&agent](const char *key, auto fallback) {
-        const QJsonValue v = agent.value(QLatin1String(key));
-        return v.isDouble() ? decltype(fallback)(v.toDouble()) : fallback;
-    };
-    options.maxIterations = std::max(1, intOf("max_iterations", options.maxIterations));
-    options.toolResultLimitBytes = intOf("tool_result_limit_bytes", options.toolResultLimitBytes);
-    options.eventContentLimitBytes
-            = intOf("event_content_limit_bytes", options.eventContentLimitBytes);
-    options.approvalTimeoutMs = intOf("approval_timeout_ms", options.approvalTimeoutMs);
-    options.elicitationTimeoutMs = intOf("elicitation_timeout_ms", options.elicitationTimeoutMs);
-    options.toolTimeoutMs = intOf("tool_timeout_ms", options.toolTimeoutMs);
-    options.contextBudgetTokens = intOf("context_budget_tokens", options.contextBudgetTokens);
-    if (agent.value(QLatin1String("system_prompt")).isString())
-        options.systemPrompt = agent.value(QLatin1String("system_prompt")).toString();
-    options.approval = ApprovalPolicy::fromJson(root.value(QLatin1String("approval")).toObject());
+    AgentSettings::read(reader, root).applyTo(&options);
     return options;
 }
 

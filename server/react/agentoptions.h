@@ -6,6 +6,8 @@
 
 #include <optional>
 
+class ConfigReader;
+
 namespace Mcp {
 struct Tool;
 }
@@ -29,6 +31,11 @@ struct ApprovalPolicy
     QHash<QString, Decision> servers;
     QHash<QString, Decision> tools;
 
+    /// Reads the `approval` section of `root`; an unknown decision ("nope") is an error, never
+    /// ignored (an ignored rule would let the tool run without approval).
+    [[nodiscard]] static ApprovalPolicy read(ConfigReader &reader, const QJsonObject &root);
+    /// The section alone, for tests and callers without a file: errors are dropped, so a bad
+    /// rule denies (the safe side) instead of allowing.
     [[nodiscard]] static ApprovalPolicy fromJson(const QJsonObject &section);
     [[nodiscard]] static std::optional<Decision> decisionFromName(const QString &name);
     [[nodiscard]] static QString decisionName(Decision decision);
@@ -56,6 +63,8 @@ struct AgentOptions
 
     /// From the config document: {"agent": {"max_iterations", "tool_result_limit_bytes",
     /// "approval_timeout_ms", "context_budget_tokens", "system_prompt", …}, "approval": {…}}.
+    /// Errors are dropped here; the host reads the config through HostConfig (AgentSettings),
+    /// which reports them.
     [[nodiscard]] static AgentOptions fromJson(const QJsonObject &root);
     [[nodiscard]] static QString defaultSystemPrompt();
 };

@@ -2,6 +2,7 @@
 // the automatic choice of provider, and that keys go only to their own provider.
 
 #include <chatmodel.h>
+#include <configreader.h>
 #include <providerfactory.h>
 
 #include <QJsonDocument>
@@ -37,6 +38,10 @@ private Q_SLOTS:
     void cliOverridesEverything();
     void createChatModel_data();
     void createChatModel();
+    void readReportsMistakes_data();
+    void readReportsMistakes();
+    void flatFormAtTheTop();
+    void sseLineBound();
     void displayJsonHidesKey();
 };
 
@@ -196,15 +201,33 @@ void tst_ProviderFactory::createChatModel_data()
     QTest::addColumn<QJsonObject>("section");
     QTest::addColumn<QString>("displayName");
     QTest::addColumn<QString>("providerName");
+    QTest::addColumn<QString>("error"); // expected in the error when no model is made
     QTest::newRow("offline") << QJsonObject() << "built-in offline model"
-                             << "offline";
-    QTest::newRow("openai") << obj(R"({"provider":"openai","api_key":"x"})") << "openai:gpt-4o-mini"
-                            << "openai";
-    QTest::newRow("anthropic") << obj(R"({"provider":"anthropic","model":"claude-haiku-4-5"})")
-                               << "anthropic:claude-haiku-4-5"
-                               << "anthropic";
-    QTest::newRow("unknown") << obj(R"({"provider":"gemini"})") << ""
+                             << "offline"
                              << "";
+    QTest::newRow("openai") << obj(R"({"provider":"openai","api_key":"x"})") << "openai:gpt-4o-mini"
+                            << "openai"
+                            << "";
+    QTest::newRow("anthropic") << obj(
+            R"({"provider":"anthropic","model":"claude-haiku-4-5","api_key":"k"})")
+                               << "anthropic:claude-haiku-4-5"
+                               << "anthropic"
+                               << "";
+    QTest::newRow("openai-compatible local server needs no key")
+            << obj(R"({"provider":"openai","base_url":"http://127.0.0.1:11434/v1"})")
+            << "openai:gpt-4o-mini"
+            << "openai"
+            << "";
+    QTest::newRow("unknown") << obj(R"({"provider":"gemini"})") << ""
+                             << ""
+                             << "gemini";
+    // Before any network use: a hosted provider chosen without its key.
+    QTest::newRow("openai without a key") << obj(R"({"provider":"openai"})") << ""
+                                          << ""
+                                          << "no API key for openai: set";
+    QTest::newRow("anthropic without a key") << obj(R"({"provider":"anthropic"})") << ""
+                                             << ""
+                                             << "no API key for anthropic: set";
 }
 
 void tst_ProviderFactory::createChatModel()
@@ -212,17 +235,82 @@ void tst_ProviderFactory::createChatModel()
     QFETCH(QJsonObject, section);
     QFETCH(QString, displayName);
     QFETCH(QString, providerName);
-    QString error;
+    QFETCH(QString, error);
+    QString why;
     std::unique_ptr<ChatModel> model(
-            ::createChatModel(ProviderConfig::fromJson(section), nullptr, &error));
+            ::createChatModel(ProviderConfig::fromJson(section), nullptr, &why));
     if (displayName.isEmpty()) {
         QVERIFY(!model);
-        QVERIFY2(error.contains(QStringLiteral("gemini")), qPrintable(error));
+        QVERIFY2(why.contains(error), qPrintable(why));
         return;
     }
-    QVERIFY2(model, qPrintable(error));
+    QVERIFY2(model, qPrintable(why));
     QCOMPARE(model->displayName(), displayName);
     QCOMPARE(model->providerName(), providerName);
+}
+
+void tst_ProviderFactory::readReportsMistakes_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::addColumn<QString>("message"); // "line:column: text"
+    QTest::newRow("unknown provider")
+            << QByteArray(R"({"provider": {"name": "opanai"}})")
+            << "1:23: provider.name must be one of openai, anthropic, offline or auto";
+    QTest::newRow("unknown provider as a string")
+            << QByteArray(R"({"provider": "opanai"})") << "1:14: provider must be one of";
+    QTest::newRow("retries as a string")
+            << QByteArray(R"({"provider": {"max_retries": "3"}})")
+            << "1:30: provider.max_retries must be a whole number between 0 and 10, not a string";
+    QTest::newRow("retries out of range") << QByteArray(R"({"provider": {"max_retries": 1e10}})")
+                                          << "1:30: provider.max_retries must be a whole number "
+                                             "between 0 and 10, got 10000000000";
+    QTest::newRow("idle timeout negative")
+            << QByteArray(R"({"provider": {"idle_timeout_ms": -1}})")
+            << "1:34: provider.idle_timeout_ms must be a whole number between 0 and 3600000";
+    QTest::newRow("SSE line bound too small")
+            << QByteArray(R"({"provider": {"max_sse_line_bytes": 10}})")
+            << "1:37: provider.max_sse_line_bytes must be a whole number between 1024";
+    QTest::newRow("base URL not http")
+            << QByteArray(R"({"provider": {"base_url": "localhost:8080"}})")
+            << "1:27: provider.base_url must be an http:// or https:// URL";
+    QTest::newRow("model as a number") << QByteArray(R"({"provider": {"model": 4}})")
+                                       << "1:24: provider.model must be a string";
+    QTest::newRow("provider as a number")
+            << QByteArray(R"({"provider": 4})") << "1:14: provider must be an object";
+}
+
+void tst_ProviderFactory::readReportsMistakes()
+{
+    QFETCH(QByteArray, json);
+    QFETCH(QString, message);
+    ConfigReader reader(QStringLiteral("c.json"), JsonPositions::scan(json));
+    const ProviderConfig c = ProviderConfig::read(reader, QJsonDocument::fromJson(json).object());
+    QCOMPARE(reader.errors().size(), 1);
+    QVERIFY2(reader.errors().first().toString().startsWith(QStringLiteral("c.json:") + message),
+             qPrintable(reader.errors().first().toString()));
+}
+
+// The older flat form keeps its meaning: the provider's name at the top, its values beside it.
+void tst_ProviderFactory::flatFormAtTheTop()
+{
+    ConfigReader reader;
+    const ProviderConfig c = ProviderConfig::read(
+            reader, obj(R"({"provider": "ollama", "model": "llama3.2", "max_retries": 1})"));
+    QVERIFY(reader.errors().isEmpty());
+    QCOMPARE(c.provider, QStringLiteral("ollama"));
+    QCOMPARE(c.model, QStringLiteral("llama3.2"));
+    QCOMPARE(c.maxRetries, 1);
+}
+
+void tst_ProviderFactory::sseLineBound()
+{
+    ConfigReader reader;
+    QCOMPARE(ProviderConfig::read(reader, {}).resolved().maxSseLineBytes,
+             ProviderConfig::kDefaultMaxSseLineBytes);
+    const ProviderConfig c
+            = ProviderConfig::read(reader, obj(R"({"provider": {"max_sse_line_bytes": 65536}})"));
+    QVERIFY(reader.errors().isEmpty());
+    QCOMPARE(c.resolved().maxSseLineBytes, qint64(65536));
 }
 
 void tst_ProviderFactory::displayJsonHidesKey()

@@ -44,6 +44,8 @@ private Q_SLOTS:
     void noServersIsFine();
     void errors_data();
     void errors();
+    void errorsNameTheRightLine();
+    void newServerKeys();
 };
 
 void tst_ServerConfig::parseServer_data()
@@ -202,7 +204,9 @@ void tst_ServerConfig::errors_data()
     QTest::addColumn<int>("columnSlack");
     QTest::addColumn<QString>("message");
 
-    // Each bad entry is the second server, on line 4, after a good one on line 3.
+    // Each bad entry is the second server, on line 4, after a good one on line 3; the entry
+    // starts at column 12. `at` is the text the error points at (its first occurrence in the
+    // entry); without it, the error points at the server's name (column 5).
     const auto config = [](const char *badEntry) {
         return QByteArray("{\n"
                           "  \"mcpServers\": {\n"
@@ -213,6 +217,14 @@ void tst_ServerConfig::errors_data()
                   "  }\n"
                   "}\n";
     };
+    const auto at = [](const char *badEntry, const char *marker) {
+        return 12 + int(QByteArray(badEntry).indexOf(marker));
+    };
+    const auto row
+            = [&](const char *name, const char *entry, const char *marker, const QString &message) {
+                  QTest::newRow(name)
+                          << config(entry) << 4 << (marker ? at(entry, marker) : 5) << 0 << message;
+              };
 
     QTest::newRow("bad JSON: missing comma")
             << QByteArray("{\n"
@@ -237,41 +249,44 @@ void tst_ServerConfig::errors_data()
                           "  \"mcpServers\": [\"npx\"]\n"
                           "}\n")
             << 3 << 3 << 0 << QStringLiteral("\"mcpServers\" must be an object, not an array");
-    QTest::newRow("server is a string")
-            << config("\"npx server\"") << 4 << 5 << 0
-            << QStringLiteral("server \"bad\" must be an object, not a string");
-    QTest::newRow("command is a number")
-            << config(R"({"command": 42})") << 4 << 5 << 0
-            << QStringLiteral("\"command\" must be a non-empty string");
-    QTest::newRow("args is a string")
-            << config(R"({"command": "npx", "args": "-y server"})") << 4 << 5 << 0
-            << QStringLiteral("\"args\" must be an array of strings");
-    QTest::newRow("args holds an object")
-            << config(R"({"command": "npx", "args": ["-y", {"x": 1}]})") << 4 << 5 << 0
-            << QStringLiteral("\"args\" must be an array of strings");
-    QTest::newRow("env is a string") << config(R"({"command": "npx", "env": "KEY=V"})") << 4 << 5
-                                     << 0 << QStringLiteral("\"env\" must be an object of strings");
-    QTest::newRow("env value is an array")
-            << config(R"({"command": "npx", "env": {"KEY": ["V"]}})") << 4 << 5 << 0
-            << QStringLiteral("\"env\" must be an object of strings");
-    QTest::newRow("url is ftp") << config(R"({"url": "ftp://example.com/mcp"})") << 4 << 5 << 0
-                                << QStringLiteral("\"url\" must be an http:// or https:// URL");
-    QTest::newRow("url is not a URL")
-            << config(R"({"type": "http", "url": "example.com/mcp"})") << 4 << 5 << 0
-            << QStringLiteral("\"url\" must be an http:// or https:// URL");
-    QTest::newRow("unknown type") << config(
-            R"({"type": "websocket", "url": "https://example.com"})")
-                                  << 4 << 5 << 0
-                                  << QStringLiteral("unknown \"type\" \"websocket\"");
-    QTest::newRow("neither command nor url")
-            << config(R"({"args": ["x"]})") << 4 << 5 << 0
-            << QStringLiteral("needs a \"command\" (stdio) or a \"url\" (HTTP)");
-    QTest::newRow("negative timeout")
-            << config(R"({"command": "npx", "timeout": -5})") << 4 << 5 << 0
-            << QStringLiteral("\"timeout\" must be a positive number");
-    QTest::newRow("timeout is a string")
-            << config(R"({"command": "npx", "timeout": "30s"})") << 4 << 5 << 0
-            << QStringLiteral("\"timeout\" must be a positive number");
+    row("server is a string", "\"npx server\"", nullptr,
+        QStringLiteral("server \"bad\" must be an object, not a string"));
+    row("command is a number", R"({"command": 42})", "42",
+        QStringLiteral("\"command\" must be a non-empty string"));
+    row("args is a string", R"({"command": "npx", "args": "-y server"})", "\"-y",
+        QStringLiteral("\"args\" must be an array of strings"));
+    row("args holds an object", R"({"command": "npx", "args": ["-y", {"x": 1}]})", "{\"x",
+        QStringLiteral("\"args\" must be an array of strings"));
+    row("env is a string", R"({"command": "npx", "env": "KEY=V"})", "\"KEY",
+        QStringLiteral("\"env\" must be an object of strings"));
+    row("env value is an array", R"({"command": "npx", "env": {"KEY": ["V"]}})", "{\"KEY",
+        QStringLiteral("\"env\" must be an object of strings"));
+    row("url is ftp", R"({"url": "ftp://example.com/mcp"})", "\"ftp",
+        QStringLiteral("\"url\" must be an http:// or https:// URL"));
+    row("url is not a URL", R"({"type": "http", "url": "example.com/mcp"})", "\"example",
+        QStringLiteral("\"url\" must be an http:// or https:// URL"));
+    row("unknown type", R"({"type": "websocket", "url": "https://example.com"})", "\"websocket",
+        QStringLiteral("unknown \"type\" \"websocket\""));
+    row("neither command nor url", R"({"args": ["x"]})", nullptr,
+        QStringLiteral("needs a \"command\" (stdio) or a \"url\" (HTTP)"));
+    row("negative timeout", R"({"command": "npx", "timeout": -5})", "-5",
+        QStringLiteral("\"timeout\" must be a number of seconds between 0.1 and 86400000"));
+    row("zero timeout", R"({"command": "npx", "timeout": 0})", "0}",
+        QStringLiteral("\"timeout\" must be a number of seconds between 0.1 and 86400000"));
+    row("timeout 1e10 overflows", R"({"command": "npx", "timeout": 1e10})", "1e10",
+        QStringLiteral("got 10000000000"));
+    row("timeout is a string", R"({"command": "npx", "timeout": "30s"})", "\"30s",
+        QStringLiteral("not a string"));
+    row("env_passthrough is a string", R"({"command": "npx", "env_passthrough": "HOME"})", "\"HOME",
+        QStringLiteral("\"env_passthrough\" must be an array of variable names"));
+    row("env_passthrough holds a bad name", R"({"command": "npx", "env_passthrough": ["A=1"]})",
+        "\"A=1", QStringLiteral("\"env_passthrough\" item 0 is not a variable name"));
+    row("env_passthrough holds a number", R"({"command": "npx", "env_passthrough": [7]})", "7]",
+        QStringLiteral("\"env_passthrough\" item 0 is not a variable name"));
+    row("max_message_bytes too small", R"({"command": "npx", "max_message_bytes": 10})", "10}",
+        QStringLiteral("\"max_message_bytes\" must be a whole number between 1024"));
+    row("max_message_bytes is a string", R"({"command": "npx", "max_message_bytes": "1M"})", "\"1M",
+        QStringLiteral("\"max_message_bytes\" must be a number"));
 }
 
 void tst_ServerConfig::errors()
@@ -302,6 +317,39 @@ void tst_ServerConfig::errors()
         QCOMPARE(c.name, QStringLiteral("good"));
     if (json.contains("\"good\""))
         QCOMPARE(result.servers.size(), 1);
+}
+
+// The old line finder searched for the text `"name":` after "mcpServers" and found a key of
+// the same name inside an earlier server's env: the error named the wrong line.
+void tst_ServerConfig::errorsNameTheRightLine()
+{
+    const QByteArray json = "{\n"
+                            "  \"mcpServers\": {\n"
+                            "    \"a\": {\"command\": \"npx\", \"env\": {\"b\": \"1\"}},\n"
+                            "    \"b\": {\"args\": []}\n"
+                            "  }\n"
+                            "}\n";
+    const auto result = ServerConfigParser::parse(json, QStringLiteral("mcp.json"));
+    QCOMPARE(result.errors.size(), 1);
+    QCOMPARE(result.errors.first().line, 4);
+    QCOMPARE(result.errors.first().column, 5);
+    QCOMPARE(result.servers.size(), 1);
+    QCOMPARE(result.servers.first().line, 3);
+}
+
+void tst_ServerConfig::newServerKeys()
+{
+    const auto result = ServerConfigParser::parse(
+            one(R"({"command": "npx", "env_passthrough": ["GIT_SSH", "http_proxy"],
+                    "max_message_bytes": 1048576})"),
+            QStringLiteral("mcp.json"));
+    QVERIFY2(result.ok(), qPrintable(errorList(result)));
+    const ServerConfig &c = result.servers.first();
+    QCOMPARE(c.envPassthrough, (QStringList {"GIT_SSH", "http_proxy"}));
+    QCOMPARE(c.maxMessageBytes, qint64(1048576));
+    const auto defaults = ServerConfigParser::parse(one(R"({"command": "npx"})"), {});
+    QCOMPARE(defaults.servers.first().envPassthrough, QStringList());
+    QCOMPARE(defaults.servers.first().maxMessageBytes, qint64(16 * 1024 * 1024));
 }
 
 QTEST_GUILESS_MAIN(tst_ServerConfig)

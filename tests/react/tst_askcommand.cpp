@@ -7,6 +7,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QProcess>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -21,11 +22,25 @@ private Q_SLOTS:
     void badConfigFails();
     void hostedProviders_data();
     void hostedProviders();
+    void answerPrintedOnce();
+    void notATerminalSaysSo();
+    void yesApproves();
+    void terminalAsksForApproval_data();
+    void terminalAsksForApproval();
+    void terminalAnswersElicitation();
+    void unknownOptionPointsToHelp();
+    void noTerminalControlFromPeers();
+    void providerWithoutKey_data();
+    void providerWithoutKey();
 
 private:
     QProcess *run(const QStringList &args, const QMap<QString, QString> &extraEnv = {});
+    /// `args` of mcp-hostd on a real pseudo-terminal (ptyrun.py), answering each prompt
+    /// that contains expect[i] with answer[i].
+    QProcess *runOnTerminal(const QStringList &args, const QList<QPair<QString, QString>> &answers);
     QTemporaryDir m_dir;
     QString m_config;
+    QString m_askConfig; ///< the fixture's echo needs approval
 };
 
 void tst_AskCommand::initTestCase()
@@ -41,6 +56,39 @@ void tst_AskCommand::initTestCase()
                                                                     MCPHOST_BINARY_DIR
                                                                     "/bin/mcp-fixture-server"}}}}}})
                     .toJson());
+    file.close();
+    m_askConfig = m_dir.filePath("ask.json");
+    QFile ask(m_askConfig);
+    QVERIFY(ask.open(QIODevice::WriteOnly));
+    ask.write(
+            QJsonDocument(
+                    QJsonObject {{"mcpServers",
+                                  QJsonObject {{"fixture",
+                                                QJsonObject {{"command",
+                                                              MCPHOST_BINARY_DIR
+                                                              "/bin/mcp-fixture-server"}}}}},
+                                 {"approval",
+                                  QJsonObject {{"tools", QJsonObject {{"fixture/echo", "ask"}}}}}})
+                    .toJson());
+}
+
+QProcess *tst_AskCommand::runOnTerminal(const QStringList &args,
+                                        const QList<QPair<QString, QString>> &answers)
+{
+    QStringList ptyArgs {QStringLiteral(MCPHOST_SOURCE_DIR "/tests/react/ptyrun.py")};
+    for (const auto &[expect, answer] : answers)
+        ptyArgs << "--expect" << expect << "--send" << answer;
+    ptyArgs << "--" << QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-hostd");
+    auto *p = new QProcess(this);
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char *name : {"OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY",
+                             "ANTHROPIC_BASE_URL", "MCPHOST_PROVIDER", "MCPHOST_CONFIG"})
+        env.remove(QString::fromLatin1(name));
+    p->setProcessEnvironment(env);
+    p->start(QStringLiteral("python3"), ptyArgs + args);
+    if (!p->waitForFinished(60000))
+        p->kill();
+    return p;
 }
 
 QProcess *tst_AskCommand::run(const QStringList &args, const QMap<QString, QString> &extraEnv)
@@ -185,6 +233,146 @@ void tst_AskCommand::hostedProviders()
                     .contains("Echo: hi"));
     llm.kill();
     llm.waitForFinished();
+}
+
+// The answer was printed twice: streamed after "[think 2]" and again by "[answer]".
+void tst_AskCommand::answerPrintedOnce()
+{
+    QProcess *p = run({"ask", "call echo with message=hi", "--config", m_config});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QCOMPARE(p->exitCode(), 0);
+    QVERIFY2(out.contains("[answer] echo returned: Echo: hi"), qPrintable(out));
+    QCOMPARE(out.count("echo returned: Echo: hi"), 1);
+    // The words before the tool call stay on their think line, once.
+    QCOMPARE(out.count("Calling echo with"), 1);
+    QVERIFY2(out.contains("[think 1] Calling echo with"), qPrintable(out));
+}
+
+void tst_AskCommand::notATerminalSaysSo()
+{
+    QProcess *p = run({"ask", "call echo with message=hi", "--config", m_askConfig});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    const QString err = QString::fromUtf8(p->readAllStandardError());
+    QCOMPARE(p->exitCode(), 0);
+    QVERIFY2(err.contains("not asked (stdin or stdout is not a terminal): Run tool echo "
+                          "{\"message\":\"hi\"}? denied; run with --yes to allow"),
+             qPrintable(err));
+    QVERIFY2(out.contains("[observe] error: The user denied the call to echo."), qPrintable(out));
+
+    p = run({"ask", "call ask_elicitation with message=who", "--config", m_config});
+    const QString err2 = QString::fromUtf8(p->readAllStandardError());
+    QVERIFY2(err2.contains("not asked (stdin or stdout is not a terminal): the question of "
+                           "fixture is cancelled"),
+             qPrintable(err2));
+    QVERIFY(QString::fromUtf8(p->readAllStandardOutput()).contains("\"action\":\"cancel\""));
+}
+
+void tst_AskCommand::yesApproves()
+{
+    QProcess *p = run({"ask", "call echo with message=hi", "--config", m_askConfig, "--yes"});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QCOMPARE(p->exitCode(), 0);
+    QVERIFY2(out.contains("[approval] approved by --yes"), qPrintable(out));
+    QVERIFY2(out.contains("[observe] Echo: hi"), qPrintable(out));
+}
+
+void tst_AskCommand::terminalAsksForApproval_data()
+{
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QString>("observed");
+    QTest::newRow("y") << "y"
+                       << "[observe] Echo: hi";
+    QTest::newRow("yes") << "YES"
+                         << "[observe] Echo: hi";
+    QTest::newRow("n") << "n"
+                       << "[observe] error: The user denied the call to echo.";
+    QTest::newRow("Enter (the default is no)")
+            << ""
+            << "[observe] error: The user denied the call to echo.";
+}
+
+// A real pseudo-terminal: the prompt shows the tool and its arguments, the answer decides.
+void tst_AskCommand::terminalAsksForApproval()
+{
+    QFETCH(QString, typed);
+    QFETCH(QString, observed);
+    if (QStandardPaths::findExecutable("python3").isEmpty())
+        QSKIP("python3 is needed for the pseudo-terminal");
+    QProcess *p = runOnTerminal({"ask", "call echo with message=hi", "--config", m_askConfig},
+                                {{"[y/N] ", typed}});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(p->exitCode() == 0, qPrintable(out + p->readAllStandardError()));
+    QVERIFY2(out.contains("[approval] Run tool echo {\"message\":\"hi\"}? [y/N] "),
+             qPrintable(out));
+    QVERIFY2(out.contains(observed), qPrintable(out));
+    QVERIFY2(!out.contains("not asked"), qPrintable(out));
+}
+
+void tst_AskCommand::terminalAnswersElicitation()
+{
+    if (QStandardPaths::findExecutable("python3").isEmpty())
+        QSKIP("python3 is needed for the pseudo-terminal");
+    // The name is required: an empty answer is asked again.
+    QProcess *p
+            = runOnTerminal({"ask", "call ask_elicitation with message=who", "--config", m_config},
+                            {{"[y/n/C] ", "y"},
+                             {"name (Your name, required): ", ""},
+                             {"(name is required)", "Ada"}});
+    QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(p->exitCode() == 0, qPrintable(out));
+    QVERIFY2(out.contains("[elicitation] fixture asks: who"), qPrintable(out));
+    QVERIFY2(out.contains("[elicitation] answered"), qPrintable(out));
+    QVERIFY2(out.contains(R"({"action":"accept","content":{"name":"Ada"}})"), qPrintable(out));
+
+    p = runOnTerminal({"ask", "call ask_elicitation with message=who", "--config", m_config},
+                      {{"[y/n/C] ", "n"}});
+    out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(out.contains("[elicitation] declined") && out.contains(R"({"action":"decline"})"),
+             qPrintable(out));
+}
+
+// A tool result (or model text) with escape sequences could clear the screen or rewrite a
+// prompt: they are shown as U+FFFD, never written to the terminal.
+void tst_AskCommand::noTerminalControlFromPeers()
+{
+    QProcess *p = run({"ask", QStringLiteral("call echo with message=\"a\x1b[2Jb\x1b]0;x\x07c\""),
+                       "--config", m_config});
+    const QByteArray out = p->readAllStandardOutput();
+    QCOMPARE(p->exitCode(), 0);
+    QVERIFY2(out.contains("[observe] Echo: a\xEF\xBF\xBD[2Jb"), out.constData());
+    QVERIFY2(!out.contains('\x1b') && !out.contains('\x07'), out.constData());
+}
+
+void tst_AskCommand::unknownOptionPointsToHelp()
+{
+    QProcess *p = run({"ask", "hi", "--config", m_config, "--yse"});
+    QCOMPARE(p->exitCode(), 2);
+    const QString err = QString::fromUtf8(p->readAllStandardError());
+    QVERIFY2(err.contains("Unknown option 'yse'") && err.contains("see mcp-hostd --help"),
+             qPrintable(err));
+}
+
+void tst_AskCommand::providerWithoutKey_data()
+{
+    QTest::addColumn<QString>("provider");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("openai") << "openai"
+                            << "no API key for openai: set OPENAI_API_KEY";
+    QTest::newRow("anthropic") << "anthropic"
+                               << "no API key for anthropic: set ANTHROPIC_API_KEY";
+}
+
+// Said before any network use: before the model is built and before an MCP server starts.
+void tst_AskCommand::providerWithoutKey()
+{
+    QFETCH(QString, provider);
+    QFETCH(QString, message);
+    QProcess *p = run({"ask", "hi", "--config", m_config, "--provider", provider});
+    QCOMPARE(p->exitCode(), 2);
+    const QString err = QString::fromUtf8(p->readAllStandardError());
+    QVERIFY2(err.contains("mcp-hostd: " + message), qPrintable(err));
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(!out.contains("[model]") && !out.contains("[server]"), qPrintable(out));
 }
 
 QTEST_GUILESS_MAIN(tst_AskCommand)

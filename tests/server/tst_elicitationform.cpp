@@ -1,0 +1,113 @@
+// ElicitationForm: an MCP elicitation schema asked field by field on a terminal; each answer
+// typed per the schema (text, number, whole number, y/n, one of a list), or why it does not fit.
+
+#include "elicitationform.h"
+
+#include <QJsonDocument>
+#include <QTest>
+
+class tst_ElicitationForm : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void fields();
+    void parse_data();
+    void parse();
+};
+
+namespace {
+const QByteArray kSchema = R"({"type": "object",
+    "properties": {
+        "name": {"type": "string", "title": "Your name", "maxLength": 5},
+        "age": {"type": "integer", "minimum": 0, "maximum": 150},
+        "ratio": {"type": "number"},
+        "ok": {"type": "boolean", "default": true},
+        "colour": {"type": "string", "enum": ["red", "green"]}},
+    "required": ["name", "age"]})";
+
+ElicitationForm::Field field(const QString &name)
+{
+    const ElicitationForm form
+            = ElicitationForm::fromSchema(QJsonDocument::fromJson(kSchema).object());
+    for (const ElicitationForm::Field &f : form.fields) {
+        if (f.name == name)
+            return f;
+    }
+    return {};
+}
+} // namespace
+
+void tst_ElicitationForm::fields()
+{
+    const ElicitationForm form
+            = ElicitationForm::fromSchema(QJsonDocument::fromJson(kSchema).object());
+    QCOMPARE(form.fields.size(), 5);
+    QCOMPARE(ElicitationForm::prompt(field("name")),
+             QStringLiteral("  name (Your name, required): "));
+    QCOMPARE(ElicitationForm::prompt(field("age")),
+             QStringLiteral("  age (a whole number, required): "));
+    QCOMPARE(ElicitationForm::prompt(field("ok")), QStringLiteral("  ok (y/n, optional) [true]: "));
+    QCOMPARE(ElicitationForm::prompt(field("colour")),
+             QStringLiteral("  colour (one of: red, green, optional): "));
+}
+
+void tst_ElicitationForm::parse_data()
+{
+    QTest::addColumn<QString>("field");
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QJsonValue>("value"); // Undefined: not answered; Null: refused
+    QTest::addColumn<QString>("why");
+
+    const QJsonValue refused(QJsonValue::Null);
+    QTest::newRow("text") << "name"
+                          << " Ada " << QJsonValue("Ada") << "";
+    QTest::newRow("text too long") << "name"
+                                   << "Adalbert" << refused << "at most 5 characters";
+    QTest::newRow("required left empty") << "name"
+                                         << "" << refused << "name is required";
+    QTest::newRow("integer") << "age"
+                             << "36" << QJsonValue(36) << "";
+    QTest::newRow("integer with a fraction") << "age"
+                                             << "3.5" << refused << "type a whole number";
+    QTest::newRow("integer out of range") << "age"
+                                          << "200" << refused << "type a number between 0 and 150";
+    QTest::newRow("integer as a word") << "age"
+                                       << "old" << refused << "type a whole number";
+    QTest::newRow("number") << "ratio"
+                            << "0.25" << QJsonValue(0.25) << "";
+    QTest::newRow("optional left empty") << "ratio"
+                                         << "" << QJsonValue(QJsonValue::Undefined) << "";
+    QTest::newRow("boolean y") << "ok"
+                               << "y" << QJsonValue(true) << "";
+    QTest::newRow("boolean no") << "ok"
+                                << "No" << QJsonValue(false) << "";
+    QTest::newRow("boolean default") << "ok"
+                                     << "" << QJsonValue(true) << "";
+    QTest::newRow("boolean other") << "ok"
+                                   << "maybe" << refused << "type y or n";
+    QTest::newRow("enum") << "colour"
+                          << "GREEN" << QJsonValue("green") << "";
+    QTest::newRow("enum other") << "colour"
+                                << "blue" << refused << "type one of: red, green";
+}
+
+void tst_ElicitationForm::parse()
+{
+    QFETCH(QString, field);
+    QFETCH(QString, typed);
+    QFETCH(QJsonValue, value);
+    QFETCH(QString, why);
+    QString problem;
+    const auto parsed = ElicitationForm::parse(::field(field), typed, &problem);
+    if (value.isNull()) {
+        QVERIFY(!parsed);
+        QCOMPARE(problem, why);
+        return;
+    }
+    QVERIFY2(parsed, qPrintable(problem));
+    QCOMPARE(*parsed, value);
+}
+
+QTEST_GUILESS_MAIN(tst_ElicitationForm)
+#include "tst_elicitationform.moc"
