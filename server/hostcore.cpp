@@ -54,8 +54,7 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
                                                      : m_config.sessions.idleTtlSeconds;
     if (ttl)
         sessionOptions.idleTtlMs = qint64(*ttl * 1000);
-    // sessions.max_sessions (HostConfig::Sessions::effectiveMaxSessions()) reaches
-    // SessionManager::Options at merge, with the field the sessions part adds.
+    sessionOptions.maxSessions = m_config.sessions.effectiveMaxSessions();
     sessionOptions.checkIntervalMs
             = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
     m_sessions = new SessionManager(m_store, sessionOptions, this);

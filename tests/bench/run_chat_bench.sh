@@ -42,6 +42,22 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Every POST /chat without session_id creates a session, and a run makes more than the default
+# cap (sessions.max_sessions, 1000): run on a copy of the config with the cap raised, its
+# relative cwd made absolute since the copy lives elsewhere.
+python3 - "$config" "$work/config.json" <<'EOF'
+import json, os, sys
+src, dst = sys.argv[1:]
+c = json.load(open(src))
+base = os.path.dirname(os.path.abspath(src))
+for s in c.get("mcpServers", {}).values():
+    if "cwd" in s and not os.path.isabs(s["cwd"]):
+        s["cwd"] = os.path.normpath(os.path.join(base, s["cwd"]))
+c.setdefault("sessions", {})["max_sessions"] = 1000000
+json.dump(c, open(dst, "w"))
+EOF
+config="$work/config.json"
+
 server_port=""
 start_server() {
   : >"$work/hostd.out"
