@@ -6,16 +6,20 @@
 #include "stdiotransport.h"
 #include "testsupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <cerrno>
 #include <csignal>
+#include <unistd.h>
 
 using namespace TestSupport;
 
@@ -44,6 +48,39 @@ StdioTransport::Options shellOptions(const QString &script)
 bool processExists(qint64 pid)
 {
     return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH);
+}
+
+/// The processes of process group `pgid`, from /proc (field 5 of /proc/<pid>/stat).
+QList<qint64> processesInGroup(qint64 pgid)
+{
+    QList<qint64> out;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 2 && fields.at(0) != "Z" && fields.at(2).toLongLong() == pgid)
+            out << pid;
+    }
+    return out;
+}
+
+/// server-everything started the way the example config starts it: through npx.
+StdioTransport::Options npxOptions()
+{
+    StdioTransport::Options o;
+    o.command = QStringLiteral("npx");
+    o.args = {QStringLiteral("-y"), QStringLiteral("@modelcontextprotocol/server-everything"),
+              QStringLiteral("stdio")};
+    o.workingDirectory = QStringLiteral(MCPHOST_SOURCE_DIR "/tests");
+    return o;
 }
 
 bool hasTool(const McpClient *client, const QString &name)
@@ -402,6 +439,41 @@ private Q_SLOTS:
         // The grace timer is coarse: it may fire up to 5 % early.
         QVERIFY2(elapsed >= minGraces * graceMs * 9 / 10, qPrintable(QString::number(elapsed)));
         QVERIFY2(elapsed < (minGraces + 1) * graceMs, qPrintable(QString::number(elapsed)));
+    }
+
+    void stopEndsTheWholeProcessGroup_data()
+    {
+        QTest::addColumn<bool>("graceful"); // close() (clean stop) or destroyed (host exits)
+        QTest::newRow("close") << true;
+        QTest::newRow("destroyed while running") << false;
+    }
+    void stopEndsTheWholeProcessGroup()
+    {
+        // npx runs npm, which runs node: signalling only the direct child left the server
+        // running after the host had gone.
+        QFETCH(bool, graceful);
+        if (QStandardPaths::findExecutable(QStringLiteral("npx")).isEmpty())
+            QSKIP("npx is not installed");
+        auto *client = new McpClient(new StdioTransport(npxOptions()), {}, this);
+        const QString failure = startClient(client, 60000);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const auto *transport = qobject_cast<StdioTransport *>(client->transport());
+        const qint64 group = transport->processGroupId();
+        QCOMPARE(group, transport->processId()); // the server leads its own group
+        QVERIFY(group != ::getpgrp()); // ... not the host's
+        QVERIFY(waitFor([&] { return processesInGroup(group).size() >= 2; }, 5000));
+
+        if (graceful) {
+            client->close();
+            QVERIFY(waitFor([&] { return client->state() == McpClient::State::Closed; }, 15000));
+            // closed() means gone: nothing of the group is left at that moment.
+            QCOMPARE(processesInGroup(group), QList<qint64>());
+            delete client;
+        } else {
+            delete client;
+            QVERIFY2(waitFor([&] { return processesInGroup(group).isEmpty(); }, 3000),
+                     qPrintable(QString::number(processesInGroup(group).size())));
+        }
     }
 
     void rootsAreAnswered()
