@@ -12,13 +12,16 @@
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cerrno>
 #include <csignal>
+#include <memory>
 #include <unistd.h>
 
 using namespace TestSupport;
@@ -114,6 +117,27 @@ std::optional<RpcReply> waitReply(const std::function<void(JsonRpcSession::Reply
     waitFor([&] { return reply.has_value(); }, 10000);
     return reply;
 }
+
+/// Answers an elicitation after `delayMs`, as a user who takes a while.
+class SlowElicitor : public Mcp::ElicitationHandler
+{
+public:
+    explicit SlowElicitor(int delayMs)
+        : m_delayMs(delayMs)
+    { }
+    void elicit(const QString &, const QJsonObject &, RpcResponder responder) override
+    {
+        auto held = std::make_shared<RpcResponder>(std::move(responder));
+        QTimer::singleShot(m_delayMs, [held] {
+            held->reply({{QStringLiteral("action"), QStringLiteral("accept")},
+                         {QStringLiteral("content"),
+                          QJsonObject {{QStringLiteral("name"), QStringLiteral("Slow")}}}});
+        });
+    }
+
+private:
+    int m_delayMs;
+};
 
 class Elicitor : public Mcp::ElicitationHandler
 {
@@ -474,6 +498,28 @@ private Q_SLOTS:
             QVERIFY2(waitFor([&] { return processesInGroup(group).isEmpty(); }, 3000),
                      qPrintable(QString::number(processesInGroup(group).size())));
         }
+    }
+
+    void waitingForTheUserDoesNotCountAgainstTheCall()
+    {
+        // The call's timeout is 400 ms; the user takes 1.5 s to answer the elicitation the
+        // call caused. Before, the call died of its timeout while the form was open.
+        SlowElicitor user(1500);
+        McpClient *client = newClient();
+        client->setElicitationHandler(&user);
+        const QString failure = startClient(client);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const auto r = callWithTimeout(client, QStringLiteral("ask_elicitation"),
+                                       {{QStringLiteral("message"), QStringLiteral("Name?")}}, 400);
+        QVERIFY(r);
+        QVERIFY2(!r->isError, qPrintable(r->text()));
+        QVERIFY2(r->text().contains(QLatin1String("Slow")), qPrintable(r->text()));
+        // Without a pending question the timeout still applies.
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
+        const auto hung = callWithTimeout(client, QStringLiteral("hang"), {}, 400);
+        QVERIFY(hung && hung->isError);
+        client->close();
+        QVERIFY(waitFor([client] { return client->state() == McpClient::State::Closed; }, 5000));
     }
 
     void rootsAreAnswered()
