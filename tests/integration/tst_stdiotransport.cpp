@@ -500,6 +500,62 @@ private Q_SLOTS:
         }
     }
 
+    void hostExitEndsEveryServerGroup()
+    {
+        // mcp-hostd with a server started through npx; the host is told to stop (SIGTERM, as
+        // a service manager does): no process of the server's group may outlive it.
+        if (QStandardPaths::findExecutable(QStringLiteral("npx")).isEmpty())
+            QSKIP("npx is not installed");
+        QTemporaryDir dir;
+        const StdioTransport::Options npx = npxOptions();
+        const QString config = dir.filePath(QStringLiteral("config.json"));
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(
+                           QJsonObject {
+                                   {QStringLiteral("mcpServers"),
+                                    QJsonObject {
+                                            {QStringLiteral("everything"),
+                                             QJsonObject {{QStringLiteral("command"), npx.command},
+                                                          {QStringLiteral("args"),
+                                                           QJsonArray::fromStringList(npx.args)},
+                                                          {QStringLiteral("cwd"),
+                                                           npx.workingDirectory}}}}}})
+                           .toJson());
+        file.close();
+        QProcess host;
+        host.setProcessChannelMode(QProcess::MergedChannels);
+        host.start(QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-hostd"),
+                   {QStringLiteral("serve"), QStringLiteral("--config"), config,
+                    QStringLiteral("--port"), QString::number(freePort())});
+        QVERIFY(host.waitForStarted(5000));
+        QByteArray log;
+        QVERIFY(waitFor(
+                [&] {
+                    log += host.readAll();
+                    return log.contains("everything initialized");
+                },
+                60000));
+        // The server's group: led by the host's child.
+        qint64 group = 0;
+        const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+        for (const QString &entry : entries) {
+            QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+            if (!stat.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray line = stat.readAll();
+            const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+            if (fields.size() > 2 && fields.at(1).toLongLong() == host.processId())
+                group = fields.at(2).toLongLong();
+        }
+        QVERIFY(group > 0);
+        QVERIFY(processesInGroup(group).size() >= 2);
+        host.terminate();
+        QVERIFY(host.waitForFinished(15000));
+        QVERIFY2(waitFor([&] { return processesInGroup(group).isEmpty(); }, 3000),
+                 qPrintable(QString::number(processesInGroup(group).size())));
+    }
+
     void waitingForTheUserDoesNotCountAgainstTheCall()
     {
         // The call's timeout is 400 ms; the user takes 1.5 s to answer the elicitation the
