@@ -54,6 +54,11 @@ QProcessEnvironment StdioTransport::childEnvironment(const QProcessEnvironment &
     }
     for (auto it = env.cbegin(); it != env.cend(); ++it)
         out.insert(it.key(), it.value());
+    // A never-touched QProcessEnvironment means "inherit the host's": make it a real, empty one.
+    if (out.isEmpty()) {
+        out.insert(QStringLiteral("PATH"), QString());
+        out.remove(QStringLiteral("PATH"));
+    }
     return out;
 }
 

@@ -283,6 +283,15 @@ private Q_SLOTS:
         QVERIFY(waitFor([&] { return !stopped.isEmpty(); }, 10000));
     }
 
+    void emptyHostEnvironmentIsNotInherited()
+    {
+        // Nothing to pass on is an empty environment, never "inherit everything".
+        const QProcessEnvironment none
+                = StdioTransport::childEnvironment(QProcessEnvironment(), {}, {});
+        QVERIFY(!none.inheritsFromParent());
+        QVERIFY(none.isEmpty());
+    }
+
     void floodWithoutNewlineFailsAndRestarts()
     {
         // A server that writes without ever ending its message is failed with that reason
