@@ -7,15 +7,17 @@
 
 // --- RpcResponder ---------------------------------------------------------------------------
 
-RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id)
+RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id, RpcRequestCause cause)
     : m_session(session)
     , m_id(std::move(id))
+    , m_cause(std::move(cause))
     , m_answered(false)
 { }
 
 RpcResponder::RpcResponder(RpcResponder &&other) noexcept
     : m_session(std::move(other.m_session))
     , m_id(std::move(other.m_id))
+    , m_cause(std::move(other.m_cause))
     , m_answered(other.m_answered)
 {
     other.m_answered = true;
@@ -28,6 +30,7 @@ RpcResponder &RpcResponder::operator=(RpcResponder &&other) noexcept
             fail(JsonRpc::InternalError, QStringLiteral("the host dropped the request"));
         m_session = std::move(other.m_session);
         m_id = std::move(other.m_id);
+        m_cause = std::move(other.m_cause);
         m_answered = other.m_answered;
         other.m_answered = true;
     }
@@ -129,10 +132,13 @@ void JsonRpcSession::notify(const QString &method, const QJsonObject &params)
 
 void JsonRpcSession::cancel(qint64 id, const QString &reason)
 {
-    if (!m_pending.contains(id))
+    const auto it = m_pending.constFind(id);
+    if (it == m_pending.constEnd())
         return;
-    notify(QStringLiteral("notifications/cancelled"),
-           {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), reason}});
+    // The spec: the client must not cancel initialize.
+    if (it->method != QLatin1String("initialize"))
+        notify(QStringLiteral("notifications/cancelled"),
+               {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), reason}});
     finish(id, {{}, JsonRpc::Error {JsonRpc::RequestCancelled, reason, {}}});
 }
 
@@ -153,6 +159,7 @@ void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler han
 
 void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &result)
 {
+    resumeAfter(JsonRpc::Message::idKey(id));
     m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return; // the server cancelled it: no answer, as the spec asks
@@ -162,6 +169,7 @@ void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &resul
 
 void JsonRpcSession::sendError(const QJsonValue &id, const JsonRpc::Error &error)
 {
+    resumeAfter(JsonRpc::Message::idKey(id));
     m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return;
@@ -169,15 +177,17 @@ void JsonRpcSession::sendError(const QJsonValue &id, const JsonRpc::Error &error
         m_transport->send(JsonRpc::Message::errorResponse(id, error));
 }
 
-void JsonRpcSession::onMessage(const JsonRpc::Message &message)
+void JsonRpcSession::onMessage(const JsonRpc::Message &message, const MessageOrigin &origin)
 {
     switch (message.kind()) {
     case JsonRpc::Message::Kind::Response:
     case JsonRpc::Message::Kind::ErrorResponse: {
+        // Our ids are integers: a string id ("1"), a fraction (1.5) or a number we never sent
+        // matches nothing.
         const QJsonValue id = message.id();
-        const double d = id.isDouble() ? id.toDouble() : id.toString().toDouble();
+        const double d = id.isDouble() ? id.toDouble() : -1;
         const qint64 key = qint64(d);
-        if (!m_pending.contains(key)) {
+        if (!id.isDouble() || double(key) != d || !m_pending.contains(key)) {
             // A response after a timeout or cancel: the spec says to ignore it.
             qCDebug(lcMcp) << "ignoring a late or unknown response, id" << id;
             return;
@@ -205,14 +215,77 @@ void JsonRpcSession::onMessage(const JsonRpc::Message &message)
         return;
     }
     case JsonRpc::Message::Kind::Request:
-        handleIncomingRequest(message);
+        handleIncomingRequest(message, origin);
         return;
     case JsonRpc::Message::Kind::Invalid:
         return;
     }
 }
 
-void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message)
+RpcRequestCause JsonRpcSession::causeOf(const MessageOrigin &origin) const
+{
+    RpcRequestCause cause;
+    const auto add = [&cause](qint64 id, const Pending &p) {
+        cause.requests.append({id, p.method, p.context});
+    };
+    switch (origin.channel) {
+    case MessageOrigin::Channel::RequestStream: {
+        cause.kind = RpcRequestCause::Kind::Exact;
+        const double d = origin.requestId.toDouble(-1);
+        const auto it = m_pending.constFind(qint64(d));
+        if (origin.requestId.isDouble() && it != m_pending.constEnd())
+            add(it.key(), it.value());
+        break;
+    }
+    case MessageOrigin::Channel::ServerStream:
+        cause.kind = RpcRequestCause::Kind::Unrelated;
+        break;
+    case MessageOrigin::Channel::Shared:
+        cause.kind = RpcRequestCause::Kind::Inferred;
+        for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it)
+            add(it.key(), it.value());
+        break;
+    }
+    return cause;
+}
+
+void JsonRpcSession::pauseFor(const QString &incomingKey, const RpcRequestCause &cause)
+{
+    QList<qint64> held;
+    for (const RpcRequestCause::Request &r : cause.requests) {
+        auto it = m_pending.find(r.id);
+        if (it == m_pending.end())
+            continue;
+        if (it->waitingOnUs++ == 0)
+            it->waitingSince.start();
+        held.append(r.id);
+    }
+    if (!held.isEmpty())
+        m_pausedBy.insert(incomingKey, held);
+}
+
+void JsonRpcSession::resumeAfter(const QString &incomingKey)
+{
+    const QList<qint64> held = m_pausedBy.take(incomingKey);
+    for (qint64 id : held) {
+        auto it = m_pending.find(id);
+        if (it == m_pending.end() || --it->waitingOnUs > 0)
+            continue;
+        // The time the user took does not count: the request's timeout starts over, and the
+        // hard maximum moves by the time waited.
+        const qint64 waited = it->waitingSince.elapsed();
+        if (!it->hardDeadline.isForever())
+            it->hardDeadline = QDeadlineTimer(it->hardDeadline.remainingTime() + waited);
+        it->deadline = it->timeoutMs > 0 ? QDeadlineTimer(it->timeoutMs) : it->hardDeadline;
+        if (it->hardDeadline.deadline() < it->deadline.deadline())
+            it->deadline = it->hardDeadline;
+    }
+    if (!held.isEmpty())
+        armTimer();
+}
+
+void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message,
+                                           const MessageOrigin &origin)
 {
     const auto it = m_handlers.constFind(message.method());
     if (it == m_handlers.constEnd()) {
@@ -225,15 +298,18 @@ void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message)
     // Copy: the handler may replace handlers while it runs.
     const RequestHandler handler = it.value();
     m_incomingPending.insert(message.idKey());
-    handler(message, RpcResponder(this, message.id()));
+    RpcRequestCause cause = causeOf(origin);
+    pauseFor(message.idKey(), cause);
+    handler(message, RpcResponder(this, message.id(), std::move(cause)));
 }
 
 void JsonRpcSession::handleProgress(const QJsonObject &params)
 {
     const QJsonValue token = params.value(QStringLiteral("progressToken"));
-    const qint64 id = token.isDouble() ? qint64(token.toDouble()) : token.toString().toLongLong();
+    // Our tokens are the integer request ids: a string token names none of them.
+    const qint64 id = token.isDouble() ? qint64(token.toDouble()) : -1;
     auto it = m_pending.find(id);
-    if (it == m_pending.end() || !it->onProgress)
+    if (!token.isDouble() || it == m_pending.end() || !it->onProgress)
         return;
     // Progress shows the request is alive: restart its timeout, never past the hard maximum.
     if (it->timeoutMs > 0) {
@@ -274,7 +350,7 @@ void JsonRpcSession::armTimer()
 {
     qint64 nearest = std::numeric_limits<qint64>::max();
     for (const Pending &p : std::as_const(m_pending)) {
-        if (!p.deadline.isForever())
+        if (!p.deadline.isForever() && p.waitingOnUs == 0)
             nearest = std::min(nearest, p.deadline.remainingTime());
     }
     if (nearest == std::numeric_limits<qint64>::max()) {
@@ -290,7 +366,7 @@ void JsonRpcSession::checkTimeouts()
 {
     QList<qint64> expired;
     for (auto it = m_pending.cbegin(); it != m_pending.cend(); ++it) {
-        if (it->deadline.hasExpired())
+        if (it->deadline.hasExpired() && it->waitingOnUs == 0)
             expired.append(it.key());
     }
     for (qint64 id : expired) {
@@ -307,8 +383,10 @@ void JsonRpcSession::checkTimeouts()
                           .arg(method)
                           .arg(it->timeoutMs);
         qCWarning(lcMcp).noquote() << why;
-        notify(QStringLiteral("notifications/cancelled"),
-               {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), why}});
+        // The spec: initialize is never cancelled (the connection is closed instead).
+        if (method != QLatin1String("initialize"))
+            notify(QStringLiteral("notifications/cancelled"),
+                   {{QStringLiteral("requestId"), id}, {QStringLiteral("reason"), why}});
         finish(id, {{}, JsonRpc::Error {JsonRpc::RequestTimeout, why, {}}});
     }
     armTimer();

@@ -3,6 +3,7 @@
 #include "jsonrpc.h"
 
 #include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QHash>
 #include <QObject>
 #include <QPointer>
@@ -32,6 +33,24 @@ struct RpcProgress
     QString message;
 };
 
+/// Which of our pending requests a request from the server belongs to.
+struct RpcRequestCause
+{
+    enum class Kind {
+        Exact, ///< the transport delivered it on the response stream of `requests` (one)
+        Inferred, ///< a shared channel (stdio, legacy SSE): `requests` is every pending request
+        Unrelated, ///< the transport says it belongs to no request (the standalone GET stream)
+    };
+    struct Request
+    {
+        qint64 id = 0;
+        QString method;
+        QPointer<QObject> owner; ///< the `context` the request was made with (may be null)
+    };
+    Kind kind = Kind::Inferred;
+    QList<Request> requests;
+};
+
 /// Answers one request the *server* sent us. Call reply() or fail() exactly once; if the
 /// Responder is dropped without an answer, an internal error is sent so the server never
 /// waits forever.
@@ -39,7 +58,7 @@ class RpcResponder
 {
 public:
     RpcResponder() = default;
-    RpcResponder(class JsonRpcSession *session, QJsonValue id);
+    RpcResponder(class JsonRpcSession *session, QJsonValue id, RpcRequestCause cause = {});
     RpcResponder(RpcResponder &&other) noexcept;
     RpcResponder &operator=(RpcResponder &&other) noexcept;
     RpcResponder(const RpcResponder &) = delete;
@@ -49,10 +68,13 @@ public:
     void reply(const QJsonObject &result);
     void fail(int code, const QString &message, const QJsonValue &data = {});
     [[nodiscard]] bool isAnswered() const { return m_answered; }
+    /// What caused the request, for routing it to the one who should answer.
+    [[nodiscard]] const RpcRequestCause &cause() const { return m_cause; }
 
 private:
     QPointer<JsonRpcSession> m_session;
     QJsonValue m_id;
+    RpcRequestCause m_cause;
     bool m_answered = true;
 };
 
@@ -60,6 +82,11 @@ private:
 /// (extended by progress up to a hard maximum), cancellation (`notifications/cancelled`),
 /// dispatch of incoming requests and notifications, and answers `ping`. When the transport
 /// closes, every pending request fails with a clear error; late responses are ignored.
+///
+/// Responses complete a request only when their id is exactly ours (integer 1, never string
+/// "1"). While a request the server sent us is unanswered (an elicitation waiting for the
+/// user), the timeouts of the requests it belongs to (its cause) stand still; when it is
+/// answered they start over. `initialize` is never cancelled (the spec forbids it).
 class JsonRpcSession : public QObject
 {
     Q_OBJECT
@@ -120,12 +147,17 @@ private:
         QDeadlineTimer hardDeadline;
         int timeoutMs = 0;
         int maxTimeoutMs = 0;
+        int waitingOnUs = 0; ///< server requests caused by this one, not yet answered
+        QElapsedTimer waitingSince;
     };
 
-    void onMessage(const JsonRpc::Message &message);
+    void onMessage(const JsonRpc::Message &message, const MessageOrigin &origin);
     void onTransportClosed(const QString &reason);
     void handleProgress(const QJsonObject &params);
-    void handleIncomingRequest(const JsonRpc::Message &message);
+    void handleIncomingRequest(const JsonRpc::Message &message, const MessageOrigin &origin);
+    [[nodiscard]] RpcRequestCause causeOf(const MessageOrigin &origin) const;
+    void pauseFor(const QString &incomingKey, const RpcRequestCause &cause);
+    void resumeAfter(const QString &incomingKey);
     void finish(qint64 id, const RpcReply &reply);
     void armTimer();
     void checkTimeouts();
@@ -136,6 +168,7 @@ private:
     QHash<QString, RequestHandler> m_handlers;
     QSet<QString> m_incomingPending; // idKeys of server requests not yet answered
     QHash<QString, bool> m_incomingCancelled; // idKey -> cancelled by the server
+    QHash<QString, QList<qint64>> m_pausedBy; // idKey of a server request -> requests it holds
     QTimer m_timer;
     qint64 m_nextId = 0;
 };

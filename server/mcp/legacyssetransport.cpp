@@ -1,12 +1,35 @@
 #include "legacyssetransport.h"
 
 #include "logging.h"
+#include "urlredaction.h"
 
 #include <QJsonDocument>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QTimer>
+
+namespace {
+int effectivePort(const QUrl &url)
+{
+    const QString scheme = url.scheme().toLower();
+    return url.port(scheme == QLatin1String("https")          ? 443
+                            : scheme == QLatin1String("http") ? 80
+                                                              : -1);
+}
+
+bool sameOrigin(const QUrl &a, const QUrl &b)
+{
+    return a.scheme().compare(b.scheme(), Qt::CaseInsensitive) == 0
+            && a.host().compare(b.host(), Qt::CaseInsensitive) == 0
+            && effectivePort(a) == effectivePort(b);
+}
+
+QString origin(const QUrl &url)
+{
+    return QStringLiteral("%1://%2:%3").arg(url.scheme(), url.host()).arg(effectivePort(url));
+}
+} // namespace
 
 LegacySseTransport::LegacySseTransport(Options options, QObject *parent)
     : Transport(parent)
@@ -25,7 +48,7 @@ LegacySseTransport::~LegacySseTransport()
 
 QString LegacySseTransport::describe() const
 {
-    return QStringLiteral("sse: ") + m_options.url.toString();
+    return QStringLiteral("sse: ") + Mcp::redactedUrl(m_options.url);
 }
 
 void LegacySseTransport::open()
@@ -44,7 +67,7 @@ void LegacySseTransport::open()
             m_stream->disconnect(this);
             m_stream->abort();
             markClosed(QStringLiteral("no endpoint event from %1 within %2 ms")
-                               .arg(m_options.url.toString())
+                               .arg(Mcp::redactedUrl(m_options.url))
                                .arg(m_options.connectTimeoutMs));
         }
     });
@@ -59,8 +82,26 @@ void LegacySseTransport::onStreamData()
     for (const SseEvent &event : events) {
         if (event.type == "endpoint") {
             const QUrl relative = QUrl(QString::fromUtf8(event.data.trimmed()));
-            m_postUrl = m_options.url.resolved(relative);
-            qCDebug(lcMcp) << describe() << "posting to" << m_postUrl;
+            const QUrl endpoint = m_options.url.resolved(relative);
+            // The configured headers (a bearer token) go with every POST: only to the origin
+            // the user configured, never to one the server names.
+            if (!sameOrigin(endpoint, m_options.url)) {
+                const QString reason
+                        = QStringLiteral("the server named a message endpoint on another origin "
+                                         "(%1 is not %2); the host posts only to the origin of "
+                                         "the configured URL")
+                                  .arg(origin(endpoint), origin(m_options.url));
+                qCWarning(lcMcp).noquote() << describe() << reason;
+                m_closing = true;
+                m_stream->disconnect(this);
+                m_stream->abort();
+                m_stream->deleteLater();
+                m_stream.clear();
+                markClosed(reason);
+                return;
+            }
+            m_postUrl = endpoint;
+            qCDebug(lcMcp) << describe() << "posting to" << Mcp::redactedUrl(m_postUrl);
             markOpened();
             continue;
         }
@@ -92,9 +133,10 @@ void LegacySseTransport::onStreamFinished()
     QString reason;
     if (status == 0)
         reason = QStringLiteral("could not reach %1: %2")
-                         .arg(m_options.url.toString(), reply->errorString());
+                         .arg(Mcp::redactedUrl(m_options.url),
+                              Mcp::redactUrlIn(reply->errorString(), reply->url()));
     else if (status != 200)
-        reason = QStringLiteral("HTTP %1 from %2").arg(status).arg(m_options.url.toString());
+        reason = QStringLiteral("HTTP %1 from %2").arg(status).arg(Mcp::redactedUrl(m_options.url));
     else
         reason = QStringLiteral("the server closed the SSE stream");
     markClosed(reason);
@@ -126,11 +168,14 @@ void LegacySseTransport::send(const JsonRpc::Message &message)
             return;
         const QString message = status == 0
                 ? QStringLiteral("could not reach %1: %2")
-                          .arg(m_postUrl.toString(), reply->errorString())
+                          .arg(Mcp::redactedUrl(m_postUrl),
+                               Mcp::redactUrlIn(reply->errorString(), reply->url()))
                 : QStringLiteral("HTTP %1 from %2: %3")
                           .arg(status)
-                          .arg(m_postUrl.toString(),
-                               QString::fromUtf8(reply->readAll().left(300)).simplified());
+                          .arg(Mcp::redactedUrl(m_postUrl),
+                               Mcp::redactUrlIn(
+                                       QString::fromUtf8(reply->readAll().left(300)).simplified(),
+                                       m_postUrl));
         Q_EMIT messageReceived(JsonRpc::Message::errorResponse(
                 id,
                 {JsonRpc::TransportError, message,

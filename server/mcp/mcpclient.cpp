@@ -8,7 +8,18 @@
 
 namespace {
 constexpr int kMaxPages = 1000; // a server that pages forever must not hang the host
+
+bool isAuthorizationStatus(int status)
+{
+    return status == 401 || status == 403;
 }
+
+// Until OAuth lands the host cannot obtain credentials itself: say what is missing.
+QString authorizationReason(const RpcReply &reply)
+{
+    return QStringLiteral("needs authorization (%1)").arg(reply.errorMessage());
+}
+} // namespace
 
 McpClient::McpClient(Transport *transport, Options options, QObject *parent)
     : QObject(parent)
@@ -33,7 +44,15 @@ McpClient::McpClient(Transport *transport, Options options, QObject *parent)
                 Q_EMIT failed(reason);
                 return;
             }
-            refreshTools([this](bool) {
+            refreshTools([this](bool ok) {
+                // Refused tools are not "no tools": a server that wants credentials has failed.
+                if (!ok && !m_authorizationFailure.isEmpty()) {
+                    const QString reason = m_authorizationFailure;
+                    setState(State::Closing);
+                    m_transport->close();
+                    Q_EMIT failed(reason);
+                    return;
+                }
                 setState(State::Ready);
                 Q_EMIT ready();
             });
@@ -111,7 +130,10 @@ void McpClient::initialize(std::function<void(const QString &error)> done)
                     m_failureHttpStatus = reply.error->data.toObject()
                                                   .value(QStringLiteral("httpStatus"))
                                                   .toInt();
-                    done(QStringLiteral("initialize failed: %1").arg(reply.errorMessage()));
+                    if (isAuthorizationStatus(m_failureHttpStatus))
+                        done(authorizationReason(reply));
+                    else
+                        done(QStringLiteral("initialize failed: %1").arg(reply.errorMessage()));
                     return;
                 }
                 const QJsonObject &r = reply.result;
@@ -255,6 +277,12 @@ qint64 McpClient::requestWithOptions(const QString &method, const QJsonObject &p
                     const auto waiting = std::exchange(m_afterReinit, {});
                     for (const auto &f : waiting)
                         f(error.isEmpty());
+                    // A new session may offer other tools than the one that expired.
+                    if (error.isEmpty() && m_state == State::Ready)
+                        refreshTools([this](bool ok) {
+                            if (ok)
+                                Q_EMIT toolsChanged();
+                        });
                 });
             },
             options, context);
@@ -350,7 +378,15 @@ void McpClient::refreshTools(std::function<void(bool ok)> done)
                 if (!ok) {
                     qCWarning(lcMcp).noquote()
                             << m_options.serverName << "tools/list failed:" << last.errorMessage();
+                    const int status = last.error->data.toObject()
+                                               .value(QStringLiteral("httpStatus"))
+                                               .toInt();
+                    if (isAuthorizationStatus(status)) {
+                        m_authorizationFailure = authorizationReason(last);
+                        m_tools.clear();
+                    }
                 } else {
+                    m_authorizationFailure.clear();
                     QList<Mcp::Tool> tools;
                     tools.reserve(items.size());
                     for (const QJsonValue &v : items) {

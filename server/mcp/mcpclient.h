@@ -133,6 +133,7 @@ private:
     Mcp::SamplingHandler *m_sampling = nullptr;
     Mcp::ElicitationHandler *m_elicitation = nullptr;
     int m_failureHttpStatus = 0;
+    QString m_authorizationFailure; ///< set while tools/list is refused with 401/403
     bool m_reinitializing = false;
     QList<std::function<void(bool)>> m_afterReinit;
     QList<std::function<void(bool)>> m_toolsWaiters;

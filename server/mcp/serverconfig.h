@@ -21,22 +21,24 @@ struct ServerConfig
         Sse, ///< "url" with type "sse": the 2024-11-05 HTTP+SSE transport
     };
 
+    static constexpr qint64 kDefaultMaxMessageBytes = 16 * 1024 * 1024;
+
     QString name;
     Kind kind = Kind::Stdio;
     QString command;
     QStringList args;
-    QMap<QString, QString> env;
+    QMap<QString, QString> env; ///< set for the server (over the minimal inherited environment)
+    /// Config key `env_passthrough`: names of host variables passed to this stdio server on top
+    /// of the minimal environment (HOME, LOGNAME, PATH, SHELL, TERM, USER, LANG, LC_*).
+    QStringList envPassthrough;
     QString cwd; ///< resolved against the config file's folder when relative
     QUrl url;
     QMap<QString, QString> headers;
     bool disabled = false;
     int timeoutMs = 60000; ///< per-request timeout
-    /// Variables of the host's environment passed on to a stdio server besides the minimal
-    /// set ("env_passthrough": names only; each a valid variable name).
-    QStringList envPassthrough;
-    /// The largest message the server may send ("max_message_bytes"); past it the server is
-    /// failed with that reason.
-    qint64 maxMessageBytes = qint64(16) * 1024 * 1024;
+    /// Config key `max_message_bytes`: the longest stdio message (one line) the server may send;
+    /// past it the server is failed and restarted. Default 16 MiB.
+    qint64 maxMessageBytes = kDefaultMaxMessageBytes;
     int line = 0; ///< where the entry starts in the file (for messages)
 
     [[nodiscard]] QString kindName() const;

@@ -85,6 +85,8 @@ Transport *ServerConnection::createTransport(ServerConfig::Kind kind)
         o.command = m_config.command;
         o.args = m_config.args;
         o.env = m_config.env;
+        o.envPassthrough = m_config.envPassthrough;
+        o.maxMessageBytes = m_config.maxMessageBytes;
         o.workingDirectory = m_config.cwd;
         m_transportName = QStringLiteral("stdio");
         return new StdioTransport(o);

@@ -1,6 +1,7 @@
 #include "streamablehttptransport.h"
 
 #include "logging.h"
+#include "urlredaction.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -45,14 +46,14 @@ StreamableHttpTransport::~StreamableHttpTransport()
 
 QString StreamableHttpTransport::describe() const
 {
-    return QStringLiteral("http: ") + m_options.url.toString();
+    return QStringLiteral("http: ") + Mcp::redactedUrl(m_options.url);
 }
 
 void StreamableHttpTransport::open()
 {
     QTimer::singleShot(0, this, [this] {
         if (!m_options.url.isValid() || m_options.url.scheme().isEmpty())
-            markClosed(QStringLiteral("invalid URL: %1").arg(m_options.url.toString()));
+            markClosed(QStringLiteral("invalid URL: %1").arg(Mcp::redactedUrl(m_options.url)));
         else
             markOpened();
     });
@@ -90,8 +91,10 @@ void StreamableHttpTransport::send(const JsonRpc::Message &message)
     const QByteArray body = message.serialize();
     qCDebug(lcMcpWire).noquote() << "POST ->" << body;
     auto *stream = new Stream;
-    if (message.isRequest())
+    if (message.isRequest()) {
         stream->awaiting.insert(message.idKey());
+        stream->requestId = message.id();
+    }
     m_streams.append(stream);
     watch(m_nam->post(request, body), stream);
 }
@@ -195,7 +198,15 @@ void StreamableHttpTransport::dispatchPayload(Stream *stream, const QByteArray &
             for (Stream *other : std::as_const(m_streams))
                 other->awaiting.remove(key);
         }
-        Q_EMIT messageReceived(message);
+        // What arrives on a request's own stream belongs to that request (the spec: server
+        // requests and notifications there relate to it); the standalone stream has no owner.
+        MessageOrigin origin;
+        origin.channel = stream->standalone || stream->requestId.isUndefined()
+                ? MessageOrigin::Channel::ServerStream
+                : MessageOrigin::Channel::RequestStream;
+        if (origin.channel == MessageOrigin::Channel::RequestStream)
+            origin.requestId = stream->requestId;
+        Q_EMIT messageReceived(message, origin);
         if (m_closing)
             return;
     }
@@ -281,13 +292,13 @@ void StreamableHttpTransport::onFinished(Stream *stream)
             resume(stream, stream->parser.retryMs().value_or(m_options.defaultRetryMs));
             return;
         }
-        failAwaiting(
-                stream, status,
-                netError != QNetworkReply::NoError
-                        ? QStringLiteral("the response stream broke: %1").arg(reply->errorString())
-                        : QStringLiteral("the server closed the response stream before "
-                                         "answering"),
-                false);
+        failAwaiting(stream, status,
+                     netError != QNetworkReply::NoError
+                             ? QStringLiteral("the response stream broke: %1")
+                                       .arg(Mcp::redactUrlIn(reply->errorString(), reply->url()))
+                             : QStringLiteral("the server closed the response stream before "
+                                              "answering"),
+                     false);
         return;
     }
 
@@ -296,18 +307,22 @@ void StreamableHttpTransport::onFinished(Stream *stream)
     bool expired = false;
     if (status == 0) {
         message = QStringLiteral("could not reach %1: %2")
-                          .arg(m_options.url.toString(), reply->errorString());
+                          .arg(Mcp::redactedUrl(m_options.url),
+                               Mcp::redactUrlIn(reply->errorString(), reply->url()));
     } else {
-        QString detail = QString::fromUtf8(stream->body.left(300)).simplified();
+        QString detail = Mcp::redactUrlIn(QString::fromUtf8(stream->body.left(300)).simplified(),
+                                          m_options.url);
         const QJsonObject errorObject = QJsonDocument::fromJson(stream->body).object();
         if (errorObject.value(QStringLiteral("error")).isObject())
-            detail = errorObject.value(QStringLiteral("error"))
-                             .toObject()
-                             .value(QStringLiteral("message"))
-                             .toString();
+            detail = Mcp::redactUrlIn(errorObject.value(QStringLiteral("error"))
+                                              .toObject()
+                                              .value(QStringLiteral("message"))
+                                              .toString()
+                                              .left(300),
+                                      m_options.url);
         message = QStringLiteral("HTTP %1 from %2%3")
                           .arg(status)
-                          .arg(m_options.url.toString(),
+                          .arg(Mcp::redactedUrl(m_options.url),
                                detail.isEmpty() ? QString() : QStringLiteral(": ") + detail);
         const bool hadSession = !m_sessionId.isEmpty();
         expired = hadSession

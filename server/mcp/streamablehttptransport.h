@@ -66,6 +66,7 @@ private:
         QPointer<QNetworkReply> reply;
         SseParser parser;
         QSet<QString> awaiting; ///< idKeys of requests whose responses this stream carries
+        QJsonValue requestId {QJsonValue::Undefined}; ///< the request this POST answers, if any
         bool standalone = false; ///< the optional GET stream for server-initiated messages
         bool isSse = false;
         bool sawEvent = false;

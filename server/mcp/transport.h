@@ -2,8 +2,23 @@
 
 #include "jsonrpc.h"
 
+#include <QJsonValue>
 #include <QObject>
 #include <QStringList>
+
+/// Where an incoming message arrived, as far as the transport can tell. Server requests
+/// (sampling, elicitation) are routed by it: exactly where the channel names a request, and
+/// never by guessing where it does not.
+struct MessageOrigin
+{
+    enum class Channel {
+        Shared, ///< one channel carries everything (stdio, legacy HTTP+SSE): no relation known
+        RequestStream, ///< the response stream of one of our requests (a Streamable HTTP POST)
+        ServerStream, ///< the standalone stream for messages that belong to no request
+    };
+    Channel channel = Channel::Shared;
+    QJsonValue requestId {QJsonValue::Undefined}; ///< RequestStream: whose stream carried it
+};
 
 /// A transport moves JSON-RPC messages to and from one MCP server; nothing more.
 ///
@@ -43,7 +58,7 @@ public:
 
 Q_SIGNALS:
     void opened();
-    void messageReceived(const JsonRpc::Message &message);
+    void messageReceived(const JsonRpc::Message &message, const MessageOrigin &origin = {});
     void closed(const QString &reason);
     void errorOccurred(const QString &message);
     /// One line the server wrote to its log (stderr for stdio servers).

@@ -7,6 +7,7 @@
 #include "testsupport.h"
 
 #include <QFileInfo>
+#include <QJsonDocument>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -236,6 +237,96 @@ private Q_SLOTS:
 
         QSignalSpy stopped(&registry, &ServerRegistry::allStopped);
         registry.stopAll();
+        QVERIFY(waitFor([&] { return !stopped.isEmpty(); }, 10000));
+    }
+
+    void stdioServerGetsAMinimalEnvironment()
+    {
+        // The host's secrets stay in the host; the config's env and the named passthrough
+        // variables reach the server, and what a process needs to run (PATH, HOME, locale).
+        qputenv("OPENAI_API_KEY", "sk-host-secret");
+        qputenv("ANTHROPIC_API_KEY", "sk-ant-host-secret");
+        qputenv("MCPHOST_TOKEN", "host-token");
+        qputenv("MCPHOST_TEST_PASSED", "passed-through");
+        qputenv("MCPHOST_TEST_NOT_PASSED", "stays-home");
+        qputenv("LC_TIME", "C.UTF-8");
+        qputenv("BASH_FUNC_f%%", "() { echo hi; }");
+        ServerConfig config = fixtureConfig(QStringLiteral("envy"));
+        config.env.insert(QStringLiteral("FIXTURE_SETTING"), QStringLiteral("from-config"));
+        config.envPassthrough
+                = {QStringLiteral("MCPHOST_TEST_PASSED"), QStringLiteral("BASH_FUNC_f%%")};
+        ServerConnection::Options options;
+        options.autoRestart = false;
+        ServerConnection connection(config, options);
+        connection.start();
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Ready; },
+                        10000));
+        const auto r = callTool(connection.client(), QStringLiteral("env"), {});
+        QVERIFY(r);
+        QVERIFY2(!r->isError, qPrintable(r->text()));
+        const QJsonObject env = QJsonDocument::fromJson(r->text().toUtf8()).object();
+        QVERIFY2(!env.isEmpty(), qPrintable(r->text()));
+        for (const char *secret : {"OPENAI_API_KEY", "ANTHROPIC_API_KEY", "MCPHOST_TOKEN",
+                                   "MCPHOST_TEST_NOT_PASSED", "BASH_FUNC_f%%"})
+            QVERIFY2(!env.contains(QLatin1String(secret)), secret);
+        QVERIFY2(!r->text().contains(QLatin1String("host-secret")), qPrintable(r->text()));
+        QCOMPARE(env.value(QStringLiteral("FIXTURE_SETTING")).toString(),
+                 QStringLiteral("from-config"));
+        QCOMPARE(env.value(QStringLiteral("MCPHOST_TEST_PASSED")).toString(),
+                 QStringLiteral("passed-through"));
+        QCOMPARE(env.value(QStringLiteral("LC_TIME")).toString(), QStringLiteral("C.UTF-8"));
+        QCOMPARE(env.value(QStringLiteral("PATH")).toString(), qEnvironmentVariable("PATH"));
+        if (qEnvironmentVariableIsSet("HOME"))
+            QCOMPARE(env.value(QStringLiteral("HOME")).toString(), qEnvironmentVariable("HOME"));
+        QSignalSpy stopped(&connection, &ServerConnection::stopped);
+        connection.stop();
+        QVERIFY(waitFor([&] { return !stopped.isEmpty(); }, 10000));
+    }
+
+    void emptyHostEnvironmentIsNotInherited()
+    {
+        // Nothing to pass on is an empty environment, never "inherit everything".
+        const QProcessEnvironment none
+                = StdioTransport::childEnvironment(QProcessEnvironment(), {}, {});
+        QVERIFY(!none.inheritsFromParent());
+        QVERIFY(none.isEmpty());
+    }
+
+    void floodWithoutNewlineFailsAndRestarts()
+    {
+        // A server that writes without ever ending its message is failed with that reason
+        // (memory stays bounded) and comes back through the usual backoff.
+        ServerConfig config = fixtureConfig(QStringLiteral("flood"));
+        config.maxMessageBytes = 1024 * 1024;
+        ServerConnection::Options options;
+        options.initialBackoffMs = 300;
+        ServerConnection connection(config, options);
+        connection.start();
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Ready; },
+                        10000));
+        const qint64 pid = pidOf(&connection);
+        QSignalSpy states(&connection, &ServerConnection::stateChanged);
+        std::optional<Mcp::ToolResult> result;
+        connection.client()->callTool(
+                QStringLiteral("flood"),
+                {{QStringLiteral("bytes"), 64 * 1024 * 1024}, {QStringLiteral("chunk"), 4096}},
+                [&result](const Mcp::ToolResult &r) { result = r; });
+        QVERIFY(waitFor([&] { return result.has_value(); }, 20000));
+        QVERIFY2(result->isError, qPrintable(result->text().left(200)));
+        QVERIFY(!states.isEmpty());
+        QCOMPARE(states.first().first().value<ServerConnection::State>(),
+                 ServerConnection::State::Restarting);
+        QVERIFY2(connection.reason().contains(QLatin1String("max_message_bytes")),
+                 qPrintable(connection.reason()));
+        QVERIFY(!processExists(pid));
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Ready; },
+                        10000));
+        QVERIFY(pidOf(&connection) != pid);
+        const auto r = callTool(connection.client(), QStringLiteral("echo"),
+                                {{QStringLiteral("message"), QStringLiteral("back")}});
+        QVERIFY(r && !r->isError);
+        QSignalSpy stopped(&connection, &ServerConnection::stopped);
+        connection.stop();
         QVERIFY(waitFor([&] { return !stopped.isEmpty(); }, 10000));
     }
 

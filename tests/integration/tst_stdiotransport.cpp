@@ -6,16 +6,23 @@
 #include "stdiotransport.h"
 #include "testsupport.h"
 
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cerrno>
 #include <csignal>
+#include <memory>
+#include <unistd.h>
 
 using namespace TestSupport;
 
@@ -44,6 +51,39 @@ StdioTransport::Options shellOptions(const QString &script)
 bool processExists(qint64 pid)
 {
     return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno != ESRCH);
+}
+
+/// The processes of process group `pgid`, from /proc (field 5 of /proc/<pid>/stat).
+QList<qint64> processesInGroup(qint64 pgid)
+{
+    QList<qint64> out;
+    const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+    for (const QString &entry : entries) {
+        bool isPid = false;
+        const qint64 pid = entry.toLongLong(&isPid);
+        if (!isPid)
+            continue;
+        QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+        if (!stat.open(QIODevice::ReadOnly))
+            continue;
+        const QByteArray line = stat.readAll();
+        // "pid (comm) state ppid pgrp ...": comm may hold spaces, so split after the last ')'.
+        const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+        if (fields.size() > 2 && fields.at(0) != "Z" && fields.at(2).toLongLong() == pgid)
+            out << pid;
+    }
+    return out;
+}
+
+/// server-everything started the way the example config starts it: through npx.
+StdioTransport::Options npxOptions()
+{
+    StdioTransport::Options o;
+    o.command = QStringLiteral("npx");
+    o.args = {QStringLiteral("-y"), QStringLiteral("@modelcontextprotocol/server-everything"),
+              QStringLiteral("stdio")};
+    o.workingDirectory = QStringLiteral(MCPHOST_SOURCE_DIR "/tests");
+    return o;
 }
 
 bool hasTool(const McpClient *client, const QString &name)
@@ -77,6 +117,27 @@ std::optional<RpcReply> waitReply(const std::function<void(JsonRpcSession::Reply
     waitFor([&] { return reply.has_value(); }, 10000);
     return reply;
 }
+
+/// Answers an elicitation after `delayMs`, as a user who takes a while.
+class SlowElicitor : public Mcp::ElicitationHandler
+{
+public:
+    explicit SlowElicitor(int delayMs)
+        : m_delayMs(delayMs)
+    { }
+    void elicit(const QString &, const QJsonObject &, RpcResponder responder) override
+    {
+        auto held = std::make_shared<RpcResponder>(std::move(responder));
+        QTimer::singleShot(m_delayMs, [held] {
+            held->reply({{QStringLiteral("action"), QStringLiteral("accept")},
+                         {QStringLiteral("content"),
+                          QJsonObject {{QStringLiteral("name"), QStringLiteral("Slow")}}}});
+        });
+    }
+
+private:
+    int m_delayMs;
+};
 
 class Elicitor : public Mcp::ElicitationHandler
 {
@@ -402,6 +463,119 @@ private Q_SLOTS:
         // The grace timer is coarse: it may fire up to 5 % early.
         QVERIFY2(elapsed >= minGraces * graceMs * 9 / 10, qPrintable(QString::number(elapsed)));
         QVERIFY2(elapsed < (minGraces + 1) * graceMs, qPrintable(QString::number(elapsed)));
+    }
+
+    void stopEndsTheWholeProcessGroup_data()
+    {
+        QTest::addColumn<bool>("graceful"); // close() (clean stop) or destroyed (host exits)
+        QTest::newRow("close") << true;
+        QTest::newRow("destroyed while running") << false;
+    }
+    void stopEndsTheWholeProcessGroup()
+    {
+        // npx runs npm, which runs node: signalling only the direct child left the server
+        // running after the host had gone.
+        QFETCH(bool, graceful);
+        if (QStandardPaths::findExecutable(QStringLiteral("npx")).isEmpty())
+            QSKIP("npx is not installed");
+        auto *client = new McpClient(new StdioTransport(npxOptions()), {}, this);
+        const QString failure = startClient(client, 60000);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const auto *transport = qobject_cast<StdioTransport *>(client->transport());
+        const qint64 group = transport->processGroupId();
+        QCOMPARE(group, transport->processId()); // the server leads its own group
+        QVERIFY(group != ::getpgrp()); // ... not the host's
+        QVERIFY(waitFor([&] { return processesInGroup(group).size() >= 2; }, 5000));
+
+        if (graceful) {
+            client->close();
+            QVERIFY(waitFor([&] { return client->state() == McpClient::State::Closed; }, 15000));
+            // closed() means gone: nothing of the group is left at that moment.
+            QCOMPARE(processesInGroup(group), QList<qint64>());
+            delete client;
+        } else {
+            delete client;
+            QVERIFY2(waitFor([&] { return processesInGroup(group).isEmpty(); }, 3000),
+                     qPrintable(QString::number(processesInGroup(group).size())));
+        }
+    }
+
+    void hostExitEndsEveryServerGroup()
+    {
+        // mcp-hostd with a server started through npx; the host is told to stop (SIGTERM, as
+        // a service manager does): no process of the server's group may outlive it.
+        if (QStandardPaths::findExecutable(QStringLiteral("npx")).isEmpty())
+            QSKIP("npx is not installed");
+        QTemporaryDir dir;
+        const StdioTransport::Options npx = npxOptions();
+        const QString config = dir.filePath(QStringLiteral("config.json"));
+        QFile file(config);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        file.write(QJsonDocument(
+                           QJsonObject {
+                                   {QStringLiteral("mcpServers"),
+                                    QJsonObject {
+                                            {QStringLiteral("everything"),
+                                             QJsonObject {{QStringLiteral("command"), npx.command},
+                                                          {QStringLiteral("args"),
+                                                           QJsonArray::fromStringList(npx.args)},
+                                                          {QStringLiteral("cwd"),
+                                                           npx.workingDirectory}}}}}})
+                           .toJson());
+        file.close();
+        QProcess host;
+        host.setProcessChannelMode(QProcess::MergedChannels);
+        host.start(QStringLiteral(MCPHOST_BINARY_DIR "/bin/mcp-hostd"),
+                   {QStringLiteral("serve"), QStringLiteral("--config"), config,
+                    QStringLiteral("--port"), QString::number(freePort())});
+        QVERIFY(host.waitForStarted(5000));
+        QByteArray log;
+        QVERIFY(waitFor(
+                [&] {
+                    log += host.readAll();
+                    return log.contains("everything initialized");
+                },
+                60000));
+        // The server's group: led by the host's child.
+        qint64 group = 0;
+        const QStringList entries = QDir(QStringLiteral("/proc")).entryList(QDir::Dirs);
+        for (const QString &entry : entries) {
+            QFile stat(QStringLiteral("/proc/%1/stat").arg(entry));
+            if (!stat.open(QIODevice::ReadOnly))
+                continue;
+            const QByteArray line = stat.readAll();
+            const QList<QByteArray> fields = line.mid(line.lastIndexOf(')') + 2).split(' ');
+            if (fields.size() > 2 && fields.at(1).toLongLong() == host.processId())
+                group = fields.at(2).toLongLong();
+        }
+        QVERIFY(group > 0);
+        QVERIFY(processesInGroup(group).size() >= 2);
+        host.terminate();
+        QVERIFY(host.waitForFinished(15000));
+        QVERIFY2(waitFor([&] { return processesInGroup(group).isEmpty(); }, 3000),
+                 qPrintable(QString::number(processesInGroup(group).size())));
+    }
+
+    void waitingForTheUserDoesNotCountAgainstTheCall()
+    {
+        // The call's timeout is 400 ms; the user takes 1.5 s to answer the elicitation the
+        // call caused. Before, the call died of its timeout while the form was open.
+        SlowElicitor user(1500);
+        McpClient *client = newClient();
+        client->setElicitationHandler(&user);
+        const QString failure = startClient(client);
+        QVERIFY2(failure.isEmpty(), qPrintable(failure));
+        const auto r = callWithTimeout(client, QStringLiteral("ask_elicitation"),
+                                       {{QStringLiteral("message"), QStringLiteral("Name?")}}, 400);
+        QVERIFY(r);
+        QVERIFY2(!r->isError, qPrintable(r->text()));
+        QVERIFY2(r->text().contains(QLatin1String("Slow")), qPrintable(r->text()));
+        // Without a pending question the timeout still applies.
+        QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("timed out")));
+        const auto hung = callWithTimeout(client, QStringLiteral("hang"), {}, 400);
+        QVERIFY(hung && hung->isError);
+        client->close();
+        QVERIFY(waitFor([client] { return client->state() == McpClient::State::Closed; }, 5000));
     }
 
     void rootsAreAnswered()

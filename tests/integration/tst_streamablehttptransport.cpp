@@ -2,6 +2,7 @@
 // (mcp-fixture-server --http), once with JSON answers and once with SSE answers, plus a small
 // recording HTTP peer for what the fixture cannot show (the headers the client sends).
 
+#include "legacyssetransport.h"
 #include "mcpclient.h"
 #include "serverconnection.h"
 #include "streamablehttptransport.h"
@@ -63,6 +64,7 @@ public:
     }
 
     QList<RecordedRequest> requests;
+    QString refuse; ///< a method answered with 401 Unauthorized
     static constexpr auto kSession = "recorded-session-1";
 
 private:
@@ -102,6 +104,11 @@ private:
             return;
         }
         const QString method = request.rpcMethod();
+        if (method == refuse) {
+            write(socket, "401 Unauthorized", "application/json",
+                  R"({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Unauthorized"}})");
+            return;
+        }
         QJsonObject result;
         if (method == QLatin1String("initialize")) {
             result = {{QStringLiteral("protocolVersion"),
@@ -150,6 +157,36 @@ private:
     QTcpServer m_server;
     QHash<QTcpSocket *, QByteArray> m_buffers;
     bool m_sse;
+};
+
+/// A legacy HTTP+SSE server that only names its message endpoint (and keeps the stream open).
+class EndpointServer : public QObject
+{
+public:
+    EndpointServer()
+    {
+        connect(&m_server, &QTcpServer::newConnection, this, [this] {
+            while (QTcpSocket *socket = m_server.nextPendingConnection()) {
+                ++connections;
+                connect(socket, &QTcpSocket::readyRead, socket, [this, socket] {
+                    m_buffer += socket->readAll();
+                    if (!m_buffer.contains("\r\n\r\n"))
+                        return;
+                    socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                  "Cache-Control: no-cache\r\n\r\nevent: endpoint\ndata: "
+                                  + endpoint + "\n\n");
+                });
+            }
+        });
+        m_server.listen(QHostAddress::LocalHost, 0);
+    }
+    [[nodiscard]] quint16 port() const { return m_server.serverPort(); }
+    int connections = 0;
+    QByteArray endpoint;
+
+private:
+    QTcpServer m_server;
+    QByteArray m_buffer;
 };
 
 bool hasTool(const McpClient *client, const QString &name)
@@ -391,6 +428,10 @@ private Q_SLOTS:
     void expiredSessionIsRenewedTransparently()
     {
         QFETCH(int, idleMs);
+        QSignalSpy added(m_client, &McpClient::toolsChanged);
+        QVERIFY(callTool(m_client, QStringLiteral("add_tool"),
+                         {{QStringLiteral("name"), QStringLiteral("before_renewal")}}));
+        QVERIFY(waitFor([&] { return hasTool(m_client, QStringLiteral("before_renewal")); }, 5000));
         const QString oldSession = m_transport->sessionId();
         QSignalSpy expired(m_transport, &Transport::sessionExpired);
         QSignalSpy ready(m_client, &McpClient::ready);
@@ -411,6 +452,11 @@ private Q_SLOTS:
         QCOMPARE(m_client->state(), McpClient::State::Ready);
         QCOMPARE(ready.size(), 0); // a renewal, not a reconnect the user would notice
 
+        // The tools are those of the new session: the one added before is gone.
+        QVERIFY(waitFor([&] { return !hasTool(m_client, QStringLiteral("before_renewal")); },
+                        5000));
+        QVERIFY(hasTool(m_client, QStringLiteral("echo")));
+
         // The new session is complete: the server can reach the client again.
         QSignalSpy changed(m_client, &McpClient::toolsChanged);
         QVERIFY(callTool(m_client, QStringLiteral("add_tool"),
@@ -428,6 +474,88 @@ private Q_SLOTS:
         m_client->close();
         QVERIFY(waitFor([this] { return m_client->state() == McpClient::State::Closed; }, 5000));
         QCOMPARE(rawPost(session), 404);
+    }
+
+    void unauthorizedIsAFailureThatSaysSo_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::newRow("tools/list") << QStringLiteral("tools/list");
+        QTest::newRow("initialize") << QStringLiteral("initialize");
+    }
+    void unauthorizedIsAFailureThatSaysSo()
+    {
+        // 401 on tools/list used to leave the server "ready" with no tools. The URL carries
+        // credentials: the reason shows it redacted.
+        QFETCH_GLOBAL(bool, sse);
+        QFETCH(QString, method);
+        RecordingServer recorder(sse);
+        recorder.refuse = method;
+        ServerConfig config;
+        config.name = QStringLiteral("locked");
+        config.kind = ServerConfig::Kind::StreamableHttp;
+        config.url = recorder.url();
+        config.url.setUserInfo(QStringLiteral("user:pw"));
+        config.url.setQuery(QStringLiteral("api_key=SECRET&team=blue"));
+        ServerConnection::Options options;
+        options.autoRestart = false;
+        ServerConnection connection(config, options);
+        connection.start();
+        QVERIFY(waitFor([&] { return connection.state() == ServerConnection::State::Failed; },
+                        10000));
+        QVERIFY2(connection.reason().startsWith(QLatin1String("needs authorization")),
+                 qPrintable(connection.reason()));
+        QVERIFY2(connection.reason().contains(QLatin1String("401")),
+                 qPrintable(connection.reason()));
+        QVERIFY2(!connection.reason().contains(QLatin1String("SECRET"))
+                         && !connection.reason().contains(QLatin1String("pw@")),
+                 qPrintable(connection.reason()));
+        QVERIFY(connection.reason().contains(QLatin1String("team=blue")));
+        QVERIFY(connection.tools().isEmpty());
+    }
+
+    void legacyEndpointOnAnotherOriginIsRefused_data()
+    {
+        QTest::addColumn<QString>("endpoint"); // %1: the port of a listener that must stay unused
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("other port") << QStringLiteral("http://127.0.0.1:%1/messages") << false;
+        QTest::newRow("other host") << QStringLiteral("http://localhost:%1/messages") << false;
+        QTest::newRow("other scheme") << QStringLiteral("https://127.0.0.1:%2/messages") << false;
+        QTest::newRow("relative path") << QStringLiteral("/messages?sessionId=1") << true;
+    }
+    void legacyEndpointOnAnotherOriginIsRefused()
+    {
+        // The legacy transport POSTs with the configured headers (a bearer token): only to the
+        // origin the user configured, whatever the server names.
+        QFETCH(QString, endpoint);
+        QFETCH(bool, accepted);
+        QTcpServer elsewhere;
+        QVERIFY(elsewhere.listen(QHostAddress::Any, 0));
+        int stolen = 0;
+        connect(&elsewhere, &QTcpServer::newConnection, this, [&] { ++stolen; });
+        EndpointServer server;
+        server.endpoint
+                = QString(endpoint)
+                          .replace(QLatin1String("%1"), QString::number(elsewhere.serverPort()))
+                          .replace(QLatin1String("%2"), QString::number(server.port()))
+                          .toUtf8();
+        LegacySseTransport::Options o;
+        o.url = QUrl(QStringLiteral("http://127.0.0.1:%1/sse").arg(server.port()));
+        o.headers.insert(QStringLiteral("Authorization"), QStringLiteral("Bearer secret"));
+        LegacySseTransport transport(o);
+        QSignalSpy opened(&transport, &Transport::opened);
+        QSignalSpy closed(&transport, &Transport::closed);
+        transport.open();
+        QVERIFY(waitFor([&] { return !opened.isEmpty() || !closed.isEmpty(); }, 5000));
+        if (accepted) {
+            QCOMPARE(opened.size(), 1);
+            return;
+        }
+        QCOMPARE(opened.size(), 0);
+        const QString reason = closed.first().first().toString();
+        QVERIFY2(reason.contains(QLatin1String("another origin")), qPrintable(reason));
+        transport.send(JsonRpc::Message::request(1, QStringLiteral("initialize"), {}));
+        QTest::qWait(200);
+        QCOMPARE(stolen, 0);
     }
 
     void unreachableServer()

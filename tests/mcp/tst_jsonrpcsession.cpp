@@ -40,6 +40,11 @@ private Q_SLOTS:
     void droppedResponderSendsInternalError();
     void serverCancelledIncomingRequestIsNotAnswered();
     void destroyedContextSkipsHandler();
+    void responseIdMustMatchExactly_data();
+    void responseIdMustMatchExactly();
+    void initializeIsNeverCancelled();
+    void serverRequestHoldsItsCausesTimeout();
+    void serverRequestOnASharedChannelNamesEveryPendingRequest();
 
 private:
     // Messages the server side received, in order.
@@ -447,3 +452,106 @@ void tst_JsonRpcSession::destroyedContextSkipsHandler()
 
 QTEST_GUILESS_MAIN(tst_JsonRpcSession)
 #include "tst_jsonrpcsession.moc"
+
+void tst_JsonRpcSession::responseIdMustMatchExactly_data()
+{
+    QTest::addColumn<QJsonValue>("wrongId");
+    QTest::newRow("string \"1\"") << QJsonValue(QStringLiteral("1"));
+    QTest::newRow("1.5") << QJsonValue(1.5);
+    QTest::newRow("string \" 1\"") << QJsonValue(QStringLiteral(" 1"));
+}
+void tst_JsonRpcSession::responseIdMustMatchExactly()
+{
+    // Our ids are integers: a response with the string id "1" is not the answer to request 1.
+    QFETCH(QJsonValue, wrongId);
+    std::optional<RpcReply> got;
+    const qint64 id = m_session->request(QStringLiteral("tools/list"), {},
+                                         [&](const RpcReply &r) { got = r; });
+    QCOMPARE(id, 1);
+    QTRY_COMPARE(m_received.size(), 1);
+    serverSend(Message::response(wrongId, {{QStringLiteral("forged"), true}}));
+    QTest::qWait(100);
+    QVERIFY(!got.has_value());
+    QCOMPARE(m_session->pendingCount(), 1);
+    serverSend(Message::response(QJsonValue(1), {{QStringLiteral("real"), true}}));
+    QTRY_VERIFY(got.has_value());
+    QVERIFY(got->result.value(QStringLiteral("real")).toBool());
+}
+
+void tst_JsonRpcSession::initializeIsNeverCancelled()
+{
+    // The spec: a client must not cancel initialize; a timeout fails it locally only.
+    std::optional<RpcReply> got;
+    JsonRpcSession::RequestOptions options;
+    options.timeoutMs = 100;
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("initialize timed out")));
+    const qint64 id = m_session->request(
+            QStringLiteral("initialize"), {}, [&](const RpcReply &r) { got = r; }, options);
+    QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 3000);
+    QCOMPARE(got->error->code, int(JsonRpc::RequestTimeout));
+    m_session->cancel(id); // a no-op now; nor is it sent for a pending one:
+    const qint64 id2
+            = m_session->request(QStringLiteral("initialize"), {}, [](const RpcReply &) {});
+    m_session->cancel(id2);
+    QTest::qWait(200);
+    QCOMPARE(serverReceived(QStringLiteral("notifications/cancelled")).size(), 0);
+}
+
+void tst_JsonRpcSession::serverRequestHoldsItsCausesTimeout()
+{
+    // An elicitation inside a tool call waits for the user: the call's 300 ms timeout must not
+    // run meanwhile, and starts over once the user answered.
+    std::optional<RpcReply> got;
+    JsonRpcSession::RequestOptions options;
+    options.timeoutMs = 300;
+    options.maxTimeoutMs = 600;
+    std::optional<RpcResponder> held;
+    RpcRequestCause cause;
+    m_session->setRequestHandler(QStringLiteral("elicitation/create"),
+                                 [&](const Message &, RpcResponder responder) {
+                                     cause = responder.cause();
+                                     held.emplace(std::move(responder));
+                                 });
+    const qint64 id = m_session->request(
+            QStringLiteral("tools/call"), {}, [&](const RpcReply &r) { got = r; }, options,
+            m_owner.get());
+    QTRY_COMPARE(m_received.size(), 1);
+    serverSend(Message::request(7, QStringLiteral("elicitation/create"), {}));
+    QTRY_VERIFY(held.has_value());
+    QCOMPARE(cause.kind, RpcRequestCause::Kind::Inferred);
+    QCOMPARE(cause.requests.size(), 1);
+    QCOMPARE(cause.requests.first().id, id);
+    QCOMPARE(cause.requests.first().method, QStringLiteral("tools/call"));
+    QCOMPARE(cause.requests.first().owner.data(), m_owner.get());
+
+    QTest::qWait(900); // past the timeout and the hard maximum
+    QVERIFY2(!got.has_value(), qPrintable(got ? got->errorMessage() : QString()));
+    held->reply({{QStringLiteral("action"), QStringLiteral("cancel")}});
+    QTest::qWait(150); // the timeout started over: not expired yet
+    QVERIFY(!got.has_value());
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("tools/call timed out")));
+    QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), 2000);
+    QCOMPARE(got->error->code, int(JsonRpc::RequestTimeout));
+}
+
+void tst_JsonRpcSession::serverRequestOnASharedChannelNamesEveryPendingRequest()
+{
+    QObject a;
+    QObject b;
+    QList<RpcRequestCause> causes;
+    m_session->setRequestHandler(QStringLiteral("sampling/createMessage"),
+                                 [&](const Message &, RpcResponder responder) {
+                                     causes.append(responder.cause());
+                                     responder.fail(JsonRpc::InvalidRequest, QStringLiteral("no"));
+                                 });
+    m_session->request(
+            QStringLiteral("tools/call"), {}, [](const RpcReply &) {}, {}, &a);
+    m_session->request(
+            QStringLiteral("tools/call"), {}, [](const RpcReply &) {}, {}, &b);
+    QTRY_COMPARE(m_received.size(), 2);
+    serverSend(Message::request(8, QStringLiteral("sampling/createMessage"), {}));
+    QTRY_COMPARE(causes.size(), 1);
+    QCOMPARE(causes.first().kind, RpcRequestCause::Kind::Inferred);
+    QCOMPARE(causes.first().requests.size(), 2);
+    QTRY_VERIFY(responseTo(8).has_value());
+}
