@@ -48,6 +48,12 @@ struct AgentOptions
     int elicitationTimeoutMs = 10 * 60 * 1000; ///< unanswered elicitation -> cancel
     int toolTimeoutMs = -1; ///< per tool call; -1: the server's configured timeout
     int loopGuardRepeats = 3; ///< the same tool + arguments this often in a turn: stop
+    /// The text the model may stream in one turn (every partial_response, and reasoning; UTF-8
+    /// bytes). Past it the turn ends with `error` code "model_output_too_large".
+    qint64 maxTurnTextBytes = 2 * 1024 * 1024;
+    /// The arguments of one tool call while they stream (JSON text, UTF-8 bytes); past it, as
+    /// above.
+    qint64 maxToolArgumentBytes = 1024 * 1024;
     /// The context sent to the model is trimmed from the oldest turns beyond this (estimated
     /// tokens; 0: no trimming). The default suits small local models as well as hosted ones.
     qint64 contextBudgetTokens = 32000;

@@ -24,6 +24,32 @@ const QString kIteration = QStringLiteral("iteration");
 const QString kCallId = QStringLiteral("call_id");
 const QString kTool = QStringLiteral("tool");
 
+// More tool calls than any real answer asks for at once; each may carry maxToolArgumentBytes.
+constexpr int kMaxToolCallsPerAnswer = 128;
+
+/// The `error` event's message for a model error: a bound that was passed names its setting.
+QString modelErrorMessage(const LlmError &error, const AgentOptions &options)
+{
+    if (error.kind != LlmError::Kind::OutputTooLarge)
+        return error.message;
+    switch (error.bound) {
+    case LlmError::Bound::Text:
+        return QStringLiteral("the model's answer exceeded %1 (agent.max_turn_text_bytes)")
+                .arg(byteSizeText(options.maxTurnTextBytes));
+    case LlmError::Bound::ToolArguments:
+        return QStringLiteral("the arguments of a tool call exceeded %1 "
+                              "(agent.max_tool_argument_bytes)")
+                .arg(byteSizeText(options.maxToolArgumentBytes));
+    case LlmError::Bound::ToolCalls:
+        return QStringLiteral("the model asked for more than %1 tool calls in one answer")
+                .arg(kMaxToolCallsPerAnswer);
+    case LlmError::Bound::Event:
+    case LlmError::Bound::None:
+        break;
+    }
+    return error.message;
+}
+
 QJsonArray textBlocks(const QString &text)
 {
     return {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
@@ -200,6 +226,7 @@ void ReactAgent::think()
     request.messages += m_session->messages();
     request.messages = ContextTrimmer::trim(request.messages, m_options.contextBudgetTokens);
     request.tools = toolDefinitions(m_registry);
+    request.limits = outputLimits();
     const bool last = m_forceAnswer || m_iteration >= m_options.maxIterations;
     if (last || request.tools.isEmpty())
         request.toolChoice = ToolChoice::None;
@@ -225,6 +252,7 @@ void ReactAgent::onModelFinished(StopReason reason)
     if (!stream || !isRunning())
         return;
     stream->deleteLater();
+    m_turnTextBytes += stream->outputBytes();
     const QString text = stream->text();
     const QList<ToolCall> calls = stream->toolCalls();
     const bool last = m_forceAnswer || m_iteration >= m_options.maxIterations;
@@ -259,7 +287,7 @@ void ReactAgent::onModelError(const LlmError &error)
     qCWarning(lcAgent) << "model error in turn" << m_turnId << error.code() << error.message;
     emitEvent(StreamEventType::Error,
               {{QStringLiteral("code"), error.code()},
-               {QStringLiteral("message"), error.message},
+               {QStringLiteral("message"), modelErrorMessage(error, m_options)},
                {QStringLiteral("retryable"), error.retryable}});
     finishTurn(State::Failed);
 }
@@ -588,6 +616,17 @@ void ReactAgent::cancel()
     finishTurn(State::Cancelled);
 }
 
+OutputLimits ReactAgent::outputLimits() const
+{
+    OutputLimits limits;
+    // What is left of the turn's text budget (at least a byte: 0 would mean "no bound").
+    if (m_options.maxTurnTextBytes > 0)
+        limits.maxTextBytes = std::max<qint64>(1, m_options.maxTurnTextBytes - m_turnTextBytes);
+    limits.maxToolArgumentBytes = m_options.maxToolArgumentBytes;
+    limits.maxToolCalls = kMaxToolCallsPerAnswer;
+    return limits;
+}
+
 QJsonObject ReactAgent::usageJson() const
 {
     return {{QStringLiteral("input_tokens"), m_usage.inputTokens},
@@ -719,6 +758,7 @@ void ReactAgent::runSampling(const QString &id)
     }
     request.maxTokens = s->params.value(QStringLiteral("maxTokens")).toInt(0);
     request.toolChoice = ToolChoice::None;
+    request.limits.maxTextBytes = m_options.maxTurnTextBytes;
     s->stream = m_model->start(request);
     connect(s->stream, &ChatStream::finished, this, [this, id](StopReason reason) {
         const auto s = m_samplings.take(id);
@@ -743,7 +783,7 @@ void ReactAgent::runSampling(const QString &id)
             return;
         s->stream->deleteLater();
         delete s->timer;
-        s->responder.fail(JsonRpc::InternalError, error.message);
+        s->responder.fail(JsonRpc::InternalError, modelErrorMessage(error, m_options));
     });
 }
 

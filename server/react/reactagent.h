@@ -150,6 +150,8 @@ private:
     void runSampling(const QString &id);
     void answerSampling(const QString &id, bool approved);
     [[nodiscard]] QJsonObject usageJson() const;
+    /// The bounds of the next model call: the rest of the turn's text budget, and so on.
+    [[nodiscard]] OutputLimits outputLimits() const;
     [[nodiscard]] QJsonArray eventContent(const Mcp::ToolResult &result) const;
 
     QPointer<Session> m_session;
@@ -169,6 +171,7 @@ private:
     bool m_cancelling = false;
     QHash<QString, int> m_callCounts; ///< tool + arguments -> times called this turn
     Usage m_usage;
+    qint64 m_turnTextBytes = 0; ///< text and reasoning the model streamed in this turn
     QString m_answer;
     QString m_stopReason;
     QHash<QString, std::shared_ptr<Sampling>> m_samplings;

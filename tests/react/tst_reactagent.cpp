@@ -6,6 +6,7 @@
 #include "../integration/testsupport.h"
 #include "../llm/llmtestutil.h"
 
+#include <anthropicprovider.h>
 #include <offlinemodel.h>
 #include <openaiprovider.h>
 #include <reactagent.h>
@@ -75,6 +76,8 @@ private Q_SLOTS:
     void contextAcrossThreeTurns();
     void contextTrimmedToBudget();
     void modelErrorEndsWithError();
+    void modelOutputBounded_data();
+    void modelOutputBounded();
     void sessionExpiresAfterTurn();
     void offlineDirectAnswer();
     void offlineOneTool();
@@ -607,6 +610,85 @@ void tst_ReactAgent::modelErrorEndsWithError()
     QCOMPARE(m_events.last().turnId, m_agent->turnId());
     QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
     QVERIFY(!m_session->isBusy());
+}
+
+void tst_ReactAgent::modelOutputBounded_data()
+{
+    QTest::addColumn<QString>("api");
+    QTest::addColumn<QJsonArray>("script");
+    QTest::addColumn<QString>("message");
+    constexpr double kHuge = 64.0 * 1024 * 1024;
+    const QString text
+            = QStringLiteral("the model's answer exceeded 2 MiB (agent.max_turn_text_bytes)");
+    const QString arguments = QStringLiteral(
+            "the arguments of a tool call exceeded 1 MiB (agent.max_tool_argument_bytes)");
+    QTest::newRow("openai: 64 MiB of text")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "text"}, {"flood_bytes", kHuge}}}
+            << text;
+    QTest::newRow("anthropic: 64 MiB of text")
+            << "anthropic" << QJsonArray {QJsonObject {{"flood", "text"}, {"flood_bytes", kHuge}}}
+            << text;
+    QTest::newRow("openai: 64 MiB of tool arguments")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "arguments"}, {"flood_bytes", kHuge}}}
+            << arguments;
+    QTest::newRow("anthropic: 64 MiB of tool arguments")
+            << "anthropic"
+            << QJsonArray {QJsonObject {{"flood", "arguments"}, {"flood_bytes", kHuge}}}
+            << arguments;
+    QTest::newRow("openai: one 64 MiB line")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "line"}, {"flood_bytes", kHuge}}}
+            << "sent one stream event longer than 4 MiB; the stream was stopped.";
+    // The budget is the turn's: 1.5 MiB before a tool call, then 1 MiB more passes it.
+    QTest::newRow("openai: the text budget spans the turn's model calls")
+            << "openai"
+            << QJsonArray {QJsonObject {{"flood", "text"},
+                                        {"flood_bytes", 1.5 * 1024 * 1024},
+                                        {"tool_calls",
+                                         QJsonArray {call("c1", "echo", {{"message", "hi"}})}}},
+                           QJsonObject {{"flood", "text"}, {"flood_bytes", 1024.0 * 1024}}}
+            << text;
+}
+
+void tst_ReactAgent::modelOutputBounded()
+{
+    // A model that streams without end: the turn ends with an `error` naming the bound, the
+    // provider's stream is closed, and what the session stored (and the process holds) stays
+    // bounded.
+    QFETCH(QString, api);
+    QFETCH(QJsonArray, script);
+    QFETCH(QString, message);
+    QVERIFY(m_llm.setScript(script));
+    HttpProviderOptions http;
+    http.baseUrl = m_llm.url(QStringLiteral("/v1"));
+    http.apiKey = QStringLiteral("sk-test");
+    http.model = QStringLiteral("scripted");
+    http.maxRetries = 0;
+    std::unique_ptr<ChatModel> model;
+    if (api == QLatin1String("anthropic"))
+        model = std::make_unique<AnthropicProvider>(http);
+    else
+        model = std::make_unique<OpenAiProvider>(http);
+    resetPeakRss();
+    const qint64 rssBefore = peakRssKiB();
+    QVERIFY(runTurn("flood", {}, model.get(), 60000));
+    QCOMPARE(m_events.last().type, StreamEventType::Error);
+    const QJsonObject error = m_events.last().data;
+    QCOMPARE(error.value("code").toString(), QStringLiteral("model_output_too_large"));
+    QVERIFY2(error.value("message").toString().endsWith(message),
+             qPrintable(error.value("message").toString()));
+    QCOMPARE(error.value("retryable").toBool(), false);
+    QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
+    QVERIFY(!m_session->isBusy());
+    qint64 streamed = 0;
+    for (const StreamEvent &e : ofType(StreamEventType::PartialResponse))
+        streamed += e.data.value("delta").toString().toUtf8().size();
+    QVERIFY2(streamed <= 2 * 1024 * 1024, qPrintable(QString::number(streamed)));
+    for (const StreamEvent &e : ofType(StreamEventType::ToolCall))
+        QVERIFY(QJsonDocument(e.data.value("arguments").toObject()).toJson().size() < 1024 * 1024);
+    const QJsonObject record = m_llm.finishedRequest(int(script.size()) - 1);
+    QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
+    const qint64 growthKiB = peakRssKiB() - rssBefore;
+    QVERIFY2(growthKiB < 64 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
 }
 
 void tst_ReactAgent::sessionExpiresAfterTurn()
