@@ -49,6 +49,9 @@ public:
     void reply(const QJsonObject &result);
     void fail(int code, const QString &message, const QJsonValue &data = {});
     [[nodiscard]] bool isAnswered() const { return m_answered; }
+    /// Runs `handler` once if the server cancels this request (`notifications/cancelled`)
+    /// before it is answered, so the work can stop; the answer is then not sent.
+    void onCancelled(std::function<void(const QString &reason)> handler);
 
 private:
     QPointer<JsonRpcSession> m_session;
@@ -104,6 +107,8 @@ public:
     /// Sends a response for an incoming request (used by RpcResponder).
     void sendResponse(const QJsonValue &id, const QJsonObject &result);
     void sendError(const QJsonValue &id, const JsonRpc::Error &error);
+    /// Used by RpcResponder::onCancelled().
+    void setCancelHandler(const QJsonValue &id, std::function<void(const QString &)> handler);
 
 Q_SIGNALS:
     void notificationReceived(const QString &method, const QJsonObject &params);
@@ -136,6 +141,7 @@ private:
     QHash<QString, RequestHandler> m_handlers;
     QSet<QString> m_incomingPending; // idKeys of server requests not yet answered
     QHash<QString, bool> m_incomingCancelled; // idKey -> cancelled by the server
+    QHash<QString, std::function<void(const QString &)>> m_cancelHandlers; // idKey -> handler
     QTimer m_timer;
     qint64 m_nextId = 0;
 };

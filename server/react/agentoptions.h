@@ -59,6 +59,13 @@ struct AgentOptions
     qint64 contextBudgetTokens = 32000;
     QString systemPrompt = defaultSystemPrompt();
     ApprovalPolicy approval;
+    /// False for a turn that must not wait for the user: a tool call or sampling request the
+    /// policy would ask about is denied at once (POST /chat `"approval": "deny"`). Only ever
+    /// tightens the policy.
+    bool waitForApproval = true;
+
+    /// Tool calls one model answer may ask for (each with up to maxToolArgumentBytes).
+    static constexpr int kMaxToolCallsPerAnswer = 128;
 
     /// From the config document: {"agent": {"max_iterations", "tool_result_limit_bytes",
     /// "approval_timeout_ms", "context_budget_tokens", "system_prompt", …}, "approval": {…}}.

@@ -16,6 +16,7 @@
 #include <sessionmanager.h>
 #include <sessionstore.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
@@ -71,7 +72,11 @@ private Q_SLOTS:
     void denyPolicy();
     void loopGuard();
     void sampling();
+    void samplingWithdrawn_data();
+    void samplingWithdrawn();
     void elicitation();
+    void elicitationWithdrawn();
+    void turnThatDoesNotWaitForApproval();
     void largeResultTruncatedForModelOnly();
     void contextAcrossThreeTurns();
     void contextTrimmedToBudget();
@@ -492,6 +497,110 @@ void tst_ReactAgent::sampling()
     QCOMPARE(messagesOf(requests.at(1).toObject()).last().toObject().value("content").toString(),
              QStringLiteral("Say pong"));
     QVERIFY(!samplingBody.contains("tools"));
+}
+
+void tst_ReactAgent::samplingWithdrawn_data()
+{
+    QTest::addColumn<bool>("running");
+    QTest::newRow("while it waits for approval") << false;
+    QTest::newRow("while the model answers it") << true;
+}
+
+void tst_ReactAgent::samplingWithdrawn()
+{
+    // The server withdraws its sampling request (notifications/cancelled): the work stops (the
+    // approval is dropped, or the model call aborted) and the card is closed by an event.
+    QFETCH(bool, running);
+    QJsonObject slow {
+            {"text", "too late"}, {"fault", "slow_first_token"}, {"first_delay_ms", 8000}};
+    const QJsonObject ask = toolReply(
+            {call("c1", "ask_sampling", {{"prompt", "Say pong"}, {"cancel_after_ms", 400}})});
+    // Running: the sampling call is the second request, the answer after the tool the third.
+    QVERIFY(m_llm.setScript(running ? QJsonArray {ask, slow, textReply("The server gave up.")}
+                                    : QJsonArray {ask, textReply("The server gave up.")}));
+    AgentOptions options;
+    options.approval.sampling
+            = running ? ApprovalPolicy::Decision::Allow : ApprovalPolicy::Decision::Ask;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(runTurn("sample", options));
+    QVERIFY2(clock.elapsed() < 6000, "the withdrawn sampling call must not be waited for");
+    const QList<StreamEvent> samplings = ofType(StreamEventType::Sampling);
+    QCOMPARE(samplings.size(), 2);
+    const QString id = samplings.at(0).data.value("request_id").toString();
+    QCOMPARE(samplings.at(0).data.value("approval").toString(),
+             running ? QStringLiteral("auto") : QStringLiteral("required"));
+    QCOMPARE(samplings.at(1).data.value("request_id").toString(), id);
+    QCOMPARE(samplings.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(samplings.at(1).data.value("server").toString(), QStringLiteral("fx"));
+    QCOMPARE(samplings.at(1).data.value("reason").toString(),
+             QStringLiteral("the fixture withdrew the request"));
+    QCOMPARE(signature().last(), QStringLiteral("final_response 2 answer"));
+    QVERIFY(ofType(StreamEventType::Observing)
+                    .at(0)
+                    .data.value("content")
+                    .toArray()
+                    .at(0)
+                    .toObject()
+                    .value("text")
+                    .toString()
+                    .contains("withdrawn"));
+    const QJsonArray requests = m_llm.requests();
+    if (running) {
+        QCOMPARE(requests.size(), 3);
+        // The model call for the sampling was aborted, not left running.
+        QCOMPARE(requests.at(1).toObject().value("outcome").toString(),
+                 QStringLiteral("client_closed"));
+    } else {
+        QCOMPARE(requests.size(), 2); // the model was never asked
+    }
+}
+
+void tst_ReactAgent::elicitationWithdrawn()
+{
+    QVERIFY(m_llm.setScript({toolReply({call("c1", "ask_elicitation",
+                                             {{"message", "Name?"}, {"cancel_after_ms", 300}})}),
+                             textReply("No name, then.")}));
+    QString id;
+    m_onEvent = [&id](const StreamEvent &e) {
+        if (e.type == StreamEventType::Elicitation && id.isEmpty())
+            id = e.data.value("request_id").toString();
+    };
+    QVERIFY(runTurn("ask me"));
+    const QList<StreamEvent> elicitations = ofType(StreamEventType::Elicitation);
+    QCOMPARE(elicitations.size(), 2);
+    QCOMPARE(elicitations.at(1).data.value("request_id").toString(), id);
+    QCOMPARE(elicitations.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(signature().last(), QStringLiteral("final_response 2 answer"));
+}
+
+void tst_ReactAgent::turnThatDoesNotWaitForApproval()
+{
+    // waitForApproval false (POST /chat "approval": "deny"): what the policy would ask about is
+    // denied at once; what it allows still runs.
+    QVERIFY(m_llm.setScript(
+            {toolReply({call("c1", "echo", {{"message", "a"}}), call("c2", "big", {{"size", 3}})}),
+             textReply("Only one ran.")}));
+    AgentOptions options;
+    options.approval.tools.insert(QStringLiteral("echo"), ApprovalPolicy::Decision::Ask);
+    options.waitForApproval = false;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(runTurn("both", options));
+    QVERIFY(clock.elapsed() < 5000);
+    QCOMPARE(signature(),
+             (QStringList {"thinking 1", "tool_call 1 c1 denied", "observing 1 c1 error",
+                           "tool_call 1 c2 auto", "acting 1 c2", "observing 1 c2", "thinking 2",
+                           "partial_response 2", "final_response 2 answer"}));
+    QVERIFY(ofType(StreamEventType::Observing)
+                    .at(0)
+                    .data.value("content")
+                    .toArray()
+                    .at(0)
+                    .toObject()
+                    .value("text")
+                    .toString()
+                    .contains("does not wait for approvals"));
 }
 
 void tst_ReactAgent::elicitation()
