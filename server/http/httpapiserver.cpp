@@ -795,8 +795,8 @@ void HttpApiServer::stream(Context &ctx, QHttpServerResponder &&responder)
     m_connections->attach(std::move(responder), session, afterSeq, start, ctx.cors);
 }
 
-std::optional<ChatService::Started> HttpApiServer::startTurn(Context &ctx,
-                                                             QHttpServerResponder &responder)
+std::optional<ChatService::Started>
+HttpApiServer::startTurn(Context &ctx, QHttpServerResponder &responder, bool approvalField)
 {
     const auto body = jsonBody(ctx, responder);
     if (!body)
@@ -804,12 +804,21 @@ std::optional<ChatService::Started> HttpApiServer::startTurn(Context &ctx,
     Fields f {*body, {}};
     const QString sessionId = f.string("session_id", false);
     const QString message = f.string("message", true);
+    ChatService::TurnOptions turn;
+    if (approvalField) {
+        // The caller may tighten the policy for this turn: "deny" instead of waiting.
+        const QString approval = f.string("approval", false);
+        if (!approval.isEmpty() && approval != QLatin1String("wait")
+            && approval != QLatin1String("deny") && f.error.isEmpty())
+            f.error = QStringLiteral("field \"approval\" must be \"wait\" or \"deny\"");
+        turn.waitForApproval = approval != QLatin1String("deny");
+    }
     if (!f.error.isEmpty()) {
         sendError(responder, ApiError::badRequest(QStringLiteral("invalid_field"), f.error),
                   ctx.cors);
         return std::nullopt;
     }
-    const auto result = m_chat->send(sessionId, message);
+    const auto result = m_chat->send(sessionId, message, turn);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {
         sendError(responder, chatError(int(*e)), ctx.cors);
         return std::nullopt;
@@ -843,7 +852,7 @@ public:
 
 void HttpApiServer::chatSync(Context &ctx, QHttpServerResponder &&responder)
 {
-    const auto maybeStarted = startTurn(ctx, responder);
+    const auto maybeStarted = startTurn(ctx, responder, true);
     if (!maybeStarted)
         return;
     const ChatService::Started started = *maybeStarted;

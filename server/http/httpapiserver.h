@@ -108,7 +108,9 @@ private:
     void stream(Context &ctx, QHttpServerResponder &&responder);
     /// Validates a `{session_id?, message}` body and starts the turn; on failure the error is
     /// written and nullopt returned.
-    std::optional<ChatService::Started> startTurn(Context &ctx, QHttpServerResponder &responder);
+    /// `approvalField`: the body may carry "approval": "wait" | "deny" (POST /chat).
+    std::optional<ChatService::Started> startTurn(Context &ctx, QHttpServerResponder &responder,
+                                                  bool approvalField = false);
     void send(Context &ctx, QHttpServerResponder &&responder);
     void chatSync(Context &ctx, QHttpServerResponder &&responder);
     void health(Context &ctx, QHttpServerResponder &&responder);
