@@ -202,7 +202,7 @@ void tst_OfflineModel::exampleServers()
     ChatRequest request;
     request.messages = {ChatMessage::system("system prompt"), ChatMessage::user(message)};
     request.tools = exampleTools();
-    QCOMPARE(request.tools.size(), 36);
+    QCOMPARE(request.tools.size(), 39);
     const OfflineModel::Plan plan = OfflineModel::plan(request);
     QVERIFY2(plan.toolCall, qPrintable(plan.text));
     QCOMPARE(plan.toolCall->name, tool);
@@ -227,7 +227,7 @@ void tst_OfflineModel::listsTools()
     const OfflineModel::Plan plan = OfflineModel::plan(request);
     QVERIFY2(!plan.toolCall, qPrintable(plan.toolCall ? plan.toolCall->name : QString()));
     QCOMPARE(plan.stopReason, StopReason::EndTurn);
-    QVERIFY2(plan.text.contains("36 tools"), qPrintable(plan.text));
+    QVERIFY2(plan.text.contains("39 tools"), qPrintable(plan.text));
     // One line per tool, with what it does.
     for (const ToolDefinition &t : request.tools)
         QVERIFY2(plan.text.contains("- " + t.name + ":"), qPrintable(t.name));
