@@ -13,8 +13,8 @@
 #include <algorithm>
 
 namespace {
-constexpr qsizetype kMaxErrorBody = 64 * 1024;
-constexpr qint64 kReadBufferBytes = 1024 * 1024;
+constexpr qsizetype kMaxErrorBody = qsizetype(64) * 1024;
+constexpr qint64 kReadBufferBytes = qint64(1024) * 1024;
 
 QString shortened(const QString &text, int max = 500)
 {

@@ -27,7 +27,7 @@ struct HttpProviderOptions
     int requestTimeoutMs = 600000; ///< one attempt may take at most this long (0: no limit)
     /// One server-sent event (its lines together, and so any one line) may be at most this
     /// long; a longer one ends the stream with OutputTooLarge before it is buffered.
-    qint64 maxEventBytes = 4 * 1024 * 1024;
+    qint64 maxEventBytes = qint64(4) * 1024 * 1024;
 };
 
 /// Maps tool names to the names providers accept (`^[A-Za-z0-9_-]{1,64}$`) and back.

@@ -27,7 +27,7 @@ QString schemaType(const QJsonObject &propSchema)
     const QJsonValue type = propSchema.value(QLatin1String("type"));
     if (type.isString())
         return type.toString();
-    for (const QJsonValue &t : type.toArray()) {
+    for (const auto &t : type.toArray()) {
         if (t.toString() != QLatin1String("null"))
             return t.toString();
     }
@@ -416,7 +416,7 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
 
     // 4. Required values it can infer from the rest of the message.
     QStringList need;
-    for (const QJsonValue &r : schema.value(QLatin1String("required")).toArray()) {
+    for (const auto &r : schema.value(QLatin1String("required")).toArray()) {
         if (!args.contains(r.toString()))
             need.append(r.toString());
     }
@@ -454,7 +454,7 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
                     = props.value(*n).toObject().value(QLatin1String("enum")).toArray();
             QJsonValue found;
             int hits = 0;
-            for (const QJsonValue &v : values) {
+            for (const auto &v : values) {
                 if (containsWord(remaining, v.toVariant().toString())) {
                     found = v;
                     ++hits;

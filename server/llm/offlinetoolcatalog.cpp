@@ -231,9 +231,7 @@ OfflineToolCatalog::Match OfflineToolCatalog::matchByDescription(const QString &
             int s = 0;
             if (e.nameWords.contains(w.stem))
                 s = 4;
-            else if (e.descriptionWords.contains(w.stem))
-                s = 2;
-            else if (e.nameConcepts.contains(w.concept))
+            else if (e.descriptionWords.contains(w.stem) || e.nameConcepts.contains(w.concept))
                 s = 2;
             else if (e.descriptionConcepts.contains(w.concept))
                 s = 1;

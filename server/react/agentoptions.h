@@ -43,17 +43,18 @@ struct AgentOptions
 {
     int maxIterations = 5; ///< model calls per turn; the last one is made without tools
     qint64 toolResultLimitBytes = 16384; ///< tool result text sent to the model (UTF-8 bytes)
-    qint64 eventContentLimitBytes = 1024 * 1024; ///< text of one content block in `observing`
+    qint64 eventContentLimitBytes
+            = qint64(1024) * 1024; ///< text of one content block in `observing`
     int approvalTimeoutMs = 5 * 60 * 1000; ///< unanswered approval -> denied
     int elicitationTimeoutMs = 10 * 60 * 1000; ///< unanswered elicitation -> cancel
     int toolTimeoutMs = -1; ///< per tool call; -1: the server's configured timeout
     int loopGuardRepeats = 3; ///< the same tool + arguments this often in a turn: stop
     /// The text the model may stream in one turn (every partial_response, and reasoning; UTF-8
     /// bytes). Past it the turn ends with `error` code "model_output_too_large".
-    qint64 maxTurnTextBytes = 2 * 1024 * 1024;
+    qint64 maxTurnTextBytes = qint64(2) * 1024 * 1024;
     /// The arguments of one tool call while they stream (JSON text, UTF-8 bytes); past it, as
     /// above.
-    qint64 maxToolArgumentBytes = 1024 * 1024;
+    qint64 maxToolArgumentBytes = qint64(1024) * 1024;
     /// The context sent to the model is trimmed from the oldest turns beyond this (estimated
     /// tokens; 0: no trimming). The default suits small local models as well as hosted ones.
     qint64 contextBudgetTokens = 32000;

@@ -61,13 +61,13 @@ QJsonArray ResultMapper::eventContent(const Mcp::ToolResult &result, qint64 limi
 QList<ChatMessage> ResultMapper::samplingMessages(const QJsonObject &params)
 {
     QList<ChatMessage> out;
-    for (const QJsonValue &v : params.value(QStringLiteral("messages")).toArray()) {
+    for (const auto &v : params.value(QStringLiteral("messages")).toArray()) {
         const QJsonObject m = v.toObject();
         const QJsonValue content = m.value(QStringLiteral("content"));
         const QJsonArray blocks
                 = content.isArray() ? content.toArray() : QJsonArray {content.toObject()};
         QStringList texts;
-        for (const QJsonValue &b : blocks) {
+        for (const auto &b : blocks) {
             if (b.toObject().value(QStringLiteral("type")).toString() == QLatin1String("text"))
                 texts << b.toObject().value(QStringLiteral("text")).toString();
         }
