@@ -50,7 +50,8 @@ QString ChatService::errorMessage(Error error) const
     return {};
 }
 
-ChatService::StartResult ChatService::send(const QString &sessionId, const QString &message)
+ChatService::StartResult ChatService::send(const QString &sessionId, const QString &message,
+                                           const TurnOptions &turn)
 {
     if (message.trimmed().isEmpty())
         return Error::EmptyMessage;
@@ -67,7 +68,9 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
     if (session->isBusy() || m_agents.value(session->id()))
         return Error::Busy;
 
-    auto *agent = new ReactAgent(session, m_model, m_registry, m_options, this);
+    AgentOptions options = m_options;
+    options.waitForApproval = m_options.waitForApproval && turn.waitForApproval;
+    auto *agent = new ReactAgent(session, m_model, m_registry, options, this);
     agent->setRequestRouter(m_router);
     const QString id = session->id();
     QPointer<Session> guard(session);

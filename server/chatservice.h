@@ -19,6 +19,14 @@ class Session;
 class SessionManager;
 struct StreamEvent;
 
+/// How one turn runs, as its caller asks; it only ever tightens the server's settings.
+struct ChatTurnOptions
+{
+    /// False: a tool call or sampling request that needs approval is denied at once instead of
+    /// waiting (POST /chat `"approval": "deny"`).
+    bool waitForApproval = true;
+};
+
 /// Runs turns on sessions: one ReactAgent per running turn, at most one turn per session.
 /// The API (HTTP routes, the CLI) calls it; errors come back typed and are mapped to HTTP
 /// statuses at the edge.
@@ -43,6 +51,7 @@ public:
         QString turnId;
     };
     using StartResult = std::variant<Started, Error>;
+    using TurnOptions = ChatTurnOptions;
 
     /// Latencies and counts for /metrics.
     struct Stats
@@ -62,7 +71,8 @@ public:
     ~ChatService() override;
 
     /// Starts a turn; an empty `sessionId` creates a new session.
-    StartResult send(const QString &sessionId, const QString &message);
+    StartResult send(const QString &sessionId, const QString &message,
+                     const TurnOptions &turn = {});
     std::optional<Error> cancel(const QString &sessionId);
     std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved);
     std::optional<Error> elicit(const QString &sessionId, const QString &requestId,

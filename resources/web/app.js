@@ -1211,6 +1211,11 @@ const render = {
     },
 
     elicitation(e) {
+        if (e.status === 'cancelled') { // the server withdrew its question: close its form
+            const done = state.elicitations.get(e.request_id);
+            if (done) done('The server withdrew the question.');
+            return;
+        }
         const t = e.turn_id ? getTurn(e.turn_id) : null;
         if (t) stopThinking(t);
         const { card, body } = stepCard('elicitation', e, {
@@ -1248,6 +1253,11 @@ const render = {
 
     sampling(e) {
         const t = e.turn_id ? getTurn(e.turn_id) : null;
+        if (e.status === 'cancelled') { // the server withdrew the request: close its card
+            const c = t && t.calls.get(e.request_id);
+            if (c) resolveApproval(c, 'The server withdrew the request.', 'muted');
+            return;
+        }
         const { body } = stepCard('sampling', e, {
             title: `${e.server || 'A server'} wants to use the model`, parent: t ? t.root : null,
             badge: badge(e.approval === 'required' ? 'approval required' : (e.approval || 'auto'), e.approval === 'required' ? 'warn' : 'muted'),

@@ -121,8 +121,8 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
     m_connections->attach(std::move(responder), session, afterSeq, start, ctx.cors);
 }
 
-std::optional<ChatService::Started> ChatController::startTurn(ApiRequest &ctx,
-                                                              QHttpServerResponder &responder)
+std::optional<ChatService::Started>
+ChatController::startTurn(ApiRequest &ctx, QHttpServerResponder &responder, bool approvalField)
 {
     const auto body = ctx.jsonBody(responder);
     if (!body)
@@ -130,11 +130,20 @@ std::optional<ChatService::Started> ChatController::startTurn(ApiRequest &ctx,
     JsonFields f(*body);
     const QString sessionId = f.string("session_id", false);
     const QString message = f.string("message", true);
+    ChatService::TurnOptions turn;
+    if (approvalField) {
+        // The caller may tighten the policy for this turn: "deny" instead of waiting.
+        const QString approval = f.string("approval", false);
+        if (!approval.isEmpty() && approval != QLatin1String("wait")
+            && approval != QLatin1String("deny"))
+            f.fail(QStringLiteral("field \"approval\" must be \"wait\" or \"deny\""));
+        turn.waitForApproval = approval != QLatin1String("deny");
+    }
     if (const auto e = f.error()) {
         HttpResponses::sendError(responder, *e, ctx.cors);
         return std::nullopt;
     }
-    const auto result = m_chat->send(sessionId, message);
+    const auto result = m_chat->send(sessionId, message, turn);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {
         HttpResponses::sendError(responder, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
         return std::nullopt;
@@ -156,7 +165,7 @@ void ChatController::send(ApiRequest &ctx, QHttpServerResponder &&responder)
 
 void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
 {
-    const auto maybeStarted = startTurn(ctx, responder);
+    const auto maybeStarted = startTurn(ctx, responder, true);
     if (!maybeStarted)
         return;
     const ChatService::Started started = *maybeStarted;

@@ -32,7 +32,9 @@ private:
     void stream(ApiRequest &ctx, QHttpServerResponder &&responder);
     /// Validates a `{session_id?, message}` body and starts the turn; on failure the error is
     /// written and nullopt returned.
-    std::optional<ChatService::Started> startTurn(ApiRequest &ctx, QHttpServerResponder &responder);
+    /// `approvalField`: the body may carry "approval": "wait" | "deny" (POST /chat).
+    std::optional<ChatService::Started> startTurn(ApiRequest &ctx, QHttpServerResponder &responder,
+                                                  bool approvalField = false);
     void send(ApiRequest &ctx, QHttpServerResponder &&responder);
     void chatSync(ApiRequest &ctx, QHttpServerResponder &&responder);
     void cancel(ApiRequest &ctx, QHttpServerResponder &&responder);

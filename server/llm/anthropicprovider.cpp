@@ -14,6 +14,8 @@
 namespace {
 
 const QUrl kDefaultBaseUrl(QStringLiteral("https://api.anthropic.com"));
+// Content blocks of one answer (text, thinking, tool_use): far more than any real answer has.
+constexpr qsizetype kMaxBlocks = 1024;
 
 QString labelFor(const QUrl &base)
 {
@@ -128,6 +130,14 @@ private:
 
     void blockStart(int index, const QJsonObject &block)
     {
+        if (!m_blocks.contains(index) && m_blocks.size() >= kMaxBlocks) {
+            failStream(LlmError::Kind::Protocol,
+                       QStringLiteral("%1 sent more than %2 content blocks in one answer.")
+                               .arg(providerLabel())
+                               .arg(kMaxBlocks),
+                       false);
+            return;
+        }
         Block &b = m_blocks[index];
         b.type = block.value(QLatin1String("type")).toString();
         if (b.type == QLatin1String("text")) {
@@ -377,6 +387,7 @@ ChatStream *AnthropicProvider::start(const ChatRequest &request)
     const QByteArray body = QJsonDocument(requestBody(request, options.model, names))
                                     .toJson(QJsonDocument::Compact);
     auto *stream = new AnthropicChatStream(m_nam, options, names, this);
+    stream->setLimits(request.limits);
     stream->begin(httpRequest, body);
     return stream;
 }

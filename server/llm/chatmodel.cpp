@@ -19,6 +19,8 @@ QString LlmError::code() const
         return QStringLiteral("cancelled");
     case Kind::InvalidRequest:
         return QStringLiteral("invalid_request");
+    case Kind::OutputTooLarge:
+        return QStringLiteral("model_output_too_large");
     }
     return QStringLiteral("unknown");
 }
@@ -40,6 +42,44 @@ QString stopReasonName(StopReason reason)
         break;
     }
     return QStringLiteral("other");
+}
+
+qint64 utf8Length(QStringView text)
+{
+    qint64 bytes = 0;
+    const qsizetype n = text.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const char16_t c = text.at(i).unicode();
+        if (c < 0x80) {
+            bytes += 1;
+        } else if (c < 0x800) {
+            bytes += 2;
+        } else if (QChar::isHighSurrogate(c) && i + 1 < n
+                   && QChar::isLowSurrogate(text.at(i + 1).unicode())) {
+            bytes += 4;
+            ++i;
+        } else {
+            bytes += 3;
+        }
+    }
+    return bytes;
+}
+
+QString byteSizeText(qint64 bytes)
+{
+    constexpr qint64 kKiB = 1024;
+    constexpr qint64 kMiB = 1024 * kKiB;
+    auto unit = [bytes](qint64 size, const char *name) {
+        const double value = double(bytes) / double(size);
+        const QString number = bytes % size == 0 ? QString::number(bytes / size)
+                                                 : QString::number(value, 'f', 1);
+        return number + QLatin1Char(' ') + QLatin1String(name);
+    };
+    if (bytes >= kMiB)
+        return unit(kMiB, "MiB");
+    if (bytes >= kKiB)
+        return unit(kKiB, "KiB");
+    return QStringLiteral("%1 bytes").arg(bytes);
 }
 
 ChatStream::ChatStream(QObject *parent)
@@ -64,9 +104,39 @@ ChatMessage ChatStream::message() const
     return ChatMessage::assistant(m_text, m_toolCalls);
 }
 
+bool ChatStream::outputFits(QStringView delta)
+{
+    m_outputBytes += utf8Length(delta);
+    if (m_limits.maxTextBytes <= 0 || m_outputBytes <= m_limits.maxTextBytes)
+        return true;
+    deliverTooLarge(LlmError::Bound::Text,
+                    tr("The model's answer passed %1; it was stopped.")
+                            .arg(byteSizeText(m_limits.maxTextBytes)));
+    return false;
+}
+
+bool ChatStream::toolArgumentsFit(qint64 bytes)
+{
+    if (m_ended)
+        return false;
+    if (m_limits.maxToolArgumentBytes <= 0 || bytes <= m_limits.maxToolArgumentBytes)
+        return true;
+    deliverTooLarge(LlmError::Bound::ToolArguments,
+                    tr("The arguments of one tool call passed %1; the answer was stopped.")
+                            .arg(byteSizeText(m_limits.maxToolArgumentBytes)));
+    return false;
+}
+
+void ChatStream::deliverTooLarge(LlmError::Bound bound, const QString &message)
+{
+    LlmError error {LlmError::Kind::OutputTooLarge, m_providerName, 0, message, false};
+    error.bound = bound;
+    deliverError(error);
+}
+
 void ChatStream::deliverText(const QString &delta)
 {
-    if (m_ended || delta.isEmpty())
+    if (m_ended || delta.isEmpty() || !outputFits(delta))
         return;
     m_hasOutput = true;
     m_text += delta;
@@ -75,7 +145,7 @@ void ChatStream::deliverText(const QString &delta)
 
 void ChatStream::deliverReasoning(const QString &delta)
 {
-    if (m_ended || delta.isEmpty())
+    if (m_ended || delta.isEmpty() || !outputFits(delta))
         return;
     m_hasOutput = true;
     m_reasoning += delta;
@@ -86,6 +156,13 @@ void ChatStream::deliverToolCallStarted(int index, const QString &id, const QStr
 {
     if (m_ended)
         return;
+    if (m_limits.maxToolCalls > 0 && ++m_startedCalls > m_limits.maxToolCalls) {
+        deliverTooLarge(LlmError::Bound::ToolCalls,
+                        tr("The model asked for more than %n tool calls in one answer; it was "
+                           "stopped.",
+                           nullptr, m_limits.maxToolCalls));
+        return;
+    }
     m_hasOutput = true;
     Q_EMIT toolCallStarted(index, id, name);
 }
@@ -93,6 +170,10 @@ void ChatStream::deliverToolCallStarted(int index, const QString &id, const QStr
 void ChatStream::deliverToolCallArguments(int index, const QString &fragment)
 {
     if (m_ended || fragment.isEmpty())
+        return;
+    qint64 &bytes = m_argumentBytes[index];
+    bytes += utf8Length(fragment);
+    if (!toolArgumentsFit(bytes))
         return;
     Q_EMIT toolCallArgumentsDelta(index, fragment);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QHash>
 #include <QJsonObject>
 #include <QList>
 #include <QMetaType>
@@ -60,6 +61,16 @@ struct ToolDefinition
 /// Whether the model may call tools in this request.
 enum class ToolChoice { Auto, None };
 
+/// Bounds on what one model call may produce, so that a runaway or hostile model cannot fill
+/// memory. Past a bound the stream ends with LlmError::Kind::OutputTooLarge (naming the bound)
+/// and the provider's connection is closed. 0: no bound.
+struct OutputLimits
+{
+    qint64 maxTextBytes = 0; ///< text and reasoning of this call together (UTF-8 bytes)
+    qint64 maxToolArgumentBytes = 0; ///< the arguments of one tool call (JSON text, UTF-8 bytes)
+    int maxToolCalls = 0; ///< tool calls in this answer
+};
+
 /// One call to a chat model.
 struct ChatRequest
 {
@@ -69,6 +80,7 @@ struct ChatRequest
     int maxTokens = 0; ///< 0: the provider's default (Anthropic requires one: 4096)
     std::optional<double> temperature; ///< unset: the provider's default
     ToolChoice toolChoice = ToolChoice::Auto;
+    OutputLimits limits;
 };
 
 /// Token counts reported by the provider for one call.
@@ -100,18 +112,34 @@ struct LlmError
         Timeout, ///< no bytes for the idle timeout, or the request timeout elapsed
         Cancelled, ///< ChatStream::cancel() was called
         InvalidRequest, ///< other 4xx: unknown model, bad parameters
+        OutputTooLarge, ///< the answer passed a bound (see `bound`); the stream was stopped
+    };
+    /// Which bound an OutputTooLarge error passed.
+    enum class Bound {
+        None,
+        Text, ///< OutputLimits::maxTextBytes
+        ToolArguments, ///< OutputLimits::maxToolArgumentBytes
+        ToolCalls, ///< OutputLimits::maxToolCalls
+        Event, ///< one server-sent event of the provider (HttpProviderOptions::maxEventBytes)
     };
     Kind kind = Kind::Protocol;
     QString provider; ///< "openai", "anthropic", "offline"
     int httpStatus = 0; ///< 0 when there was no HTTP response
     QString message; ///< human-readable; includes the provider's own message when there was one
     bool retryable = false; ///< trying again later may succeed
+    Bound bound = Bound::None; ///< Kind::OutputTooLarge: the bound that was passed
 
-    /// A stable lower-case code for APIs: "auth", "rate_limited", "server", …
+    /// A stable lower-case code for APIs: "auth", "rate_limited", "server", …,
+    /// "model_output_too_large"
     [[nodiscard]] QString code() const;
 };
 
 [[nodiscard]] QString stopReasonName(StopReason reason);
+
+/// The length of `text` in UTF-8, without converting it.
+[[nodiscard]] qint64 utf8Length(QStringView text);
+/// "2 MiB", "512 KiB", "1.5 MiB", "300 bytes": a byte count for messages.
+[[nodiscard]] QString byteSizeText(qint64 bytes);
 
 /// The answer of one model call, streamed.
 ///
@@ -128,6 +156,9 @@ struct LlmError
 /// - The stream is a child of its ChatModel. Delete it with deleteLater() (not `delete`) from a
 ///   slot connected to one of its signals; deleting an unfinished stream aborts it silently.
 /// - The accessors text(), reasoning(), toolCalls() and message() give what was received so far.
+/// - The limits (setLimits(), from ChatRequest::limits) are enforced here for text, reasoning
+///   and streamed arguments; a provider that buffers arguments before announcing a call checks
+///   them with toolArgumentsFit().
 class ChatStream : public QObject
 {
     Q_OBJECT
@@ -141,6 +172,11 @@ public:
     virtual void cancel();
 
     [[nodiscard]] bool isFinished() const { return m_ended; }
+    /// Bounds for this call; set before the first output (providers do it in start()).
+    void setLimits(const OutputLimits &limits) { m_limits = limits; }
+    [[nodiscard]] const OutputLimits &limits() const { return m_limits; }
+    /// UTF-8 bytes of text and reasoning received so far.
+    [[nodiscard]] qint64 outputBytes() const { return m_outputBytes; }
     [[nodiscard]] const QString &text() const { return m_text; }
     [[nodiscard]] const QString &reasoning() const { return m_reasoning; }
     /// The completed tool calls, in index order.
@@ -175,8 +211,19 @@ protected:
     /// The provider id put into errors ("openai", …).
     [[nodiscard]] const QString &providerName() const { return m_providerName; }
     void setProviderName(const QString &name) { m_providerName = name; }
+    /// False (and the stream ended with OutputTooLarge) when `bytes` of arguments for one call
+    /// pass the bound.
+    bool toolArgumentsFit(qint64 bytes);
+    /// Ends the stream with OutputTooLarge for `bound` (subclasses: an over-long event).
+    void deliverTooLarge(LlmError::Bound bound, const QString &message);
 
 private:
+    bool outputFits(QStringView delta);
+
+    OutputLimits m_limits;
+    qint64 m_outputBytes = 0;
+    QHash<int, qint64> m_argumentBytes; // tool call index -> UTF-8 bytes streamed
+    int m_startedCalls = 0;
     QString m_providerName;
     QString m_text;
     QString m_reasoning;

@@ -13,7 +13,8 @@
 #include <algorithm>
 
 namespace {
-constexpr qsizetype kMaxErrorBody = 64 * 1024;
+constexpr qsizetype kMaxErrorBody = qsizetype(64) * 1024;
+constexpr qint64 kReadBufferBytes = qint64(1024) * 1024;
 
 QString shortened(const QString &text, int max = 500)
 {
@@ -101,10 +102,16 @@ void HttpChatStream::sendAttempt()
     m_sse = true;
     m_errorBody.clear();
     m_parser = SseParser();
+    m_lineBytes = 0;
+    m_eventBytes = 0;
+    m_afterCr = false;
     resetAttempt();
     qCDebug(lcLlm) << m_label << "POST" << m_request.url().toDisplayString() << "attempt"
                    << m_attempt;
     m_reply = m_nam->post(m_request, m_body);
+    // Backpressure: Qt's network thread stops reading when this much waits for us, so a model
+    // that streams faster than we consume is not buffered whole.
+    m_reply->setReadBufferSize(kReadBufferBytes);
     connect(m_reply, &QNetworkReply::readyRead, this, &HttpChatStream::onReadyRead);
     connect(m_reply, &QNetworkReply::metaDataChanged, this, [this] {
         if (m_options.idleTimeoutMs > 0)
@@ -149,8 +156,46 @@ void HttpChatStream::onReadyRead()
     processBytes(bytes);
 }
 
+bool HttpChatStream::eventFits(QByteArrayView bytes)
+{
+    // The parser would buffer a line (and an event's data lines) whole: measure them first, in
+    // one pass over the new bytes, so an endless line costs no more than the bound.
+    const char *p = bytes.data();
+    const qsizetype n = bytes.size();
+    for (qsizetype i = 0; i < n; ++i) {
+        const char c = p[i];
+        if (c != '\n' && c != '\r') {
+            ++m_lineBytes;
+            m_afterCr = false;
+            continue;
+        }
+        const bool secondHalfOfCrLf = c == '\n' && m_afterCr;
+        m_afterCr = c == '\r';
+        if (secondHalfOfCrLf)
+            continue;
+        if (m_lineBytes == 0)
+            m_eventBytes = 0; // a blank line ends the event
+        else
+            m_eventBytes += m_lineBytes + 1;
+        m_lineBytes = 0;
+    }
+    if (m_options.maxEventBytes <= 0 || m_eventBytes + m_lineBytes <= m_options.maxEventBytes)
+        return true;
+    qCWarning(lcLlm) << m_label << "sent an event longer than" << m_options.maxEventBytes
+                     << "bytes; stopping the stream";
+    stopReply();
+    deliverTooLarge(LlmError::Bound::Event,
+                    tr("%1 sent one stream event longer than %2 (provider.max_sse_line_bytes); the "
+                       "stream was "
+                       "stopped.")
+                            .arg(m_label, byteSizeText(m_options.maxEventBytes)));
+    return false;
+}
+
 void HttpChatStream::processBytes(const QByteArray &bytes)
 {
+    if (!eventFits(bytes))
+        return;
     const QList<SseEvent> events = m_parser.feed(bytes);
     const QPointer<HttpChatStream> self(this);
     for (const SseEvent &event : events) {

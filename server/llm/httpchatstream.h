@@ -25,6 +25,9 @@ struct HttpProviderOptions
     int retryMaxDelayMs = 30000; ///< cap of one backoff delay (and of an honoured Retry-After x2)
     int idleTimeoutMs = 60000; ///< a stream with no bytes for this long fails with Timeout
     int requestTimeoutMs = 600000; ///< one attempt may take at most this long (0: no limit)
+    /// One server-sent event (its lines together, and so any one line) may be at most this
+    /// long; a longer one ends the stream with OutputTooLarge before it is buffered.
+    qint64 maxEventBytes = qint64(4) * 1024 * 1024;
 };
 
 /// Maps tool names to the names providers accept (`^[A-Za-z0-9_-]{1,64}$`) and back.
@@ -120,6 +123,9 @@ private:
     void onIdleTimeout();
     void onRequestTimeout();
     void processBytes(const QByteArray &bytes);
+    /// Counts `bytes` into the current SSE line and event; false (and the stream ended) when
+    /// the event passes maxEventBytes.
+    bool eventFits(QByteArrayView bytes);
     void handleHttpError(int status, const QByteArray &body, int retryAfter);
     void retryOrFail(const LlmError &error, int retryAfter);
     void stopReply();
@@ -136,6 +142,9 @@ private:
     QTimer m_idleTimer;
     QTimer m_requestTimer;
     QTimer m_retryTimer;
+    qint64 m_lineBytes = 0; // the unfinished SSE line so far
+    qint64 m_eventBytes = 0; // the finished lines of the unfinished event
+    bool m_afterCr = false; // the last byte seen was CR (a LF right after it ends no line)
     int m_attempt = 0;
     int m_status = 0;
     bool m_sse = true;

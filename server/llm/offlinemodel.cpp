@@ -1,6 +1,7 @@
 #include "offlinemodel.h"
 
 #include "logging.h"
+#include "offlinetoolcatalog.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -13,33 +14,6 @@
 
 namespace {
 
-// Words that say nothing about which tool or what value is meant.
-const QSet<QString> &fillerWords()
-{
-    static const QSet<QString> words {
-            QStringLiteral("a"),        QStringLiteral("an"),        QStringLiteral("and"),
-            QStringLiteral("the"),      QStringLiteral("with"),      QStringLiteral("call"),
-            QStringLiteral("tool"),     QStringLiteral("using"),     QStringLiteral("use"),
-            QStringLiteral("run"),      QStringLiteral("please"),    QStringLiteral("to"),
-            QStringLiteral("for"),      QStringLiteral("on"),        QStringLiteral("of"),
-            QStringLiteral("by"),       QStringLiteral("via"),       QStringLiteral("invoke"),
-            QStringLiteral("execute"),  QStringLiteral("me"),        QStringLiteral("can"),
-            QStringLiteral("you"),      QStringLiteral("could"),     QStringLiteral("args"),
-            QStringLiteral("argument"), QStringLiteral("arguments"), QStringLiteral("input"),
-            QStringLiteral("it"),       QStringLiteral("is"),        QStringLiteral("what"),
-            QStringLiteral("this"),     QStringLiteral("that"),      QStringLiteral("my"),
-            QStringLiteral("i"),        QStringLiteral("do"),        QStringLiteral("does"),
-            QStringLiteral("get"),      QStringLiteral("in"),        QStringLiteral("at"),
-            QStringLiteral("from"),     QStringLiteral("or"),        QStringLiteral("be"),
-            QStringLiteral("are"),      QStringLiteral("some"),      QStringLiteral("want"),
-            QStringLiteral("would"),    QStringLiteral("like"),      QStringLiteral("now"),
-            QStringLiteral("tell"),     QStringLiteral("show"),      QStringLiteral("give"),
-            QStringLiteral("which"),    QStringLiteral("how"),       QStringLiteral("named"),
-            QStringLiteral("called"),   QStringLiteral("returns"),   QStringLiteral("return"),
-    };
-    return words;
-}
-
 QString shortened(const QString &text, int max = 600)
 {
     QString t = text.trimmed();
@@ -48,41 +22,12 @@ QString shortened(const QString &text, int max = 600)
     return t;
 }
 
-QString stem(QString word)
-{
-    if (word.size() > 5 && word.endsWith(QLatin1String("ing")))
-        word.chop(3);
-    else if (word.size() > 4 && word.endsWith(QLatin1String("es")))
-        word.chop(2);
-    else if (word.size() > 3 && word.endsWith(QLatin1Char('s'))
-             && !word.endsWith(QLatin1String("ss")))
-        word.chop(1);
-    return word;
-}
-
-QStringList keywords(const QString &text)
-{
-    static const QRegularExpression camel(QStringLiteral("([a-z])([A-Z])"));
-    static const QRegularExpression split(QStringLiteral("[^\\p{L}\\p{N}]+"));
-    QString spaced = text;
-    spaced.replace(camel, QStringLiteral("\\1 \\2"));
-    QStringList out;
-    for (const QString &raw : spaced.toLower().split(split, Qt::SkipEmptyParts)) {
-        if (raw.size() < 3 || fillerWords().contains(raw))
-            continue;
-        const QString s = stem(raw);
-        if (!out.contains(s))
-            out.append(s);
-    }
-    return out;
-}
-
 QString schemaType(const QJsonObject &propSchema)
 {
     const QJsonValue type = propSchema.value(QLatin1String("type"));
     if (type.isString())
         return type.toString();
-    for (const QJsonValue &t : type.toArray()) {
+    for (const auto &t : type.toArray()) {
         if (t.toString() != QLatin1String("null"))
             return t.toString();
     }
@@ -185,14 +130,15 @@ QString stripFillers(QString text, const QStringList &extraLeading = {})
         text.remove(trailingPunct);
         const qsizetype space = text.indexOf(QLatin1Char(' '));
         const QString first = (space < 0 ? text : text.left(space)).toLower();
-        if (!first.isEmpty() && (fillerWords().contains(first) || extraLeading.contains(first))) {
+        if (!first.isEmpty()
+            && (OfflineToolCatalog::isFillerWord(first) || extraLeading.contains(first))) {
             text = space < 0 ? QString() : text.mid(space + 1);
             changed = true;
             continue;
         }
         const qsizetype lastSpace = text.lastIndexOf(QLatin1Char(' '));
         const QString last = text.mid(lastSpace + 1).toLower();
-        if (lastSpace >= 0 && fillerWords().contains(last)) {
+        if (lastSpace >= 0 && OfflineToolCatalog::isFillerWord(last)) {
             text.truncate(lastSpace);
             changed = true;
         }
@@ -200,87 +146,82 @@ QString stripFillers(QString text, const QStringList &extraLeading = {})
     return unquote(text.trimmed());
 }
 
-struct ToolMatch
+bool isWordChar(QChar c)
 {
-    int tool = -1;
-    qsizetype end = -1; // where the tool's name ends in the message; -1 if matched by keywords
-};
-
-ToolMatch matchByName(const QString &message, const QList<ToolDefinition> &tools)
-{
-    ToolMatch best;
-    qsizetype bestLength = -1;
-    qsizetype bestPos = -1;
-    for (int i = 0; i < tools.size(); ++i) {
-        const QString name = tools.at(i).name;
-        if (name.isEmpty())
-            continue;
-        // The name as written, and with '_' / '-' / spaces used interchangeably.
-        QStringList parts
-                = name.split(QRegularExpression(QStringLiteral("[_\\-\\s]+")), Qt::SkipEmptyParts);
-        for (QString &p : parts)
-            p = QRegularExpression::escape(p);
-        const QString pattern = QStringLiteral("(?<![\\w\\-])(?:%1|%2)(?![\\w\\-])")
-                                        .arg(QRegularExpression::escape(name),
-                                             parts.join(QStringLiteral("[_\\-\\s]")));
-        const QRegularExpression re(pattern,
-                                    QRegularExpression::CaseInsensitiveOption
-                                            | QRegularExpression::UseUnicodePropertiesOption);
-        const QRegularExpressionMatch m = re.match(message);
-        if (!m.hasMatch())
-            continue;
-        // The longest name wins ("read_file" over "read"); then the earliest mention.
-        if (name.size() > bestLength
-            || (name.size() == bestLength && m.capturedStart() < bestPos)) {
-            best = {i, m.capturedEnd()};
-            bestLength = name.size();
-            bestPos = m.capturedStart();
-        }
-    }
-    return best;
+    return c.isLetterOrNumber() || c == QLatin1Char('_') || c == QLatin1Char('-');
 }
 
-ToolMatch matchByDescription(const QString &message, const QList<ToolDefinition> &tools)
+/// True if `word` occurs in `text` (case-insensitively) not inside a longer word.
+bool containsWord(const QString &text, const QString &word)
 {
-    constexpr int kThreshold = 2;
-    const QStringList words = keywords(message);
-    int best = -1;
-    int bestScore = 0;
-    int secondScore = 0;
-    for (int i = 0; i < tools.size(); ++i) {
-        const QStringList nameWords = keywords(tools.at(i).name);
-        const QStringList descriptionWords = keywords(tools.at(i).description);
-        int score = 0;
-        for (const QString &w : words) {
-            if (nameWords.contains(w))
-                score += 2; // a word of the tool's name says more than one of its description
-            else if (descriptionWords.contains(w))
-                score += 1;
-        }
-        if (score > bestScore) {
-            secondScore = bestScore;
-            bestScore = score;
-            best = i;
-        } else if (score > secondScore) {
-            secondScore = score;
-        }
+    if (word.isEmpty())
+        return false;
+    for (qsizetype at = text.indexOf(word, 0, Qt::CaseInsensitive); at >= 0;
+         at = text.indexOf(word, at + 1, Qt::CaseInsensitive)) {
+        const qsizetype end = at + word.size();
+        if ((at == 0 || !isWordChar(text.at(at - 1)))
+            && (end == text.size() || !isWordChar(text.at(end))))
+            return true;
     }
-    if (bestScore < kThreshold || bestScore == secondScore)
-        return {};
-    // The values usually follow the words that named the tool ("weather in Paris"): the rest
-    // of the message starts after the last of them.
-    const QStringList nameWords = keywords(tools.at(best).name);
-    const QStringList descriptionWords = keywords(tools.at(best).description);
-    static const QRegularExpression word(QStringLiteral("[\\p{L}\\p{N}]+"));
-    qsizetype end = 0;
+    return false;
+}
+
+/// True for "what tools do you have?", "list your tools", "which tools are there" and the like.
+bool asksForTools(const QString &message)
+{
+    static const QRegularExpression word(QStringLiteral("[\\p{L}]+"));
+    static const QSet<QString> toolWords {QStringLiteral("tool"), QStringLiteral("tools"),
+                                          QStringLiteral("function"), QStringLiteral("functions"),
+                                          QStringLiteral("capabilities")};
+    static const QSet<QString> askWords {
+            QStringLiteral("what"), QStringLiteral("which"),     QStringLiteral("list"),
+            QStringLiteral("show"), QStringLiteral("available"), QStringLiteral("have"),
+            QStringLiteral("tell"), QStringLiteral("name"),      QStringLiteral("enumerate"),
+            QStringLiteral("got"),  QStringLiteral("offer"),     QStringLiteral("there"),
+            QStringLiteral("any")};
+    bool tool = false;
+    bool ask = false;
+    QStringList words;
     auto it = word.globalMatch(message);
     while (it.hasNext()) {
-        const QRegularExpressionMatch m = it.next();
-        const QString w = stem(m.captured(0).toLower());
-        if (nameWords.contains(w) || descriptionWords.contains(w))
-            end = m.capturedEnd();
+        const QString w = it.next().captured(0).toLower();
+        tool = tool || toolWords.contains(w);
+        ask = ask || askWords.contains(w);
+        words.append(w);
     }
-    return {best, end};
+    if (tool && ask)
+        return true;
+    // "what can you do?"
+    return words.join(QLatin1Char(' ')).contains(QLatin1String("what can you do"));
+}
+
+/// The first sentence of a description, at most about 120 characters.
+QString summary(const QString &description)
+{
+    QString s = description.simplified();
+    const qsizetype stop = s.indexOf(QLatin1String(". "));
+    if (stop > 0)
+        s.truncate(stop + 1);
+    if (s.size() > 120)
+        s = s.left(117).trimmed() + QStringLiteral("…");
+    return s;
+}
+
+QString toolListText(const QList<ToolDefinition> &tools)
+{
+    QString text = tools.size() == 1
+            ? QStringLiteral("I can use this tool:\n")
+            : QStringLiteral("I can use these %1 tools:\n").arg(tools.size());
+    for (const ToolDefinition &tool : tools) {
+        const QString about = summary(tool.description);
+        text += about.isEmpty() ? QStringLiteral("- %1\n").arg(tool.name)
+                                : QStringLiteral("- %1: %2\n").arg(tool.name, about);
+    }
+    text += QStringLiteral(
+            "\nI am the built-in offline model: name a tool and give its arguments (as key=value "
+            "pairs or a JSON object), or describe what you want in a few plain words, and I will "
+            "call it.");
+    return text;
 }
 
 QString jsonText(const QJsonObject &obj)
@@ -402,7 +343,7 @@ QString OfflineModel::displayName() const
 
 ChatStream *OfflineModel::start(const ChatRequest &request)
 {
-    const Plan p = plan(request);
+    const Plan p = plan(request, catalogFor(request.tools));
     qsizetype inputChars = 0;
     for (const ChatMessage &m : request.messages)
         inputChars += m.text.size();
@@ -411,7 +352,9 @@ ChatStream *OfflineModel::start(const ChatRequest &request)
     // Rough token counts (about four characters a token), so usage displays stay meaningful.
     const Usage usage {(inputChars + 3) / 4, (outputChars + 3) / 4};
     qCDebug(lcLlm) << "offline model answers" << (p.toolCall ? "with a tool call" : "with text");
-    return new OfflineChatStream(p, usage, this);
+    auto *stream = new OfflineChatStream(p, usage, this);
+    stream->setLimits(request.limits);
+    return stream;
 }
 
 QJsonObject OfflineModel::fillArguments(const QString &message, const QString &rest,
@@ -420,6 +363,7 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
     const QJsonObject props = schema.value(QLatin1String("properties")).toObject();
     QJsonObject args;
     QString remaining = rest;
+    QString wholeRemaining = message; // for values written before the tool's words ("7 plus 5")
 
     // 1. A JSON object anywhere in the message.
     const qsizetype open = message.indexOf(QLatin1Char('{'));
@@ -432,6 +376,7 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
             args = doc.object();
             fromJson = true;
             remaining.remove(candidate);
+            wholeRemaining.remove(candidate);
         }
     }
 
@@ -456,8 +401,10 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
             if (known || props.isEmpty())
                 args.insert(key, typedValue(value, props.value(key).toObject()));
         }
-        for (const QString &span : spans)
+        for (const QString &span : spans) {
             remaining.remove(span);
+            wholeRemaining.remove(span);
+        }
     }
 
     // 3. Schema defaults.
@@ -469,7 +416,7 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
 
     // 4. Required values it can infer from the rest of the message.
     QStringList need;
-    for (const QJsonValue &r : schema.value(QLatin1String("required")).toArray()) {
+    for (const auto &r : schema.value(QLatin1String("required")).toArray()) {
         if (!args.contains(r.toString()))
             need.append(r.toString());
     }
@@ -484,10 +431,16 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
         if (allNumeric) {
             static const QRegularExpression number(
                     QStringLiteral("(?<![\\w.])-?\\d+(?:\\.\\d+)?(?![\\w.])"));
-            QStringList numbers;
-            auto it = number.globalMatch(remaining);
-            while (it.hasNext())
-                numbers.append(it.next().captured(0));
+            auto numbersIn = [](const QString &text) {
+                QStringList out;
+                auto it = number.globalMatch(text);
+                while (it.hasNext())
+                    out.append(it.next().captured(0));
+                return out;
+            };
+            QStringList numbers = numbersIn(remaining);
+            if (numbers.size() != need.size())
+                numbers = numbersIn(wholeRemaining);
             if (numbers.size() == need.size()) {
                 for (int i = 0; i < need.size(); ++i)
                     args.insert(need.at(i),
@@ -501,12 +454,8 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
                     = props.value(*n).toObject().value(QLatin1String("enum")).toArray();
             QJsonValue found;
             int hits = 0;
-            for (const QJsonValue &v : values) {
-                const QRegularExpression word(
-                        QStringLiteral("(?<![\\w-])%1(?![\\w-])")
-                                .arg(QRegularExpression::escape(v.toVariant().toString())),
-                        QRegularExpression::CaseInsensitiveOption);
-                if (word.match(remaining).hasMatch()) {
+            for (const auto &v : values) {
+                if (containsWord(remaining, v.toVariant().toString())) {
                     found = v;
                     ++hits;
                 }
@@ -538,7 +487,21 @@ QJsonObject OfflineModel::fillArguments(const QString &message, const QString &r
     return args;
 }
 
+const OfflineToolCatalog &OfflineModel::catalogFor(const QList<ToolDefinition> &tools)
+{
+    if (!m_catalog || !m_catalog->describes(tools)) {
+        qCDebug(lcLlm) << "offline model: preparing the catalog of" << tools.size() << "tools";
+        m_catalog = std::make_unique<OfflineToolCatalog>(tools);
+    }
+    return *m_catalog;
+}
+
 OfflineModel::Plan OfflineModel::plan(const ChatRequest &request)
+{
+    return plan(request, OfflineToolCatalog(request.tools));
+}
+
+OfflineModel::Plan OfflineModel::plan(const ChatRequest &request, const OfflineToolCatalog &catalog)
 {
     const QList<ChatMessage> &messages = request.messages;
 
@@ -575,9 +538,21 @@ OfflineModel::Plan OfflineModel::plan(const ChatRequest &request)
         || request.toolChoice == ToolChoice::None)
         return {helpText(request, {}), std::nullopt, StopReason::EndTurn};
 
-    ToolMatch match = matchByName(userText, request.tools);
-    if (match.tool < 0)
-        match = matchByDescription(userText, request.tools);
+    Q_ASSERT(catalog.describes(request.tools));
+    OfflineToolCatalog::Match match = catalog.matchByName(userText);
+    if (match.tool < 0 && asksForTools(userText))
+        return {toolListText(request.tools), std::nullopt, StopReason::EndTurn};
+    if (match.tool < 0) {
+        // A tool whose required arguments the message fills is the likelier one.
+        match = catalog.matchByDescription(userText, [&](int index, qsizetype restStart) {
+            const QJsonObject &schema = request.tools.at(index).inputSchema;
+            if (schema.value(QLatin1String("required")).toArray().isEmpty())
+                return false;
+            QStringList missing;
+            static_cast<void>(fillArguments(userText, userText.mid(restStart), schema, &missing));
+            return missing.isEmpty();
+        });
+    }
     if (match.tool < 0)
         return {helpText(request, QStringLiteral("I could not tell which tool you mean. ")),
                 std::nullopt, StopReason::EndTurn};
@@ -594,11 +569,10 @@ OfflineModel::Plan OfflineModel::plan(const ChatRequest &request)
             QString d = QStringLiteral("`%1`").arg(name);
             const QString type = schemaType(prop);
             const QString description = prop.value(QLatin1String("description")).toString();
-            if (!type.isEmpty() || !description.isEmpty())
-                d += QStringLiteral(" (%1)").arg(
-                        QStringList {type, description}
-                                .filter(QRegularExpression(QStringLiteral(".")))
-                                .join(QStringLiteral(": ")));
+            if (!type.isEmpty() && !description.isEmpty())
+                d += QStringLiteral(" (%1: %2)").arg(type, description);
+            else if (!type.isEmpty() || !description.isEmpty())
+                d += QStringLiteral(" (%1)").arg(type + description);
             described.append(d);
         }
         const QString text

@@ -14,6 +14,8 @@
 namespace {
 
 const QUrl kDefaultBaseUrl(QStringLiteral("https://api.openai.com/v1"));
+// Provider tool names are at most 64 characters; a longer one is a broken stream.
+constexpr qsizetype kMaxToolNameLength = 256;
 
 QString labelFor(const QUrl &base)
 {
@@ -116,6 +118,7 @@ private:
         QString id;
         QString name;
         QString arguments;
+        qint64 bufferedBytes = 0; ///< UTF-8 bytes of arguments received before the start
         bool started = false;
     };
 
@@ -160,6 +163,14 @@ private:
     void handleToolCallDelta(const QJsonObject &call)
     {
         const int index = indexFor(call);
+        const int maxCalls = limits().maxToolCalls;
+        if (maxCalls > 0 && !m_calls.contains(index) && m_calls.size() >= maxCalls) {
+            deliverTooLarge(LlmError::Bound::ToolCalls,
+                            QStringLiteral("The model asked for more than %1 tool calls in one "
+                                           "answer; it was stopped.")
+                                    .arg(maxCalls));
+            return;
+        }
         PendingCall &pending = m_calls[index];
         const QString id = call.value(QLatin1String("id")).toString();
         if (!id.isEmpty() && pending.id.isEmpty() && !pending.started)
@@ -168,12 +179,24 @@ private:
         const QString name = function.value(QLatin1String("name")).toString();
         if (!name.isEmpty() && !pending.started && name != pending.name)
             pending.name += name;
+        if (pending.name.size() > kMaxToolNameLength) {
+            failStream(LlmError::Kind::Protocol,
+                       QStringLiteral("%1 sent a tool name longer than %2 characters.")
+                               .arg(providerLabel())
+                               .arg(kMaxToolNameLength),
+                       false);
+            return;
+        }
         const QJsonValue args = function.value(QLatin1String("arguments"));
         // Arguments are a JSON text; a few servers send the object itself.
         const QString fragment = args.isObject()
                 ? QString::fromUtf8(QJsonDocument(args.toObject()).toJson(QJsonDocument::Compact))
                 : args.toString();
         if (!pending.started) {
+            // Buffered until the call is announced: bounded here, then by the base class.
+            pending.bufferedBytes += utf8Length(fragment);
+            if (!toolArgumentsFit(pending.bufferedBytes))
+                return;
             pending.arguments += fragment;
             // Announce a call once its id and name are known: its id then never changes.
             if (!pending.id.isEmpty() && !pending.name.isEmpty())
@@ -362,6 +385,7 @@ ChatStream *OpenAiProvider::start(const ChatRequest &request)
     const QByteArray body = QJsonDocument(requestBody(request, options.model, names))
                                     .toJson(QJsonDocument::Compact);
     auto *stream = new OpenAiChatStream(m_nam, options, names, this);
+    stream->setLimits(request.limits);
     stream->begin(httpRequest, body);
     return stream;
 }

@@ -318,6 +318,7 @@ ChatModel *createChatModel(const ProviderConfig &config, QObject *parent, QStrin
     options.retryBaseDelayMs = std::max(1, *r.retryBaseDelayMs);
     options.idleTimeoutMs = std::max(0, *r.idleTimeoutMs);
     options.requestTimeoutMs = std::max(0, *r.requestTimeoutMs);
+    options.maxEventBytes = *r.maxSseLineBytes;
     if (r.provider == kOpenAi || r.provider == kAnthropic) {
         if (!options.baseUrl.isValid() || options.baseUrl.scheme().isEmpty()) {
             if (error)

@@ -61,6 +61,12 @@ void RpcResponder::fail(int code, const QString &message, const QJsonValue &data
         m_session->sendError(m_id, {code, message, data});
 }
 
+void RpcResponder::onCancelled(std::function<void(const QString &reason)> handler)
+{
+    if (!m_answered && m_session)
+        m_session->setCancelHandler(m_id, std::move(handler));
+}
+
 // --- JsonRpcSession -------------------------------------------------------------------------
 
 JsonRpcSession::JsonRpcSession(Transport *transport, QObject *parent)
@@ -157,9 +163,18 @@ void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler han
         m_handlers.remove(method);
 }
 
+void JsonRpcSession::setCancelHandler(const QJsonValue &id,
+                                      std::function<void(const QString &)> handler)
+{
+    const QString key = JsonRpc::Message::idKey(id);
+    if (m_incomingPending.contains(key) && !m_incomingCancelled.contains(key))
+        m_cancelHandlers.insert(key, std::move(handler));
+}
+
 void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &result)
 {
     resumeAfter(JsonRpc::Message::idKey(id));
+    m_cancelHandlers.remove(JsonRpc::Message::idKey(id));
     m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return; // the server cancelled it: no answer, as the spec asks
@@ -170,6 +185,7 @@ void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &resul
 void JsonRpcSession::sendError(const QJsonValue &id, const JsonRpc::Error &error)
 {
     resumeAfter(JsonRpc::Message::idKey(id));
+    m_cancelHandlers.remove(JsonRpc::Message::idKey(id));
     m_incomingPending.remove(JsonRpc::Message::idKey(id));
     if (m_incomingCancelled.remove(JsonRpc::Message::idKey(id)))
         return;
@@ -208,8 +224,12 @@ void JsonRpcSession::onMessage(const JsonRpc::Message &message, const MessageOri
             // Only requests still being handled can be cancelled; an answered one is gone.
             const QString key
                     = JsonRpc::Message::idKey(message.params().value(QStringLiteral("requestId")));
-            if (m_incomingPending.contains(key))
+            if (m_incomingPending.contains(key)) {
                 m_incomingCancelled.insert(key, true);
+                resumeAfter(key); // the call it held waits for the server again, not for us
+                if (const auto handler = m_cancelHandlers.take(key))
+                    handler(message.params().value(QStringLiteral("reason")).toString());
+            }
         }
         Q_EMIT notificationReceived(method, message.params());
         return;

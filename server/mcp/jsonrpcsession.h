@@ -70,6 +70,9 @@ public:
     [[nodiscard]] bool isAnswered() const { return m_answered; }
     /// What caused the request, for routing it to the one who should answer.
     [[nodiscard]] const RpcRequestCause &cause() const { return m_cause; }
+    /// Runs `handler` once if the server cancels this request (`notifications/cancelled`)
+    /// before it is answered, so the work can stop; the answer is then not sent.
+    void onCancelled(std::function<void(const QString &reason)> handler);
 
 private:
     QPointer<JsonRpcSession> m_session;
@@ -131,6 +134,8 @@ public:
     /// Sends a response for an incoming request (used by RpcResponder).
     void sendResponse(const QJsonValue &id, const QJsonObject &result);
     void sendError(const QJsonValue &id, const JsonRpc::Error &error);
+    /// Used by RpcResponder::onCancelled().
+    void setCancelHandler(const QJsonValue &id, std::function<void(const QString &)> handler);
 
 Q_SIGNALS:
     void notificationReceived(const QString &method, const QJsonObject &params);
@@ -169,6 +174,7 @@ private:
     QSet<QString> m_incomingPending; // idKeys of server requests not yet answered
     QHash<QString, bool> m_incomingCancelled; // idKey -> cancelled by the server
     QHash<QString, QList<qint64>> m_pausedBy; // idKey of a server request -> requests it holds
+    QHash<QString, std::function<void(const QString &)>> m_cancelHandlers; // idKey -> handler
     QTimer m_timer;
     qint64 m_nextId = 0;
 };

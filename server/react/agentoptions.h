@@ -50,16 +50,30 @@ struct AgentOptions
 {
     int maxIterations = 5; ///< model calls per turn; the last one is made without tools
     qint64 toolResultLimitBytes = 16384; ///< tool result text sent to the model (UTF-8 bytes)
-    qint64 eventContentLimitBytes = 1024 * 1024; ///< text of one content block in `observing`
+    qint64 eventContentLimitBytes
+            = qint64(1024) * 1024; ///< text of one content block in `observing`
     int approvalTimeoutMs = 5 * 60 * 1000; ///< unanswered approval -> denied
     int elicitationTimeoutMs = 10 * 60 * 1000; ///< unanswered elicitation -> cancel
     int toolTimeoutMs = -1; ///< per tool call; -1: the server's configured timeout
     int loopGuardRepeats = 3; ///< the same tool + arguments this often in a turn: stop
+    /// The text the model may stream in one turn (every partial_response, and reasoning; UTF-8
+    /// bytes). Past it the turn ends with `error` code "model_output_too_large".
+    qint64 maxTurnTextBytes = qint64(2) * 1024 * 1024;
+    /// The arguments of one tool call while they stream (JSON text, UTF-8 bytes); past it, as
+    /// above.
+    qint64 maxToolArgumentBytes = qint64(1024) * 1024;
     /// The context sent to the model is trimmed from the oldest turns beyond this (estimated
     /// tokens; 0: no trimming). The default suits small local models as well as hosted ones.
     qint64 contextBudgetTokens = 32000;
     QString systemPrompt = defaultSystemPrompt();
     ApprovalPolicy approval;
+    /// False for a turn that must not wait for the user: a tool call or sampling request the
+    /// policy would ask about is denied at once (POST /chat `"approval": "deny"`). Only ever
+    /// tightens the policy.
+    bool waitForApproval = true;
+
+    /// Tool calls one model answer may ask for (each with up to maxToolArgumentBytes).
+    static constexpr int kMaxToolCallsPerAnswer = 128;
 
     /// From the config document: {"agent": {"max_iterations", "tool_result_limit_bytes",
     /// "approval_timeout_ms", "context_budget_tokens", "system_prompt", …}, "approval": {…}}.

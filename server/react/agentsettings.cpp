@@ -75,6 +75,6 @@ void AgentSettings::applyTo(AgentOptions *options) const
     if (systemPrompt)
         options->systemPrompt = *systemPrompt;
     options->approval = approval;
-    // maxTurnTextBytes and maxToolArgumentBytes reach the agent's runtime options at merge
-    // (the agent part adds those fields): effectiveMaxTurnTextBytes() and friends.
+    options->maxTurnTextBytes = effectiveMaxTurnTextBytes();
+    options->maxToolArgumentBytes = effectiveMaxToolArgumentBytes();
 }

@@ -1,12 +1,13 @@
 #include "reactagent.h"
 
 #include "contexttrimmer.h"
-#include "jsonrpcsession.h"
 #include "logging.h"
-#include "mcpclient.h"
-#include "serverregistry.h"
+#include "registrytoolinvoker.h"
+#include "resultmapper.h"
+#include "serverrequesthandler.h"
 #include "serverrequestrouter.h"
 #include "session.h"
+#include "systempromptbuilder.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,47 +16,32 @@
 
 namespace {
 
-QString shortId(const char *prefix)
-{
-    return QLatin1String(prefix) + QUuid::createUuid().toString(QUuid::Id128).left(12);
-}
-
 const QString kIteration = QStringLiteral("iteration");
 const QString kCallId = QStringLiteral("call_id");
 const QString kTool = QStringLiteral("tool");
 
-QJsonArray textBlocks(const QString &text)
-{
-    return {QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                         {QStringLiteral("text"), text}}};
-}
-
 } // namespace
-
-struct ReactAgent::Sampling
-{
-    QString server;
-    QJsonObject params;
-    RpcResponder responder;
-    QTimer *timer = nullptr;
-    QPointer<ChatStream> stream;
-};
-
-struct ReactAgent::Elicitation
-{
-    QString server;
-    RpcResponder responder;
-    QTimer *timer = nullptr;
-};
 
 ReactAgent::ReactAgent(Session *session, ChatModel *model, ServerRegistry *registry,
                        AgentOptions options, QObject *parent)
+    : ReactAgent(session, model, static_cast<ToolInvoker *>(nullptr), std::move(options), parent)
+{
+    m_ownTools = std::make_unique<RegistryToolInvoker>(registry);
+    m_tools = m_ownTools.get();
+}
+
+ReactAgent::ReactAgent(Session *session, ChatModel *model, ToolInvoker *tools, AgentOptions options,
+                       QObject *parent)
     : QObject(parent)
     , m_session(session)
     , m_model(model)
-    , m_registry(registry)
+    , m_tools(tools)
     , m_options(std::move(options))
-{ }
+    , m_requests(new ServerRequestHandler(model, m_options, this))
+{
+    connect(m_requests, &ServerRequestHandler::eventReady, this,
+            [this](StreamEventType type, const QJsonObject &data) { emitEvent(type, data); });
+}
 
 ReactAgent::~ReactAgent()
 {
@@ -65,13 +51,10 @@ ReactAgent::~ReactAgent()
             m_stream->disconnect(this);
             m_stream->cancel();
         }
-        abortServerRequests();
+        m_requests->abortAll();
         for (Call &c : m_calls) {
-            if (c.running && m_registry) {
-                if (ServerConnection *conn = m_registry->connection(c.server);
-                    conn && conn->client())
-                    conn->client()->cancelRequest(c.requestId);
-            }
+            if (c.running && m_tools)
+                m_tools->cancel(c.server, c.requestId, QStringLiteral("cancelled by the user"));
         }
         if (m_router)
             m_router->detach(this);
@@ -113,39 +96,6 @@ bool ReactAgent::hasRunningToolOn(const QString &server) const
             return true;
     }
     return false;
-}
-
-QList<ToolDefinition> ReactAgent::toolDefinitions(const ServerRegistry *registry)
-{
-    QList<ToolDefinition> out;
-    if (!registry)
-        return out;
-    for (const ServerRegistry::CatalogEntry &entry : registry->catalog()) {
-        QJsonObject schema = entry.tool.inputSchema;
-        if (schema.isEmpty())
-            schema = {{QStringLiteral("type"), QStringLiteral("object")}};
-        const QString description
-                = entry.tool.description.isEmpty() ? entry.tool.title : entry.tool.description;
-        out.append({entry.name, description, schema});
-    }
-    return out;
-}
-
-QString ReactAgent::truncateForModel(const QString &text, qint64 limitBytes, bool *truncated)
-{
-    const QByteArray utf8 = text.toUtf8();
-    if (truncated)
-        *truncated = false;
-    if (limitBytes <= 0 || utf8.size() <= limitBytes)
-        return text;
-    qsizetype cut = limitBytes;
-    // Do not split a UTF-8 sequence: back up to the start of a character.
-    while (cut > 0 && (uchar(utf8.at(cut)) & 0xC0) == 0x80)
-        --cut;
-    if (truncated)
-        *truncated = true;
-    return QString::fromUtf8(utf8.left(cut))
-            + QStringLiteral("\n[truncated: %1 of %2 bytes shown]").arg(cut).arg(utf8.size());
 }
 
 void ReactAgent::setState(State state)
@@ -194,12 +144,16 @@ void ReactAgent::think()
         return;
     }
     ChatRequest request;
-    const QString system = systemPrompt();
+    const QString system = SystemPromptBuilder::build(
+            m_options.systemPrompt,
+            m_tools ? m_tools->instructions() : QList<ToolInvoker::ServerInstructions>());
     if (!system.isEmpty())
         request.messages.append(ChatMessage::system(system));
     request.messages += m_session->messages();
     request.messages = ContextTrimmer::trim(request.messages, m_options.contextBudgetTokens);
-    request.tools = toolDefinitions(m_registry);
+    if (m_tools)
+        request.tools = m_tools->toolDefinitions();
+    request.limits = outputLimits();
     const bool last = m_forceAnswer || m_iteration >= m_options.maxIterations;
     if (last || request.tools.isEmpty())
         request.toolChoice = ToolChoice::None;
@@ -225,6 +179,7 @@ void ReactAgent::onModelFinished(StopReason reason)
     if (!stream || !isRunning())
         return;
     stream->deleteLater();
+    m_turnTextBytes += stream->outputBytes();
     const QString text = stream->text();
     const QList<ToolCall> calls = stream->toolCalls();
     const bool last = m_forceAnswer || m_iteration >= m_options.maxIterations;
@@ -257,10 +212,7 @@ void ReactAgent::onModelError(const LlmError &error)
     if (!isRunning())
         return;
     qCWarning(lcAgent) << "model error in turn" << m_turnId << error.code() << error.message;
-    emitEvent(StreamEventType::Error,
-              {{QStringLiteral("code"), error.code()},
-               {QStringLiteral("message"), error.message},
-               {QStringLiteral("retryable"), error.retryable}});
+    emitEvent(StreamEventType::Error, ResultMapper::errorEventData(error, m_options));
     finishTurn(State::Failed);
 }
 
@@ -272,10 +224,11 @@ void ReactAgent::act(const QList<ToolCall> &calls)
         Call c;
         c.call = call;
         c.tool = call.name;
-        if (m_registry) {
-            if (const auto entry = m_registry->findTool(call.name)) {
-                c.server = entry->server;
-                c.tool = entry->tool.name;
+        if (m_tools) {
+            if (const auto resolved = m_tools->resolve(call.name)) {
+                c.server = resolved->server;
+                c.tool = resolved->tool.name;
+                c.mcpTool = resolved->tool;
                 c.known = true;
             }
         }
@@ -288,9 +241,13 @@ void ReactAgent::act(const QList<ToolCall> &calls)
     for (int i = 0; i < m_calls.size() && isRunning(); ++i) {
         Call &c = m_calls[i];
         ApprovalPolicy::Decision decision = ApprovalPolicy::Decision::Allow;
+        bool unattended = false; // the policy asks, but this turn does not wait for approvals
         if (c.known) {
-            const auto entry = m_registry->findTool(c.call.name);
-            decision = m_options.approval.decide(c.server, entry->tool, c.call.name);
+            decision = m_options.approval.decide(c.server, c.mcpTool, c.call.name);
+            if (decision == ApprovalPolicy::Decision::Ask && !m_options.waitForApproval) {
+                decision = ApprovalPolicy::Decision::Deny;
+                unattended = true;
+            }
         }
         const QString key = c.call.name + QLatin1Char(' ')
                 + QString::fromUtf8(QJsonDocument(c.call.arguments).toJson(QJsonDocument::Compact));
@@ -325,8 +282,13 @@ void ReactAgent::act(const QList<ToolCall> &calls)
         } else if (decision == ApprovalPolicy::Decision::Deny) {
             resolveWithoutRunning(
                     i,
-                    QStringLiteral("The call to %1 was denied by the approval policy.")
-                            .arg(c.call.name));
+                    unattended ? QStringLiteral("The call to %1 was denied: it needs the user's "
+                                                "approval, and this turn does not wait for "
+                                                "approvals.")
+                                         .arg(c.call.name)
+                               : QStringLiteral("The call to %1 was denied by the approval "
+                                                "policy.")
+                                         .arg(c.call.name));
         } else if (decision == ApprovalPolicy::Decision::Ask) {
             c.approvalTimer = new QTimer(this);
             c.approvalTimer->setSingleShot(true);
@@ -358,10 +320,8 @@ bool ReactAgent::approve(const QString &id, bool approved)
 {
     if (!isRunning())
         return false;
-    if (m_samplings.contains(id)) {
-        answerSampling(id, approved);
+    if (m_requests->approve(id, approved))
         return true;
-    }
     for (int i = 0; i < m_calls.size(); ++i) {
         Call &c = m_calls[i];
         if (c.call.id != id || !c.approvalTimer || c.running || c.done)
@@ -382,15 +342,8 @@ bool ReactAgent::approve(const QString &id, bool approved)
 void ReactAgent::runCall(int index)
 {
     Call &c = m_calls[index];
-    ServerConnection *connection = m_registry ? m_registry->connection(c.server) : nullptr;
-    McpClient *client = connection ? connection->client() : nullptr;
-    if (!client) {
-        resolveWithoutRunning(index,
-                              QStringLiteral("The server %1 is not ready%2.")
-                                      .arg(c.server,
-                                           connection && !connection->reason().isEmpty()
-                                                   ? QStringLiteral(": ") + connection->reason()
-                                                   : QString()));
+    if (!m_tools) {
+        resolveWithoutRunning(index, QStringLiteral("The server %1 is not ready.").arg(c.server));
         return;
     }
     c.running = true;
@@ -399,8 +352,9 @@ void ReactAgent::runCall(int index)
     const int iteration = m_iteration;
     emitEvent(StreamEventType::Acting, {{kIteration, iteration}, {kCallId, id}, {kTool, c.tool}});
     const QString tool = c.tool;
-    const qint64 requestId = client->callTool(
-            c.tool, c.call.arguments,
+    QString whyNot;
+    const std::optional<qint64> requestId = m_tools->call(
+            c.server, c.tool, c.call.arguments,
             [this, index, id](const Mcp::ToolResult &result) {
                 if (index < m_calls.size() && m_calls[index].call.id == id
                     && m_calls[index].running)
@@ -419,32 +373,17 @@ void ReactAgent::runCall(int index)
                     data.insert(QStringLiteral("message"), p.message);
                 emitEvent(StreamEventType::Acting, data);
             },
-            m_options.toolTimeoutMs, this);
+            m_options.toolTimeoutMs, this, &whyNot);
+    if (!requestId) {
+        if (index < m_calls.size() && m_calls[index].call.id == id) {
+            m_calls[index].running = false;
+            resolveWithoutRunning(index, whyNot);
+        }
+        return;
+    }
     // The callback may already have run (and the turn moved on): look the call up again.
     if (index < m_calls.size() && m_calls[index].call.id == id)
-        m_calls[index].requestId = requestId;
-}
-
-QJsonArray ReactAgent::eventContent(const Mcp::ToolResult &result) const
-{
-    QJsonArray content = result.content;
-    if (content.isEmpty() && result.structuredContent)
-        content = textBlocks(QString::fromUtf8(
-                QJsonDocument(*result.structuredContent).toJson(QJsonDocument::Compact)));
-    for (qsizetype i = 0; i < content.size(); ++i) {
-        QJsonObject block = content.at(i).toObject();
-        if (block.value(QStringLiteral("type")).toString() != QLatin1String("text"))
-            continue;
-        bool truncated = false;
-        const QString text = truncateForModel(block.value(QStringLiteral("text")).toString(),
-                                              m_options.eventContentLimitBytes, &truncated);
-        if (truncated) {
-            block.insert(QStringLiteral("text"), text);
-            block.insert(QStringLiteral("truncated"), true);
-            content.replace(i, block);
-        }
-    }
-    return content;
+        m_calls[index].requestId = *requestId;
 }
 
 void ReactAgent::completeCall(int index, const Mcp::ToolResult &result)
@@ -453,12 +392,8 @@ void ReactAgent::completeCall(int index, const Mcp::ToolResult &result)
     c.running = false;
     c.done = true;
     c.isError = result.isError;
-    QString text = result.text();
-    if (text.isEmpty() && result.structuredContent)
-        text = QString::fromUtf8(
-                QJsonDocument(*result.structuredContent).toJson(QJsonDocument::Compact));
     bool truncated = false;
-    c.resultText = truncateForModel(text, m_options.toolResultLimitBytes, &truncated);
+    c.resultText = ResultMapper::modelText(result, m_options.toolResultLimitBytes, &truncated);
     if (truncated)
         qCInfo(lcAgent) << "result of" << c.call.id << "truncated for the model";
     emitEvent(StreamEventType::Observing,
@@ -466,7 +401,8 @@ void ReactAgent::completeCall(int index, const Mcp::ToolResult &result)
                {kCallId, c.call.id},
                {kTool, c.tool},
                {QStringLiteral("is_error"), result.isError},
-               {QStringLiteral("content"), eventContent(result)},
+               {QStringLiteral("content"),
+                ResultMapper::eventContent(result, m_options.eventContentLimitBytes)},
                {QStringLiteral("duration_ms"), c.clock.isValid() ? c.clock.elapsed() : 0}});
     checkObserved();
 }
@@ -485,25 +421,8 @@ void ReactAgent::resolveWithoutRunning(int index, const QString &text)
                {kCallId, c.call.id},
                {kTool, c.tool},
                {QStringLiteral("is_error"), true},
-               {QStringLiteral("content"), textBlocks(text)},
+               {QStringLiteral("content"), ResultMapper::textBlocks(text)},
                {QStringLiteral("duration_ms"), ranMs}});
-}
-
-QString ReactAgent::systemPrompt() const
-{
-    // The instructions servers give at initialize tell the model how to use their tools.
-    QStringList parts;
-    if (!m_options.systemPrompt.isEmpty())
-        parts << m_options.systemPrompt;
-    if (m_registry) {
-        for (ServerConnection *c : m_registry->connections()) {
-            const McpClient *client = c->client();
-            if (client && !client->serverInfo().instructions.trimmed().isEmpty())
-                parts << QStringLiteral("Instructions from the MCP server \"%1\":\n%2")
-                                 .arg(c->name(), client->serverInfo().instructions.trimmed());
-        }
-    }
-    return parts.join(QStringLiteral("\n\n"));
 }
 
 void ReactAgent::checkObserved()
@@ -540,10 +459,8 @@ void ReactAgent::closeOpenCalls(const QString &text)
             continue;
         const bool wasRunning = c.running;
         c.running = false; // the cancelled request's callback is ignored from here on
-        if (wasRunning && m_registry) {
-            if (ServerConnection *conn = m_registry->connection(c.server); conn && conn->client())
-                conn->client()->cancelRequest(c.requestId, text);
-        }
+        if (wasRunning && m_tools)
+            m_tools->cancel(c.server, c.requestId, text);
         resolveWithoutRunning(i, text);
     }
     for (Call &c : m_calls) {
@@ -571,7 +488,7 @@ void ReactAgent::cancel()
         stream->cancel();
         stream->deleteLater();
     }
-    abortServerRequests();
+    m_requests->abortAll();
     // Every tool call the session already holds gets a result, so the history stays valid for
     // the providers (a tool call must be followed by its result).
     closeOpenCalls(QStringLiteral("Cancelled by the user."));
@@ -586,6 +503,17 @@ void ReactAgent::cancel()
                {QStringLiteral("stop_reason"), m_stopReason},
                {QStringLiteral("usage"), usageJson()}});
     finishTurn(State::Cancelled);
+}
+
+OutputLimits ReactAgent::outputLimits() const
+{
+    OutputLimits limits;
+    // What is left of the turn's text budget (at least a byte: 0 would mean "no bound").
+    if (m_options.maxTurnTextBytes > 0)
+        limits.maxTextBytes = std::max<qint64>(1, m_options.maxTurnTextBytes - m_turnTextBytes);
+    limits.maxToolArgumentBytes = m_options.maxToolArgumentBytes;
+    limits.maxToolCalls = AgentOptions::kMaxToolCallsPerAnswer;
+    return limits;
 }
 
 QJsonObject ReactAgent::usageJson() const
@@ -609,7 +537,7 @@ void ReactAgent::finishWithAnswer(const QString &text, const QString &stopReason
 
 void ReactAgent::finishTurn(State state)
 {
-    abortServerRequests();
+    m_requests->abortAll();
     setState(state);
     if (m_router)
         m_router->detach(this);
@@ -622,129 +550,14 @@ void ReactAgent::finishTurn(State state)
 
 // --- requests from MCP servers -----------------------------------------------------------
 
-void ReactAgent::abortServerRequests()
-{
-    const auto samplings = m_samplings;
-    m_samplings.clear();
-    for (const auto &s : samplings) {
-        delete s->timer;
-        if (s->stream) {
-            s->stream->disconnect(this);
-            s->stream->cancel();
-            s->stream->deleteLater();
-        }
-        if (!s->responder.isAnswered())
-            s->responder.fail(JsonRpc::RequestCancelled, QStringLiteral("the turn ended"));
-    }
-    const auto elicitations = m_elicitations;
-    m_elicitations.clear();
-    for (const auto &e : elicitations) {
-        delete e->timer;
-        if (!e->responder.isAnswered())
-            e->responder.reply({{QStringLiteral("action"), QStringLiteral("cancel")}});
-    }
-}
-
 void ReactAgent::handleSampling(const QString &server, const QJsonObject &params,
                                 RpcResponder responder)
 {
-    const ApprovalPolicy::Decision decision = m_options.approval.sampling;
-    if (!isRunning() || decision == ApprovalPolicy::Decision::Deny) {
+    if (!isRunning()) {
         responder.fail(-1, QStringLiteral("the host's approval policy denies sampling"));
         return;
     }
-    auto s = std::make_shared<Sampling>();
-    s->server = server;
-    s->params = params;
-    s->responder = std::move(responder);
-    const QString id = shortId("smp_");
-    m_samplings.insert(id, s);
-    const bool ask = decision == ApprovalPolicy::Decision::Ask;
-    emitEvent(StreamEventType::Sampling,
-              {{QStringLiteral("request_id"), id},
-               {QStringLiteral("server"), server},
-               {QStringLiteral("messages"), params.value(QStringLiteral("messages"))},
-               {QStringLiteral("max_tokens"), params.value(QStringLiteral("maxTokens"))},
-               {QStringLiteral("approval"),
-                ask ? QStringLiteral("required") : QStringLiteral("auto")}});
-    if (!ask) {
-        runSampling(id);
-        return;
-    }
-    s->timer = new QTimer(this);
-    s->timer->setSingleShot(true);
-    connect(s->timer, &QTimer::timeout, this, [this, id] { answerSampling(id, false); });
-    s->timer->start(std::max(0, m_options.approvalTimeoutMs));
-}
-
-void ReactAgent::answerSampling(const QString &id, bool approved)
-{
-    const auto s = m_samplings.value(id);
-    if (!s || s->stream)
-        return;
-    if (s->timer)
-        s->timer->stop();
-    if (approved) {
-        runSampling(id);
-        return;
-    }
-    m_samplings.remove(id);
-    s->timer->deleteLater();
-    s->timer = nullptr;
-    s->responder.fail(-1, QStringLiteral("the user declined the sampling request"));
-}
-
-void ReactAgent::runSampling(const QString &id)
-{
-    const auto s = m_samplings.value(id);
-    ChatRequest request;
-    const QString system = s->params.value(QStringLiteral("systemPrompt")).toString();
-    if (!system.isEmpty())
-        request.messages.append(ChatMessage::system(system));
-    for (const QJsonValue &v : s->params.value(QStringLiteral("messages")).toArray()) {
-        const QJsonObject m = v.toObject();
-        const QJsonValue content = m.value(QStringLiteral("content"));
-        const QJsonArray blocks
-                = content.isArray() ? content.toArray() : QJsonArray {content.toObject()};
-        QStringList texts;
-        for (const QJsonValue &b : blocks) {
-            if (b.toObject().value(QStringLiteral("type")).toString() == QLatin1String("text"))
-                texts << b.toObject().value(QStringLiteral("text")).toString();
-        }
-        const QString text = texts.join(QLatin1Char('\n'));
-        request.messages.append(m.value(QStringLiteral("role")).toString()
-                                                == QLatin1String("assistant")
-                                        ? ChatMessage::assistant(text)
-                                        : ChatMessage::user(text));
-    }
-    request.maxTokens = s->params.value(QStringLiteral("maxTokens")).toInt(0);
-    request.toolChoice = ToolChoice::None;
-    s->stream = m_model->start(request);
-    connect(s->stream, &ChatStream::finished, this, [this, id](StopReason reason) {
-        const auto s = m_samplings.take(id);
-        if (!s)
-            return;
-        s->stream->deleteLater();
-        delete s->timer;
-        s->responder.reply(
-                {{QStringLiteral("role"), QStringLiteral("assistant")},
-                 {QStringLiteral("content"),
-                  QJsonObject {{QStringLiteral("type"), QStringLiteral("text")},
-                               {QStringLiteral("text"), s->stream->text()}}},
-                 {QStringLiteral("model"),
-                  m_model->modelName().isEmpty() ? m_model->displayName() : m_model->modelName()},
-                 {QStringLiteral("stopReason"),
-                  reason == StopReason::MaxTokens ? QStringLiteral("maxTokens")
-                                                  : QStringLiteral("endTurn")}});
-    });
-    connect(s->stream, &ChatStream::errorOccurred, this, [this, id](const LlmError &error) {
-        const auto s = m_samplings.take(id);
-        if (!s)
-            return;
-        s->stream->deleteLater();
-        delete s->timer;
-        s->responder.fail(JsonRpc::InternalError, error.message);
-    });
+    m_requests->handleSampling(server, params, std::move(responder));
 }
 
 void ReactAgent::handleElicitation(const QString &server, const QJsonObject &params,
@@ -754,39 +567,11 @@ void ReactAgent::handleElicitation(const QString &server, const QJsonObject &par
         responder.reply({{QStringLiteral("action"), QStringLiteral("cancel")}});
         return;
     }
-    auto e = std::make_shared<Elicitation>();
-    e->server = server;
-    e->responder = std::move(responder);
-    const QString id = shortId("eli_");
-    m_elicitations.insert(id, e);
-    QJsonObject data {{QStringLiteral("request_id"), id},
-                      {QStringLiteral("server"), server},
-                      {QStringLiteral("message"), params.value(QStringLiteral("message"))}};
-    if (params.value(QStringLiteral("mode")).toString() == QLatin1String("url"))
-        data.insert(QStringLiteral("url"), params.value(QStringLiteral("url")));
-    else
-        data.insert(QStringLiteral("schema"), params.value(QStringLiteral("requestedSchema")));
-    emitEvent(StreamEventType::Elicitation, data);
-    e->timer = new QTimer(this);
-    e->timer->setSingleShot(true);
-    connect(e->timer, &QTimer::timeout, this,
-            [this, id] { answerElicitation(id, QStringLiteral("cancel")); });
-    e->timer->start(std::max(0, m_options.elicitationTimeoutMs));
+    m_requests->handleElicitation(server, params, std::move(responder));
 }
 
 bool ReactAgent::answerElicitation(const QString &requestId, const QString &action,
                                    const QJsonObject &content)
 {
-    if (action != QLatin1String("accept") && action != QLatin1String("decline")
-        && action != QLatin1String("cancel"))
-        return false;
-    const auto e = m_elicitations.take(requestId);
-    if (!e)
-        return false;
-    e->timer->deleteLater();
-    QJsonObject result {{QStringLiteral("action"), action}};
-    if (action == QLatin1String("accept"))
-        result.insert(QStringLiteral("content"), content);
-    e->responder.reply(result);
-    return true;
+    return m_requests->answerElicitation(requestId, action, content);
 }

@@ -2,6 +2,7 @@
 
 #include "agentoptions.h"
 #include "chatmodel.h"
+#include "mcptypes.h"
 #include "serverrequestrouter.h"
 #include "streamevent.h"
 
@@ -16,7 +17,9 @@
 class QTimer;
 class RpcResponder;
 class ServerRegistry;
+class ServerRequestHandler;
 class Session;
+class ToolInvoker;
 namespace Mcp {
 struct ToolResult;
 }
@@ -48,9 +51,16 @@ struct ToolResult;
 /// "max_iterations"); denied or timed-out approvals and loop-guarded calls are reported to the
 /// model as error results; the third identical call (same tool, same arguments) in a turn is not
 /// run and the next model call must answer. MCP sampling and elicitation requests reach the agent
-/// through a ServerRequestRouter: `sampling` {request_id, server, messages, max_tokens, approval}
-/// waits for approve(request_id) when the policy says ask; `elicitation` {request_id, server,
-/// message, schema | url} waits for answerElicitation().
+/// through a ServerRequestRouter and are answered by the turn's ServerRequestHandler: `sampling`
+/// {request_id, server, messages, max_tokens, approval} waits for approve(request_id) when the
+/// policy says ask; `elicitation` {request_id, server, message, schema | url} waits for
+/// answerElicitation(); a server that withdraws one gets a second event {request_id, server,
+/// status "cancelled", reason}. With AgentOptions::waitForApproval false, what would wait for
+/// approval is denied at once.
+///
+/// The agent reaches MCP servers only through a ToolInvoker (the tools to offer, running and
+/// cancelling calls, the servers' instructions for the system prompt), and maps results with
+/// ResultMapper.
 ///
 /// The conversation (user message, assistant messages with their tool calls, tool results,
 /// answer) is appended to the session as it happens, so the next turn has the context.
@@ -66,6 +76,9 @@ public:
     /// None of the pointers is owned; all must outlive the turn.
     ReactAgent(Session *session, ChatModel *model, ServerRegistry *registry,
                AgentOptions options = {}, QObject *parent = nullptr);
+    /// The same over any ToolInvoker (not owned).
+    ReactAgent(Session *session, ChatModel *model, ToolInvoker *tools, AgentOptions options = {},
+               QObject *parent = nullptr);
     ~ReactAgent() override;
 
     /// While running, the agent attaches itself to `router` to receive sampling/elicitation.
@@ -100,13 +113,6 @@ public:
     void handleElicitation(const QString &server, const QJsonObject &params,
                            RpcResponder responder);
 
-    /// The registry's catalog as tool definitions for the model.
-    [[nodiscard]] static QList<ToolDefinition> toolDefinitions(const ServerRegistry *registry);
-    /// `text` cut to at most `limitBytes` of UTF-8 (at a character boundary) plus a marker
-    /// saying how much was left out; unchanged when it fits.
-    [[nodiscard]] static QString truncateForModel(const QString &text, qint64 limitBytes,
-                                                  bool *truncated = nullptr);
-
 Q_SIGNALS:
     void stateChanged(ReactAgent::State state);
     /// The turn is over; its last event was `final_response` or `error`.
@@ -118,6 +124,7 @@ private:
         ToolCall call; ///< as the model asked (call.name is the model-facing name)
         QString server;
         QString tool; ///< the server's own tool name
+        Mcp::Tool mcpTool; ///< as the server describes it (for the approval policy)
         bool known = false;
         bool running = false;
         bool done = false;
@@ -127,14 +134,10 @@ private:
         QString resultText; ///< for the model (truncated)
         bool isError = false;
     };
-    struct Sampling;
-    struct Elicitation;
 
     void setState(State state);
     void emitEvent(StreamEventType type, QJsonObject data);
     void think();
-    /// The configured system prompt plus the instructions of every ready MCP server.
-    [[nodiscard]] QString systemPrompt() const;
     void onModelFinished(StopReason reason);
     void onModelError(const LlmError &error);
     void act(const QList<ToolCall> &calls);
@@ -146,17 +149,17 @@ private:
     void finishWithAnswer(const QString &text, const QString &stopReason);
     void finishTurn(State state);
     void closeOpenCalls(const QString &text);
-    void abortServerRequests();
-    void runSampling(const QString &id);
-    void answerSampling(const QString &id, bool approved);
     [[nodiscard]] QJsonObject usageJson() const;
-    [[nodiscard]] QJsonArray eventContent(const Mcp::ToolResult &result) const;
+    /// The bounds of the next model call: the rest of the turn's text budget, and so on.
+    [[nodiscard]] OutputLimits outputLimits() const;
 
     QPointer<Session> m_session;
     QPointer<ChatModel> m_model;
-    QPointer<ServerRegistry> m_registry;
+    std::unique_ptr<ToolInvoker> m_ownTools; ///< over the registry, when constructed with one
+    ToolInvoker *m_tools;
     QPointer<ServerRequestRouter> m_router;
     AgentOptions m_options;
+    ServerRequestHandler *m_requests; ///< a child
 
     State m_state = State::Idle;
     QString m_turnId;
@@ -169,8 +172,7 @@ private:
     bool m_cancelling = false;
     QHash<QString, int> m_callCounts; ///< tool + arguments -> times called this turn
     Usage m_usage;
+    qint64 m_turnTextBytes = 0; ///< text and reasoning the model streamed in this turn
     QString m_answer;
     QString m_stopReason;
-    QHash<QString, std::shared_ptr<Sampling>> m_samplings;
-    QHash<QString, std::shared_ptr<Elicitation>> m_elicitations;
 };

@@ -5,6 +5,9 @@
 
 #include "httptestsupport.h"
 
+#include <QElapsedTimer>
+#include <QNetworkProxy>
+#include <QScopeGuard>
 #include <QTest>
 
 using namespace HttpTest;
@@ -71,6 +74,8 @@ private Q_SLOTS:
     void chatApprovedThroughApprove_data();
     void chatApprovedThroughApprove();
     void policyDenial();
+    void chatApprovalPolicy_data();
+    void chatApprovalPolicy();
     void elicitation_data();
     void elicitation();
     void restartServer();
@@ -556,6 +561,82 @@ void tst_HttpApi::chatApprovedThroughApprove()
     for (const QJsonValue &step : result.value("steps").toArray())
         steps << step.toObject().value("type").toString();
     QVERIFY2(steps.contains("acting"), qPrintable(steps.join(','))); // the tool ran
+}
+
+
+void tst_HttpApi::chatApprovalPolicy_data()
+{
+    QTest::addColumn<QString>("approval"); // the /chat body's field; empty: left out
+    QTest::newRow("deny: answered at once") << "deny";
+    QTest::newRow("wait: answered through /api/v3/chat/approve") << "wait";
+    QTest::newRow("default is wait") << "";
+}
+
+void tst_HttpApi::chatApprovalPolicy()
+{
+    // POST /chat with a tool that needs approval: "deny" answers at once with the call denied;
+    // "wait" (the default) waits until /api/v3/chat/approve answers it.
+    QFETCH(QString, approval);
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c_img", "image", {})}), textReply(QStringLiteral("Done."))}));
+    SseClient stream;
+    QVERIFY(openStream(stream));
+    const QString sessionId = stream.events.at(0).data.value("session_id").toString();
+    QJsonObject body {{"session_id", sessionId}, {"message", "show me the picture"}};
+    if (!approval.isEmpty())
+        body.insert("approval", approval);
+
+    QNetworkAccessManager nam;
+    nam.setProxy(QNetworkProxy::NoProxy);
+    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/chat").arg(m_host->port)));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    QElapsedTimer clock;
+    clock.start();
+    QNetworkReply *reply = nam.post(request, QJsonDocument(body).toJson(QJsonDocument::Compact));
+    const auto cleanup = qScopeGuard([reply] { reply->deleteLater(); });
+
+    if (approval == QLatin1String("deny")) {
+        QVERIFY(TestSupport::waitFor([reply] { return reply->isFinished(); }, 10000));
+        QVERIFY2(clock.elapsed() < 5000, "a turn that denies must not wait");
+    } else {
+        const int call = stream.waitForType(QStringLiteral("tool_call"));
+        QVERIFY(call > 0);
+        QCOMPARE(stream.events.at(call).data.value("approval").toString(),
+                 QStringLiteral("required"));
+        QTest::qWait(300);
+        QVERIFY2(!reply->isFinished(), "the turn waits for the approval");
+        const Reply answer = m_rest.post(
+                QStringLiteral("/api/v3/chat/approve"),
+                {{"session_id", sessionId}, {"call_id", "c_img"}, {"approved", true}});
+        QVERIFY2(answer.status == 200, answer.describe().constData());
+        QVERIFY(TestSupport::waitFor([reply] { return reply->isFinished(); }, 10000));
+    }
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    const QJsonObject out = QJsonDocument::fromJson(reply->readAll()).object();
+    QCOMPARE(out.value("response").toString(), QStringLiteral("Done."));
+    QJsonObject call;
+    QJsonObject observed;
+    for (const QJsonValue &v : out.value("steps").toArray()) {
+        const QJsonObject step = v.toObject();
+        if (step.value("type").toString() == QLatin1String("tool_call"))
+            call = step;
+        if (step.value("type").toString() == QLatin1String("observing"))
+            observed = step;
+    }
+    const bool denied = approval == QLatin1String("deny");
+    QCOMPARE(call.value("approval").toString(),
+             denied ? QStringLiteral("denied") : QStringLiteral("required"));
+    QCOMPARE(observed.value("is_error").toBool(), denied);
+    if (denied)
+        QVERIFY2(firstText(observed).contains("does not wait for approvals"),
+                 qPrintable(firstText(observed)));
+
+    // Another value is refused: the field can only tighten the policy.
+    const Reply bad = m_rest.post(QStringLiteral("/chat"),
+                                  {{"message", "show me the picture"}, {"approval", "allow"}});
+    QCOMPARE(bad.status, 400);
+    QCOMPARE(bad.errorCode(), QStringLiteral("invalid_field"));
+    QCOMPARE(bad.errorMessage(), QStringLiteral("field \"approval\" must be \"wait\" or \"deny\""));
 }
 
 void tst_HttpApi::policyDenial()

@@ -7,6 +7,7 @@
 
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -69,6 +70,21 @@ public:
         return ok;
     }
 
+    /// Waits until the request `index` has an outcome other than "pending"; returns its record.
+    QJsonObject finishedRequest(int index, int timeoutMs = 10000)
+    {
+        QJsonObject record;
+        static_cast<void>(QTest::qWaitFor(
+                [&] {
+                    const QJsonArray all = requests();
+                    record = index < all.size() ? all.at(index).toObject() : QJsonObject();
+                    const QString outcome = record.value(QLatin1String("outcome")).toString();
+                    return !outcome.isEmpty() && outcome != QLatin1String("pending");
+                },
+                timeoutMs));
+        return record;
+    }
+
     /// The requests the fixture received since the last setScript().
     QJsonArray requests()
     {
@@ -95,6 +111,27 @@ private:
     QNetworkAccessManager m_nam;
     quint16 m_port = 0;
 };
+
+/// Peak resident memory of this process since the last resetPeakRss() (VmHWM, KiB; Linux).
+inline qint64 peakRssKiB()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
+    for (const QByteArray &line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').value(0).toLongLong();
+    }
+    return -1;
+}
+
+/// Starts a new peak for peakRssKiB() (writing 5 to clear_refs resets VmHWM).
+inline void resetPeakRss()
+{
+    QFile clear(QStringLiteral("/proc/self/clear_refs"));
+    if (clear.open(QIODevice::WriteOnly))
+        clear.write("5");
+}
 
 /// Records every signal of one ChatStream, in order.
 class StreamRecorder

@@ -5,6 +5,7 @@
 
 #include <offlinemodel.h>
 
+#include <QFile>
 #include <QTest>
 
 namespace {
@@ -42,6 +43,24 @@ QList<ToolDefinition> tools()
     };
 }
 
+/// The example servers' tools (resources/examples/mcp-servers.json), as they list them.
+QList<ToolDefinition> exampleTools()
+{
+    QFile file(QStringLiteral(MCPHOST_SOURCE_DIR "/tests/data/example-tools.json"));
+    if (!file.open(QIODevice::ReadOnly))
+        return {};
+    const QJsonObject servers = QJsonDocument::fromJson(file.readAll()).object();
+    QList<ToolDefinition> out;
+    for (const char *server : {"everything", "filesystem", "memory"}) {
+        for (const QJsonValue &v : servers.value(QLatin1String(server)).toArray()) {
+            const QJsonObject tool = v.toObject();
+            out.append({tool.value("name").toString(), tool.value("description").toString(),
+                        tool.value("inputSchema").toObject()});
+        }
+    }
+    return out;
+}
+
 ChatRequest requestFor(const QString &message)
 {
     ChatRequest request;
@@ -59,6 +78,11 @@ class tst_OfflineModel : public QObject
 private Q_SLOTS:
     void toolChoice_data();
     void toolChoice();
+    void exampleServers_data();
+    void exampleServers();
+    void listsTools_data();
+    void listsTools();
+    void catalogPreparedOncePerToolList();
     void tieMeansNoTool();
     void helpTextIsHonest();
     void noToolsOrToolChoiceNone();
@@ -144,6 +168,95 @@ void tst_OfflineModel::toolChoice()
     QCOMPARE(text(plan.toolCall->arguments), arguments);
     QVERIFY(!plan.toolCall->id.isEmpty());
     QCOMPARE(plan.stopReason, StopReason::ToolUse);
+}
+
+void tst_OfflineModel::exampleServers_data()
+{
+    QTest::addColumn<QString>("message");
+    QTest::addColumn<QString>("tool");
+    QTest::addColumn<QByteArray>("arguments"); // compact JSON
+
+    QTest::newRow("add two numbers") << "add 2 and 3"
+                                     << "get-sum" << QByteArray(R"({"a":2,"b":3})");
+    QTest::newRow("plus") << "what is 7 plus 5?"
+                          << "get-sum" << QByteArray(R"({"a":7,"b":5})");
+    QTest::newRow("sum of") << "Please give me the sum of 10 and 32"
+                            << "get-sum" << QByteArray(R"({"a":10,"b":32})");
+    QTest::newRow("echo by name") << "echo hello world"
+                                  << "echo" << QByteArray(R"({"message":"hello world"})");
+    QTest::newRow("list a directory") << "list the directory /tmp"
+                                      << "list_directory" << QByteArray(R"({"path":"/tmp"})");
+    QTest::newRow("environment") << "show the environment variables"
+                                 << "get-env" << QByteArray("{}");
+    QTest::newRow("add observations keeps its own words")
+            << "add observations {\"observations\": []}"
+            << "add_observations" << QByteArray(R"({"observations":[]})");
+}
+
+void tst_OfflineModel::exampleServers()
+{
+    // Plain requests over the example servers' real tool names and schemas.
+    QFETCH(QString, message);
+    QFETCH(QString, tool);
+    QFETCH(QByteArray, arguments);
+    ChatRequest request;
+    request.messages = {ChatMessage::system("system prompt"), ChatMessage::user(message)};
+    request.tools = exampleTools();
+    QCOMPARE(request.tools.size(), 39);
+    const OfflineModel::Plan plan = OfflineModel::plan(request);
+    QVERIFY2(plan.toolCall, qPrintable(plan.text));
+    QCOMPARE(plan.toolCall->name, tool);
+    QCOMPARE(text(plan.toolCall->arguments), arguments);
+}
+
+void tst_OfflineModel::listsTools_data()
+{
+    QTest::addColumn<QString>("message");
+    QTest::newRow("what tools") << "what tools do you have?";
+    QTest::newRow("list your tools") << "list your tools";
+    QTest::newRow("which tools") << "Which tools are available";
+    QTest::newRow("what can you do") << "What can you do?";
+}
+
+void tst_OfflineModel::listsTools()
+{
+    QFETCH(QString, message);
+    ChatRequest request;
+    request.messages = {ChatMessage::user(message)};
+    request.tools = exampleTools();
+    const OfflineModel::Plan plan = OfflineModel::plan(request);
+    QVERIFY2(!plan.toolCall, qPrintable(plan.toolCall ? plan.toolCall->name : QString()));
+    QCOMPARE(plan.stopReason, StopReason::EndTurn);
+    QVERIFY2(plan.text.contains("39 tools"), qPrintable(plan.text));
+    // One line per tool, with what it does.
+    for (const ToolDefinition &t : request.tools)
+        QVERIFY2(plan.text.contains("- " + t.name + ":"), qPrintable(t.name));
+    QVERIFY(plan.text.contains("- get-sum: Returns the sum of two numbers"));
+    QVERIFY(!plan.text.contains("OPENAI_API_KEY")); // an answer, not the help text
+}
+
+void tst_OfflineModel::catalogPreparedOncePerToolList()
+{
+    // The model answers from a catalog prepared for the tool list; a changed list (a server's
+    // tools changed) is seen at once.
+    OfflineModel model;
+    ChatRequest request = requestFor("add 2 and 3");
+    StreamRecorder first(model.start(request));
+    QVERIFY(first.waitForEnd(2000));
+    QCOMPARE(first.completed.value(0).name, QStringLiteral("add"));
+
+    request.tools.removeAt(1); // "add" is gone
+    request.tools.append({"get-sum", "Returns the sum of two numbers", addSchema()});
+    StreamRecorder second(model.start(request));
+    QVERIFY(second.waitForEnd(2000));
+    QCOMPARE(second.completed.value(0).name, QStringLiteral("get-sum"));
+    QCOMPARE(text(second.completed.value(0).arguments), QByteArray(R"({"a":2,"b":3})"));
+
+    request.tools.last().description = "Returns the product of two numbers";
+    request.tools.last().name = "multiply";
+    StreamRecorder third(model.start(request));
+    QVERIFY(third.waitForEnd(2000));
+    QVERIFY2(third.completed.isEmpty(), qPrintable(third.text));
 }
 
 void tst_OfflineModel::tieMeansNoTool()

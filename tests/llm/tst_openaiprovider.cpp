@@ -34,6 +34,9 @@ private Q_SLOTS:
     void stalledStream();
     void connectionRefused();
     void cancelMidStream();
+    void outputBounds_data();
+    void outputBounds();
+    void longEventUnderTheBound();
     void requestBody();
     void noApiKeyNoAuthorization();
 
@@ -438,6 +441,69 @@ void tst_OpenAiProvider::noApiKeyNoAuthorization()
     QVERIFY(!seen.value("headers").toObject().contains("authorization"));
     QVERIFY(!seen.value("body").toObject().contains("tools")); // no tools: no tools key at all
     QVERIFY(!seen.value("body").toObject().contains("parallel_tool_calls"));
+}
+
+void tst_OpenAiProvider::outputBounds_data()
+{
+    QTest::addColumn<QString>("flood");
+    QTest::addColumn<int>("bound");
+    QTest::newRow("text past maxTextBytes") << "text" << int(LlmError::Bound::Text);
+    QTest::newRow("arguments past maxToolArgumentBytes")
+            << "arguments" << int(LlmError::Bound::ToolArguments);
+    QTest::newRow("one event line past maxEventBytes") << "line" << int(LlmError::Bound::Event);
+}
+
+void tst_OpenAiProvider::outputBounds()
+{
+    // A model that streams 128 MiB: the stream ends at the bound, with an error that names it,
+    // the connection is closed (the fixture stops writing long before the end: what it wrote
+    // past the bound is what the socket buffers took), and memory stays bounded.
+    QFETCH(QString, flood);
+    QFETCH(int, bound);
+    constexpr qint64 kFlood = 128 * 1024 * 1024;
+    QVERIFY(m_llm.setScript({QJsonObject {{"flood", flood}, {"flood_bytes", double(kFlood)}}}));
+    auto model = provider();
+    ChatRequest request = simpleRequest();
+    request.limits.maxTextBytes = 2 * 1024 * 1024;
+    request.limits.maxToolArgumentBytes = 1024 * 1024;
+    resetPeakRss();
+    const qint64 rssBefore = peakRssKiB();
+    ChatStream *stream = model->start(request);
+    StreamRecorder rec(stream);
+    QVERIFY(rec.waitForEnd(60000));
+    QVERIFY2(rec.error, "the stream should end with an error past the bound");
+    QCOMPARE(rec.error->kind, LlmError::Kind::OutputTooLarge);
+    QCOMPARE(rec.error->code(), QStringLiteral("model_output_too_large"));
+    QCOMPARE(int(rec.error->bound), bound);
+    QVERIFY(!rec.error->retryable);
+    QVERIFY(rec.text.size() <= 2 * 1024 * 1024);
+    QVERIFY(rec.arguments.value(0).size() <= 1024 * 1024 + 64 * 1024);
+    const QJsonObject record = m_llm.finishedRequest(0);
+    QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
+    const double sent = record.value("bytes_sent").toDouble();
+    QVERIFY2(sent < kFlood / 2, qPrintable(QString::number(sent)));
+    const qint64 growthKiB = peakRssKiB() - rssBefore;
+    QVERIFY2(growthKiB < 48 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
+    QTest::qWait(50);
+    QCOMPARE(rec.signalsAfterEnd, 0);
+}
+
+void tst_OpenAiProvider::longEventUnderTheBound()
+{
+    // One 3 MiB event line, written in 512-byte pieces: accepted whole, and parsed in linear
+    // time (a parser that rescans its buffer per piece would take minutes).
+    constexpr qint64 kLine = 3 * 1024 * 1024;
+    QVERIFY(m_llm.setScript({QJsonObject {
+            {"flood", "line"}, {"flood_bytes", double(kLine)}, {"flood_piece", 512}}}));
+    auto model = provider();
+    QElapsedTimer clock;
+    clock.start();
+    ChatStream *stream = model->start(simpleRequest());
+    StreamRecorder rec(stream);
+    QVERIFY(rec.waitForEnd(60000));
+    QVERIFY2(!rec.error, qPrintable(rec.error ? rec.error->message : QString()));
+    QCOMPARE(rec.text.count(QLatin1Char('x')), kLine);
+    QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
 }
 
 QTEST_GUILESS_MAIN(tst_OpenAiProvider)

@@ -6,6 +6,7 @@
 #include <configreader.h>
 #include <mcptypes.h>
 #include <reactagent.h>
+#include <resultmapper.h>
 
 #include <QJsonDocument>
 #include <QTest>
@@ -135,15 +136,15 @@ void tst_AgentOptions::settingsKnowWhatIsSet()
 void tst_AgentOptions::truncate()
 {
     bool truncated = true;
-    QCOMPARE(ReactAgent::truncateForModel(QStringLiteral("short"), 100, &truncated),
+    QCOMPARE(ResultMapper::truncateForModel(QStringLiteral("short"), 100, &truncated),
              QStringLiteral("short"));
     QVERIFY(!truncated);
-    const QString out = ReactAgent::truncateForModel(QString(20000, 'x'), 16384, &truncated);
+    const QString out = ResultMapper::truncateForModel(QString(20000, 'x'), 16384, &truncated);
     QVERIFY(truncated);
     QVERIFY(out.startsWith(QString(16384, 'x')));
     QVERIFY(out.endsWith(QStringLiteral("[truncated: 16384 of 20000 bytes shown]")));
     // Never splits a multi-byte character.
-    const QString umlauts = ReactAgent::truncateForModel(QString(10, QChar(0xE4)), 5);
+    const QString umlauts = ResultMapper::truncateForModel(QString(10, QChar(0xE4)), 5);
     QVERIFY(umlauts.startsWith(QString(2, QChar(0xE4)) + QLatin1Char('\n')));
 }
 

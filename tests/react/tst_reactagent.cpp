@@ -6,6 +6,7 @@
 #include "../integration/testsupport.h"
 #include "../llm/llmtestutil.h"
 
+#include <anthropicprovider.h>
 #include <offlinemodel.h>
 #include <openaiprovider.h>
 #include <reactagent.h>
@@ -15,6 +16,7 @@
 #include <sessionmanager.h>
 #include <sessionstore.h>
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
@@ -70,11 +72,17 @@ private Q_SLOTS:
     void denyPolicy();
     void loopGuard();
     void sampling();
+    void samplingWithdrawn_data();
+    void samplingWithdrawn();
     void elicitation();
+    void elicitationWithdrawn();
+    void turnThatDoesNotWaitForApproval();
     void largeResultTruncatedForModelOnly();
     void contextAcrossThreeTurns();
     void contextTrimmedToBudget();
     void modelErrorEndsWithError();
+    void modelOutputBounded_data();
+    void modelOutputBounded();
     void sessionExpiresAfterTurn();
     void offlineDirectAnswer();
     void offlineOneTool();
@@ -491,6 +499,110 @@ void tst_ReactAgent::sampling()
     QVERIFY(!samplingBody.contains("tools"));
 }
 
+void tst_ReactAgent::samplingWithdrawn_data()
+{
+    QTest::addColumn<bool>("running");
+    QTest::newRow("while it waits for approval") << false;
+    QTest::newRow("while the model answers it") << true;
+}
+
+void tst_ReactAgent::samplingWithdrawn()
+{
+    // The server withdraws its sampling request (notifications/cancelled): the work stops (the
+    // approval is dropped, or the model call aborted) and the card is closed by an event.
+    QFETCH(bool, running);
+    QJsonObject slow {
+            {"text", "too late"}, {"fault", "slow_first_token"}, {"first_delay_ms", 8000}};
+    const QJsonObject ask = toolReply(
+            {call("c1", "ask_sampling", {{"prompt", "Say pong"}, {"cancel_after_ms", 400}})});
+    // Running: the sampling call is the second request, the answer after the tool the third.
+    QVERIFY(m_llm.setScript(running ? QJsonArray {ask, slow, textReply("The server gave up.")}
+                                    : QJsonArray {ask, textReply("The server gave up.")}));
+    AgentOptions options;
+    options.approval.sampling
+            = running ? ApprovalPolicy::Decision::Allow : ApprovalPolicy::Decision::Ask;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(runTurn("sample", options));
+    QVERIFY2(clock.elapsed() < 6000, "the withdrawn sampling call must not be waited for");
+    const QList<StreamEvent> samplings = ofType(StreamEventType::Sampling);
+    QCOMPARE(samplings.size(), 2);
+    const QString id = samplings.at(0).data.value("request_id").toString();
+    QCOMPARE(samplings.at(0).data.value("approval").toString(),
+             running ? QStringLiteral("auto") : QStringLiteral("required"));
+    QCOMPARE(samplings.at(1).data.value("request_id").toString(), id);
+    QCOMPARE(samplings.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(samplings.at(1).data.value("server").toString(), QStringLiteral("fx"));
+    QCOMPARE(samplings.at(1).data.value("reason").toString(),
+             QStringLiteral("the fixture withdrew the request"));
+    QCOMPARE(signature().last(), QStringLiteral("final_response 2 answer"));
+    QVERIFY(ofType(StreamEventType::Observing)
+                    .at(0)
+                    .data.value("content")
+                    .toArray()
+                    .at(0)
+                    .toObject()
+                    .value("text")
+                    .toString()
+                    .contains("withdrawn"));
+    const QJsonArray requests = m_llm.requests();
+    if (running) {
+        QCOMPARE(requests.size(), 3);
+        // The model call for the sampling was aborted, not left running.
+        QCOMPARE(requests.at(1).toObject().value("outcome").toString(),
+                 QStringLiteral("client_closed"));
+    } else {
+        QCOMPARE(requests.size(), 2); // the model was never asked
+    }
+}
+
+void tst_ReactAgent::elicitationWithdrawn()
+{
+    QVERIFY(m_llm.setScript({toolReply({call("c1", "ask_elicitation",
+                                             {{"message", "Name?"}, {"cancel_after_ms", 300}})}),
+                             textReply("No name, then.")}));
+    QString id;
+    m_onEvent = [&id](const StreamEvent &e) {
+        if (e.type == StreamEventType::Elicitation && id.isEmpty())
+            id = e.data.value("request_id").toString();
+    };
+    QVERIFY(runTurn("ask me"));
+    const QList<StreamEvent> elicitations = ofType(StreamEventType::Elicitation);
+    QCOMPARE(elicitations.size(), 2);
+    QCOMPARE(elicitations.at(1).data.value("request_id").toString(), id);
+    QCOMPARE(elicitations.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
+    QCOMPARE(signature().last(), QStringLiteral("final_response 2 answer"));
+}
+
+void tst_ReactAgent::turnThatDoesNotWaitForApproval()
+{
+    // waitForApproval false (POST /chat "approval": "deny"): what the policy would ask about is
+    // denied at once; what it allows still runs.
+    QVERIFY(m_llm.setScript(
+            {toolReply({call("c1", "echo", {{"message", "a"}}), call("c2", "big", {{"size", 3}})}),
+             textReply("Only one ran.")}));
+    AgentOptions options;
+    options.approval.tools.insert(QStringLiteral("echo"), ApprovalPolicy::Decision::Ask);
+    options.waitForApproval = false;
+    QElapsedTimer clock;
+    clock.start();
+    QVERIFY(runTurn("both", options));
+    QVERIFY(clock.elapsed() < 5000);
+    QCOMPARE(signature(),
+             (QStringList {"thinking 1", "tool_call 1 c1 denied", "observing 1 c1 error",
+                           "tool_call 1 c2 auto", "acting 1 c2", "observing 1 c2", "thinking 2",
+                           "partial_response 2", "final_response 2 answer"}));
+    QVERIFY(ofType(StreamEventType::Observing)
+                    .at(0)
+                    .data.value("content")
+                    .toArray()
+                    .at(0)
+                    .toObject()
+                    .value("text")
+                    .toString()
+                    .contains("does not wait for approvals"));
+}
+
 void tst_ReactAgent::elicitation()
 {
     QVERIFY(m_llm.setScript({toolReply({call("c1", "ask_elicitation", {{"message", "Name?"}})}),
@@ -607,6 +719,85 @@ void tst_ReactAgent::modelErrorEndsWithError()
     QCOMPARE(m_events.last().turnId, m_agent->turnId());
     QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
     QVERIFY(!m_session->isBusy());
+}
+
+void tst_ReactAgent::modelOutputBounded_data()
+{
+    QTest::addColumn<QString>("api");
+    QTest::addColumn<QJsonArray>("script");
+    QTest::addColumn<QString>("message");
+    constexpr double kHuge = 64.0 * 1024 * 1024;
+    const QString text
+            = QStringLiteral("the model's answer exceeded 2 MiB (agent.max_turn_text_bytes)");
+    const QString arguments = QStringLiteral(
+            "the arguments of a tool call exceeded 1 MiB (agent.max_tool_argument_bytes)");
+    QTest::newRow("openai: 64 MiB of text")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "text"}, {"flood_bytes", kHuge}}}
+            << text;
+    QTest::newRow("anthropic: 64 MiB of text")
+            << "anthropic" << QJsonArray {QJsonObject {{"flood", "text"}, {"flood_bytes", kHuge}}}
+            << text;
+    QTest::newRow("openai: 64 MiB of tool arguments")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "arguments"}, {"flood_bytes", kHuge}}}
+            << arguments;
+    QTest::newRow("anthropic: 64 MiB of tool arguments")
+            << "anthropic"
+            << QJsonArray {QJsonObject {{"flood", "arguments"}, {"flood_bytes", kHuge}}}
+            << arguments;
+    QTest::newRow("openai: one 64 MiB line")
+            << "openai" << QJsonArray {QJsonObject {{"flood", "line"}, {"flood_bytes", kHuge}}}
+            << "sent one stream event longer than 4 MiB; the stream was stopped.";
+    // The budget is the turn's: 1.5 MiB before a tool call, then 1 MiB more passes it.
+    QTest::newRow("openai: the text budget spans the turn's model calls")
+            << "openai"
+            << QJsonArray {QJsonObject {{"flood", "text"},
+                                        {"flood_bytes", 1.5 * 1024 * 1024},
+                                        {"tool_calls",
+                                         QJsonArray {call("c1", "echo", {{"message", "hi"}})}}},
+                           QJsonObject {{"flood", "text"}, {"flood_bytes", 1024.0 * 1024}}}
+            << text;
+}
+
+void tst_ReactAgent::modelOutputBounded()
+{
+    // A model that streams without end: the turn ends with an `error` naming the bound, the
+    // provider's stream is closed, and what the session stored (and the process holds) stays
+    // bounded.
+    QFETCH(QString, api);
+    QFETCH(QJsonArray, script);
+    QFETCH(QString, message);
+    QVERIFY(m_llm.setScript(script));
+    HttpProviderOptions http;
+    http.baseUrl = m_llm.url(QStringLiteral("/v1"));
+    http.apiKey = QStringLiteral("sk-test");
+    http.model = QStringLiteral("scripted");
+    http.maxRetries = 0;
+    std::unique_ptr<ChatModel> model;
+    if (api == QLatin1String("anthropic"))
+        model = std::make_unique<AnthropicProvider>(http);
+    else
+        model = std::make_unique<OpenAiProvider>(http);
+    resetPeakRss();
+    const qint64 rssBefore = peakRssKiB();
+    QVERIFY(runTurn("flood", {}, model.get(), 60000));
+    QCOMPARE(m_events.last().type, StreamEventType::Error);
+    const QJsonObject error = m_events.last().data;
+    QCOMPARE(error.value("code").toString(), QStringLiteral("model_output_too_large"));
+    QVERIFY2(error.value("message").toString().endsWith(message),
+             qPrintable(error.value("message").toString()));
+    QCOMPARE(error.value("retryable").toBool(), false);
+    QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
+    QVERIFY(!m_session->isBusy());
+    qint64 streamed = 0;
+    for (const StreamEvent &e : ofType(StreamEventType::PartialResponse))
+        streamed += e.data.value("delta").toString().toUtf8().size();
+    QVERIFY2(streamed <= 2 * 1024 * 1024, qPrintable(QString::number(streamed)));
+    for (const StreamEvent &e : ofType(StreamEventType::ToolCall))
+        QVERIFY(QJsonDocument(e.data.value("arguments").toObject()).toJson().size() < 1024 * 1024);
+    const QJsonObject record = m_llm.finishedRequest(int(script.size()) - 1);
+    QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
+    const qint64 growthKiB = peakRssKiB() - rssBefore;
+    QVERIFY2(growthKiB < 64 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
 }
 
 void tst_ReactAgent::sessionExpiresAfterTurn()

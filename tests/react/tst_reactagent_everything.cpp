@@ -24,6 +24,7 @@ private Q_SLOTS:
     void oneTool();
     void progressBecomesActing();
     void samplingAnsweredByTheSessionModel();
+    void plainRequestsWithTheOfflineModel();
     void cleanupTestCase();
 
 private:
@@ -167,6 +168,34 @@ void tst_ReactAgentEverything::samplingAnsweredByTheSessionModel()
     // server-everything returns the model's reply: the offline model answered it.
     QVERIFY2(QJsonDocument(observed.data.value("content").toArray()).toJson().contains("offline"),
              QJsonDocument(observed.data).toJson().constData());
+}
+
+void tst_ReactAgentEverything::plainRequestsWithTheOfflineModel()
+{
+    // "add 2 and 3" finds the server's get-sum by what it does, with its numbers.
+    QList<StreamEvent> events = turn("add 2 and 3");
+    StreamEvent call;
+    StreamEvent observed;
+    for (const StreamEvent &e : events) {
+        if (e.type == StreamEventType::ToolCall)
+            call = e;
+        if (e.type == StreamEventType::Observing)
+            observed = e;
+    }
+    QCOMPARE(call.data.value("server").toString(), QStringLiteral("everything"));
+    QCOMPARE(call.data.value("tool").toString(), QStringLiteral("get-sum"));
+    QCOMPARE(call.data.value("arguments").toObject(), (QJsonObject {{"a", 2}, {"b", 3}}));
+    QCOMPARE(observed.data.value("is_error").toBool(), false);
+    QVERIFY2(events.last().data.value("content").toString().contains("5"),
+             qPrintable(events.last().data.value("content").toString()));
+
+    // "what tools do you have?" is answered with the list.
+    events = turn("what tools do you have?");
+    QCOMPARE(types(events), (QStringList {"thinking", "partial_response", "final_response"}));
+    const QString answer = events.last().data.value("content").toString();
+    for (const char *tool : {"echo", "get-sum", "trigger-sampling-request"})
+        QVERIFY2(answer.contains(QLatin1String("- ") + QLatin1String(tool) + QLatin1Char(':')),
+                 qPrintable(answer));
 }
 
 void tst_ReactAgentEverything::cleanupTestCase()
