@@ -746,7 +746,9 @@ void tst_ReactAgent::modelOutputBounded_data()
             << arguments;
     QTest::newRow("openai: one 64 MiB line")
             << "openai" << QJsonArray {QJsonObject {{"flood", "line"}, {"flood_bytes", kHuge}}}
-            << "sent one stream event longer than 4 MiB; the stream was stopped.";
+            << "sent one stream event longer than 4 MiB (provider.max_sse_line_bytes); the stream "
+               "was "
+               "stopped.";
     // The budget is the turn's: 1.5 MiB before a tool call, then 1 MiB more passes it.
     QTest::newRow("openai: the text budget spans the turn's model calls")
             << "openai"
