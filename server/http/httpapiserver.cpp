@@ -2,8 +2,11 @@
 
 #include "chatmodel.h"
 #include "chatservice.h"
+#include "guardedtcpserver.h"
 #include "logging.h"
 #include "reactagent.h"
+#include "requestframer.h"
+#include "responsewriter.h"
 #include "serverregistry.h"
 #include "session.h"
 #include "sessionmanager.h"
@@ -24,6 +27,17 @@ namespace {
 QPair<QByteArray, QByteArray> hdr(const QByteArray &name, const QByteArray &value)
 {
     return {name, value};
+}
+
+/// The headers of a JSON answer (Content-Length is the writer's).
+Headers jsonHeaders(int status, const Headers &extra)
+{
+    Headers h;
+    if (status != 204)
+        h.append(hdr("Content-Type", "application/json"));
+    h.append(hdr("Cache-Control", "no-store"));
+    h += extra;
+    return h;
 }
 
 QByteArray methodName(Method m)
@@ -123,7 +137,8 @@ HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, Server
     registerRoutes();
     // One dispatcher for every request: the router of QHttpServer is not used, so 404 and 405
     // are told apart and every answer passes the same checks.
-    m_http->setMissingHandler(
+    ResponseWriter::setHandler(
+            m_http, this,
             [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                 dispatch(request, std::move(responder));
             });
@@ -140,7 +155,9 @@ bool HttpApiServer::listen(QString *error)
                          .arg(m_options.address.toString());
         return false;
     }
-    m_tcp = new QTcpServer(this);
+    m_tcp = new GuardedTcpServer(
+            m_options.limits, m_options.maxBodyBytes,
+            [this](const RequestHead &head) { return checkHead(head); }, this);
     m_tcp->setListenBacklogSize(m_options.listenBacklog);
     if (!m_tcp->listen(m_options.address, m_options.port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
@@ -197,20 +214,46 @@ void HttpApiServer::addRoute(Method method, const QString &path, bool requiresTo
 
 bool HttpApiServer::isAuthorized(const QHttpServerRequest &request) const
 {
+    return isAuthorized(request.value("Authorization"), request.method() == Method::Get,
+                        request.query());
+}
+
+bool HttpApiServer::isAuthorized(const QByteArray &header, bool isGet, const QUrlQuery &query) const
+{
     if (m_options.token.isEmpty())
         return true;
     const QByteArray expected = m_options.token.toUtf8();
-    const QByteArray header = request.value("Authorization");
     if (header.startsWith("Bearer ") && constantTimeEquals(header.mid(7).trimmed(), expected))
         return true;
     // EventSource cannot set headers: the stream (and only GET requests) accept the query form.
-    if (request.method() == Method::Get) {
-        const QString q = request.query().queryItemValue(QStringLiteral("access_token"),
-                                                         QUrl::FullyDecoded);
+    if (isGet) {
+        const QString q = query.queryItemValue(QStringLiteral("access_token"), QUrl::FullyDecoded);
         if (!q.isEmpty() && constantTimeEquals(q.toUtf8(), expected))
             return true;
     }
     return false;
+}
+
+std::optional<ApiError> HttpApiServer::checkHead(const RequestHead &head) const
+{
+    if (m_options.token.isEmpty() || head.method == "OPTIONS")
+        return std::nullopt;
+    const QString path = QUrl::fromPercentEncoding(head.path());
+    for (const Route &r : std::as_const(m_routes)) {
+        if (methodName(r.method) == head.method && r.requiresToken
+            && r.pattern.match(path).hasMatch()) {
+            if (isAuthorized(head.value("authorization"), head.method == "GET",
+                             QUrlQuery(QString::fromUtf8(head.query()))))
+                return std::nullopt;
+            return ApiError {401,
+                             QStringLiteral("unauthorized"),
+                             QStringLiteral("this server needs a token: send \"Authorization: "
+                                            "Bearer <token>\" (checked before the body is read)"),
+                             {},
+                             0};
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<ApiError> HttpApiServer::checkHostAndOrigin(const QHttpServerRequest &request,
@@ -351,15 +394,7 @@ void HttpApiServer::sendJson(QHttpServerResponder &responder, int status, const 
 {
     ++m_responsesByStatus[status];
     const QByteArray bytes = body.isNull() ? QByteArray() : body.toJson(QJsonDocument::Compact);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(status));
-    if (status != 204) {
-        responder.writeHeader("Content-Type", "application/json");
-        responder.writeHeader("Content-Length", QByteArray::number(bytes.size()));
-    }
-    responder.writeHeader("Cache-Control", "no-store");
-    for (const auto &h : headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(bytes);
+    ResponseWriter::respond(responder, status, jsonHeaders(status, headers), bytes);
 }
 
 void HttpApiServer::sendError(QHttpServerResponder &responder, const ApiError &error,
@@ -389,14 +424,10 @@ void HttpApiServer::sendResource(QHttpServerResponder &responder, const QString 
     }
     const QByteArray bytes = file.readAll();
     ++m_responsesByStatus[200];
-    responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    responder.writeHeader("Content-Type", contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(bytes.size()));
-    responder.writeHeader("Cache-Control", "no-cache");
-    responder.writeHeader("X-Content-Type-Options", "nosniff");
-    for (const auto &h : headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(bytes);
+    Headers h {hdr("Content-Type", contentType), hdr("Cache-Control", "no-cache"),
+               hdr("X-Content-Type-Options", "nosniff")};
+    h += headers;
+    ResponseWriter::respond(responder, 200, h, bytes);
 }
 
 std::optional<QJsonObject> HttpApiServer::jsonBody(Context &ctx,
@@ -829,15 +860,15 @@ void HttpApiServer::send(Context &ctx, QHttpServerResponder &&responder)
 }
 
 namespace {
-/// Holds a `POST /chat` responder until its turn ends.
+/// Holds a `POST /chat` answer until its turn ends; the client may be gone by then.
 class PendingChat : public QObject
 {
 public:
     PendingChat(QHttpServerResponder &&responder, QObject *parent)
         : QObject(parent)
-        , responder(std::move(responder))
+        , writer(std::move(responder))
     { }
-    QHttpServerResponder responder;
+    ResponseWriter writer;
 };
 } // namespace
 
@@ -880,7 +911,9 @@ void HttpApiServer::chatSync(Context &ctx, QHttpServerResponder &&responder)
                                              failure.value(QStringLiteral("message"))}});
                     status = 502; // the model (upstream) failed; the steps show how far it got
                 }
-                sendJson(pending->responder, status, QJsonDocument(out), cors);
+                ++m_responsesByStatus[status];
+                pending->writer.send(status, jsonHeaders(status, cors),
+                                     QJsonDocument(out).toJson(QJsonDocument::Compact));
                 pending->deleteLater();
             });
 }
@@ -954,10 +987,7 @@ void HttpApiServer::metrics(Context &ctx, QHttpServerResponder &&responder)
         out += "mcphost_mcp_server_up{server=\"" + c->name().toUtf8().replace('"', "'") + "\"} "
                 + (c->state() == ServerConnection::State::Ready ? "1" : "0") + '\n';
     ++m_responsesByStatus[200];
-    responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    responder.writeHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    responder.writeHeader("Content-Length", QByteArray::number(out.size()));
-    for (const auto &h : ctx.cors)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(out);
+    Headers h {hdr("Content-Type", "text/plain; version=0.0.4; charset=utf-8")};
+    h += ctx.cors;
+    ResponseWriter::respond(responder, 200, h, out);
 }

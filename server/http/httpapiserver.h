@@ -2,6 +2,7 @@
 
 #include "apierror.h"
 #include "chatservice.h"
+#include "connectionlimits.h"
 #include "sseconnectionmanager.h"
 
 #include <QElapsedTimer>
@@ -18,6 +19,8 @@
 class ChatService;
 class QHttpServer;
 class QTcpServer;
+class QUrlQuery;
+struct RequestHead;
 class ServerRegistry;
 class SessionManager;
 class Session;
@@ -45,6 +48,7 @@ public:
         qint64 maxBodyBytes = 1024 * 1024;
         int listenBacklog = 1024;
         SseConnectionManager::Options sse;
+        ConnectionLimits limits; ///< applied by the connection guard before QtHttpServer parses
     };
 
     struct RouteInfo
@@ -89,6 +93,11 @@ private:
                   Handler handler);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     [[nodiscard]] bool isAuthorized(const QHttpServerRequest &request) const;
+    [[nodiscard]] bool isAuthorized(const QByteArray &authorization, bool isGet,
+                                    const QUrlQuery &query) const;
+    /// The connection guard's check of a request head with a body: 401 before the body is
+    /// read when the route needs the token and the request does not carry it.
+    [[nodiscard]] std::optional<ApiError> checkHead(const RequestHead &head) const;
     [[nodiscard]] std::optional<ApiError>
     checkHostAndOrigin(const QHttpServerRequest &request,
                        QList<QPair<QByteArray, QByteArray>> *cors) const;

@@ -1,0 +1,71 @@
+#include "guardedtcpserver.h"
+
+#include "guardedsocket.h"
+#include "logging.h"
+#include "responsewriter.h"
+
+#include <QTimer>
+
+GuardedTcpServer::GuardedTcpServer(const ConnectionLimits &limits, qint64 maxBodyBytes,
+                                   ConnectionGuard::HeadCheck headCheck, QObject *parent)
+    : QTcpServer(parent)
+    , m_limits(limits)
+    , m_maxBodyBytes(maxBodyBytes)
+    , m_headCheck(std::move(headCheck))
+{ }
+
+GuardedTcpServer::~GuardedTcpServer() = default;
+
+void GuardedTcpServer::incomingConnection(qintptr descriptor)
+{
+    if (m_open >= m_limits.maxOpenConnections) {
+        turnAway(descriptor);
+        return;
+    }
+    auto *socket = new GuardedSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    ++m_open;
+    // The guard lives as long as the socket (its child), so the count follows the sockets
+    // QtHttpServer deletes after they disconnect.
+    auto *guard = new ConnectionGuard(socket, m_limits, m_maxBodyBytes, m_headCheck);
+    connect(guard, &QObject::destroyed, this, [this] { --m_open; });
+    // Slot order is the guard's whole premise: signals call slots in the order they were
+    // connected. The guard connected its readyRead slot in its constructor; QtHttpServer
+    // connects its own (QAbstractHttpServerPrivate::handleNewConnections in 6.4, the
+    // QHttpServerHttp1ProtocolHandler constructor in 6.8) when it takes the socket, which
+    // happens inside addPendingConnection (it emits pendingConnectionAvailable, connected
+    // directly by QAbstractHttpServer::bind). So the guard sees every byte before
+    // QtHttpServer reads it (QtHttpServer reads everything available in that slot). The
+    // guard's second slot, connected after this call (and again whenever QtHttpServer
+    // reconnects, see GuardedSocket), runs after QtHttpServer's.
+    addPendingConnection(socket);
+    guard->attachAfterServer();
+}
+
+void GuardedTcpServer::turnAway(qintptr descriptor)
+{
+    auto *socket = new QTcpSocket(this);
+    if (!socket->setSocketDescriptor(descriptor)) {
+        delete socket;
+        return;
+    }
+    qCWarning(lcHttp) << "turning away a connection: the server holds its maximum of"
+                      << m_limits.maxOpenConnections << "open connections";
+    ResponseWriter::refuse(socket,
+                           {503,
+                            QStringLiteral("too_many_connections"),
+                            QStringLiteral("the server holds its maximum of %1 open connections; "
+                                           "try again shortly")
+                                    .arg(m_limits.maxOpenConnections),
+                            {},
+                            m_limits.retryAfterSeconds},
+                           {});
+    connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
+    connect(socket, &QTcpSocket::readyRead, socket,
+            [socket] { socket->skip(socket->bytesAvailable()); });
+    socket->disconnectFromHost();
+    QTimer::singleShot(2000, socket, [socket] { socket->abort(); });
+}
