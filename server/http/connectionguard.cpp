@@ -7,6 +7,7 @@
 namespace {
 QPointer<ConnectionGuard> s_current;
 constexpr int kCloseGraceMs = 2000; // how long a refused connection is drained before closing
+constexpr int kLingerQuietMs = 300; // a refused client quiet this long has sent what it had
 constexpr qint64 kDrainBudget = 16 * 1024 * 1024; // what a refused client may still send
 
 RequestFramer::Limits framerLimits(const ConnectionLimits &limits, qint64 maxBodyBytes)
@@ -161,10 +162,25 @@ void ConnectionGuard::dropInput()
     m_seen = 0;
 }
 
+void ConnectionGuard::closeRefused()
+{
+    if (!m_socket || m_socket->state() == QAbstractSocket::UnconnectedState)
+        return;
+    m_lingerQuiet.stop();
+    m_socket->disconnectFromHost(); // sends the answer, then closes
+    QPointer<GuardedSocket> socket = m_socket;
+    QTimer::singleShot(kCloseGraceMs / 2, socket, [socket] {
+        if (socket)
+            socket->abort();
+    });
+}
+
 void ConnectionGuard::drain()
 {
     if (!m_socket)
         return;
+    if (m_lingerQuiet.isActive())
+        m_lingerQuiet.start(); // still sending: wait on
     m_drained += m_socket->bytesAvailable();
     dropInput();
     if (m_drained > kDrainBudget)
@@ -238,15 +254,20 @@ void ConnectionGuard::refuse(const ApiError &error)
     // after it sent it, and a close with unread input makes the kernel reset the connection
     // (and the client lose the answer). So what still comes is read and dropped, up to a
     // budget and for a short while; then the connection is closed.
-    QPointer<GuardedSocket> socket = m_socket;
-    QTimer::singleShot(kCloseGraceMs, this, [socket] {
-        if (!socket || socket->state() == QAbstractSocket::UnconnectedState)
-            return;
-        socket->disconnectFromHost();
-        QTimer::singleShot(kCloseGraceMs / 2, socket, [socket] {
-            if (socket)
-                socket->abort();
-        });
-    });
+    const bool bodyMayFollow = error.status == 413 || error.status == 401
+            || error.code == QLatin1String("bad_chunk")
+            || error.code == QLatin1String("pipelining_refused");
+    if (!bodyMayFollow) {
+        m_socket->disconnectFromHost(); // sends the answer, then closes
+        Q_EMIT refused(error.status);
+        return;
+    }
+    // Closed once the client is quiet for a moment (it has sent what it had), at the latest
+    // after kCloseGraceMs.
+    m_lingerQuiet.setSingleShot(true);
+    m_lingerQuiet.setInterval(kLingerQuietMs);
+    connect(&m_lingerQuiet, &QTimer::timeout, this, &ConnectionGuard::closeRefused);
+    m_lingerQuiet.start();
+    QTimer::singleShot(kCloseGraceMs, this, &ConnectionGuard::closeRefused);
     Q_EMIT refused(error.status);
 }

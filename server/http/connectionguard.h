@@ -65,6 +65,7 @@ private:
     void afterServer();
     void refuse(const ApiError &error);
     void drain();
+    void closeRefused();
     void dropInput();
     void updateTimers();
     void onRequestTimeout();
@@ -77,6 +78,7 @@ private:
     int m_idleTimeoutMs;
     QTimer m_requestTimer;
     QTimer m_idleTimer;
+    QTimer m_lingerQuiet;
     QMetaObject::Connection m_after;
     qint64 m_seen = 0; ///< bytes at the front of the socket's buffer the framer already had
     qint64 m_drained = 0; ///< bytes dropped after a refusal

@@ -114,7 +114,8 @@ void ResponseWriter::respond(QHttpServerResponder &responder, int status, const 
 {
     QTcpSocket *socket = socketOf(responder);
     ConnectionGuard *guard = socket ? ConnectionGuard::of(socket) : nullptr;
-    if (socket && socket->state() != QAbstractSocket::ConnectedState) {
+    if ((socket && socket->state() != QAbstractSocket::ConnectedState)
+        || (guard && guard->isRefused())) {
         qCDebug(lcHttp) << "not answering" << status << "(the client is gone)";
         return;
     }
@@ -163,7 +164,9 @@ ResponseWriter::~ResponseWriter()
 
 bool ResponseWriter::isGone() const
 {
-    return m_gone || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState;
+    // A connection the guard refused carries its refusal as the last answer.
+    return m_gone || !m_socket || m_socket->state() != QAbstractSocket::ConnectedState
+            || (m_guard && m_guard->isRefused());
 }
 
 void ResponseWriter::markGone()

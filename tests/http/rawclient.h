@@ -20,6 +20,7 @@ public:
     {
         QObject::connect(&socket, &QTcpSocket::readyRead, &socket,
                          [this] { received += socket.readAll(); });
+        QObject::connect(&socket, &QTcpSocket::connected, &socket, [this] { connected = true; });
         QObject::connect(&socket, &QTcpSocket::disconnected, &socket, [this] { closed = true; });
         QObject::connect(&socket, &QTcpSocket::errorOccurred, &socket,
                          [this](QAbstractSocket::SocketError e) {
@@ -87,8 +88,30 @@ public:
         const QByteArray length = header("content-length");
         return !length.isEmpty() && body().size() >= length.toLongLong();
     }
-    /// The number of status lines received (answers on this connection).
-    [[nodiscard]] int answers() const { return int(received.count("HTTP/1.1 ")); }
+    /// The statuses of the answers received on this connection, in order (each answer's
+    /// body is skipped by its Content-Length; a body without one runs to the end).
+    [[nodiscard]] QList<int> statuses() const
+    {
+        QList<int> out;
+        qsizetype at = 0;
+        while (received.mid(at).startsWith("HTTP/1.")) {
+            out << received.mid(at + 9, 3).toInt();
+            const qsizetype end = received.indexOf("\r\n\r\n", at);
+            if (end < 0)
+                break;
+            qint64 length = -1;
+            for (const QByteArray &line : received.mid(at, end - at).split('\n')) {
+                const qsizetype colon = line.indexOf(':');
+                if (colon > 0 && line.left(colon).trimmed().toLower() == "content-length")
+                    length = line.mid(colon + 1).trimmed().toLongLong();
+            }
+            if (length < 0)
+                break;
+            at = end + 4 + length;
+        }
+        return out;
+    }
+    [[nodiscard]] int answers() const { return int(statuses().size()); }
     void abort()
     {
         socket.abort();
@@ -97,6 +120,7 @@ public:
 
     QTcpSocket socket;
     QByteArray received;
+    bool connected = false;
     bool closed = false;
 };
 
