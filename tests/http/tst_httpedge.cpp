@@ -401,7 +401,8 @@ void tst_HttpEdge::pipelinedBehindStreamIsDropped()
     QTest::qWait(300);
     QCOMPARE(client.status(), 200);
     QVERIFY(client.header("content-type").startsWith("text/event-stream"));
-    QCOMPARE(client.answers(), 1); // nothing answered inside the stream
+    QVERIFY2(!client.body().contains("HTTP/1."), client.body().constData()); // nothing
+                                                                             // answered inside it
     QVERIFY(!client.closed);
 }
 
