@@ -1,32 +1,83 @@
 #pragma once
 
-#include <QByteArray>
 #include <QJsonObject>
+#include <QLatin1String>
 #include <QString>
 
-/// An error at the API edge: an HTTP status, a stable code and a message for people.
-/// Errors are typed in the core and mapped to this in one place (the route handlers); it is
-/// written as `{"error":{"code":"…","message":"…"}}`.
+/// An error at the API edge: what went wrong (a code from one enum), a message for people and
+/// optional extra fields. Errors are typed in the core (ChatService::Error, SessionManager's
+/// create errors) and turned into an ApiError by the controllers; toHttp() is the one place that
+/// maps a code to its HTTP status and its `{"error":{"code":"…","message":"…"}}` body.
 struct ApiError
 {
-    int status = 500;
-    QString code;
+    enum class Code {
+        // 400
+        EmptyBody, ///< a JSON body was expected and none came
+        InvalidJson, ///< the body is not JSON, or not an object
+        InvalidField, ///< a field is missing or has the wrong type or value
+        InvalidLastEventId, ///< Last-Event-ID is not an event id
+        EmptyMessage, ///< the chat message is empty
+        // 400 from the connection guard: the request is not well-framed HTTP/1.1
+        BadRequestLine, ///< not "METHOD target HTTP/1.x"
+        BadHttpVersion, ///< neither HTTP/1.1 nor HTTP/1.0
+        BadRequestTarget, ///< neither a path nor an http:// URL
+        BadLine, ///< a line not ended by CRLF, or a bare CR
+        BadHeader, ///< a malformed or folded header line
+        MissingHost, ///< no Host header
+        BadHost, ///< two Host headers, or a target naming another host
+        BadContentLength, ///< repeated, negative, non-digit or overflowing
+        BadTransferEncoding, ///< not "chunked", or together with Content-Length
+        BadChunk, ///< a bad chunk-size line, chunk extensions, trailers
+        PipeliningRefused, ///< a request before the previous one was answered
+        // 408, 414, 431
+        RequestTimeout, ///< the request was not complete in time
+        RequestLineTooLong, ///< the request line is over the limit
+        HeadersTooLarge, ///< the header block is over the limit
+        TooManyHeaders, ///< more headers than the limit
+        // 401, 403
+        Unauthorized, ///< no or a wrong bearer token
+        ForbiddenHost, ///< Host is not a name of this server (DNS rebinding)
+        ForbiddenOrigin, ///< Origin is neither ours nor allowed
+        ForbiddenCrossSite, ///< a browser request from another site that would change state
+        // 404, 405
+        NotFound, ///< no such endpoint
+        MethodNotAllowed, ///< the endpoint exists, the method does not
+        UnknownSession, ///< no session with that id
+        UnknownRequest, ///< no pending approval or elicitation with that id
+        UnknownServer, ///< no MCP server with that name
+        // 409
+        TurnRunning, ///< a turn already runs on the session
+        NoTurn, ///< no turn runs on the session
+        SessionExists, ///< the session id is taken
+        ServerDisabled, ///< the MCP server is disabled in the config
+        // 413
+        BodyTooLarge, ///< the body exceeds the limit
+        // 500, 503
+        MissingResource, ///< a compiled-in file is missing
+        TooManyConnections, ///< the stream cap or the open-connection cap is reached
+        TooManySessions, ///< the session cap is reached
+    };
+
+    /// What goes on the wire.
+    struct Http
+    {
+        int status = 500;
+        QJsonObject body; ///< {"error":{"code","message",…details}}
+    };
+
+    Code code = Code::MissingResource;
     QString message;
     QJsonObject details; ///< optional extra fields inside "error"
     int retryAfterSeconds = 0; ///< > 0: a Retry-After header is sent
 
-    [[nodiscard]] QJsonObject toJson() const;
+    ApiError(Code c, QString m, int retryAfter = 0)
+        : code(c)
+        , message(std::move(m))
+        , retryAfterSeconds(retryAfter)
+    { }
 
-    [[nodiscard]] static ApiError badRequest(const QString &code, const QString &message)
-    {
-        return {400, code, message, {}, 0};
-    }
-    [[nodiscard]] static ApiError notFound(const QString &code, const QString &message)
-    {
-        return {404, code, message, {}, 0};
-    }
-    [[nodiscard]] static ApiError conflict(const QString &code, const QString &message)
-    {
-        return {409, code, message, {}, 0};
-    }
+    /// The one mapping of a code to its status and body.
+    [[nodiscard]] Http toHttp() const;
+    /// The stable wire name of a code ("turn_running").
+    [[nodiscard]] static QLatin1String codeName(Code code);
 };

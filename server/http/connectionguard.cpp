@@ -113,11 +113,9 @@ void ConnectionGuard::beforeServer()
             m_requestTimer.stop();
             m_framer.reset();
             break;
-        case RequestFramer::Event::Failed: {
-            const RequestFramer::Error &e = m_framer.error();
-            refuse({e.status, QString::fromLatin1(e.code), e.message, {}, 0});
+        case RequestFramer::Event::Failed:
+            refuse({m_framer.error().code, m_framer.error().message});
             return;
-        }
         }
     }
 }
@@ -137,11 +135,10 @@ void ConnectionGuard::afterServer()
     }
     if (m_pipelinedAfter > 0) {
         if (m_answered < m_pipelinedAfter) {
-            refuse(ApiError::badRequest(
-                    QStringLiteral("pipelining_refused"),
+            refuse({ApiError::Code::PipeliningRefused,
                     QStringLiteral("a request arrived before the previous one on this connection "
                                    "was answered; send it after the answer (or on another "
-                                   "connection)")));
+                                   "connection)")});
             return;
         }
         m_pipelinedAfter = 0;
@@ -215,12 +212,9 @@ void ConnectionGuard::updateTimers()
 
 void ConnectionGuard::onRequestTimeout()
 {
-    refuse({408,
-            QStringLiteral("request_timeout"),
+    refuse({ApiError::Code::RequestTimeout,
             QStringLiteral("the request was not complete within %1 s")
-                    .arg(double(m_requestTimeoutMs) / 1000.0),
-            {},
-            0});
+                    .arg(double(m_requestTimeoutMs) / 1000.0)});
 }
 
 void ConnectionGuard::onIdleTimeout()
@@ -241,25 +235,25 @@ void ConnectionGuard::refuse(const ApiError &error)
     if (s_current == this)
         s_current = nullptr;
     qCInfo(lcHttp).noquote() << "refusing a request from" << m_socket->peerAddress().toString()
-                             << error.status << error.code;
+                             << error.toHttp().status << ApiError::codeName(error.code);
     // QtHttpServer must not see a byte more: every reader but the drain is cut off.
     QObject::disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
     connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::drain);
     dropInput();
     ResponseWriter::Headers headers;
-    if (error.status == 401)
+    using C = ApiError::Code;
+    if (error.code == C::Unauthorized)
         headers.append(qMakePair(QByteArray("WWW-Authenticate"), QByteArray("Bearer")));
     ResponseWriter::refuse(m_socket, error, headers);
     // Lingering close: a client still sending the body it announced reads the answer only
     // after it sent it, and a close with unread input makes the kernel reset the connection
     // (and the client lose the answer). So what still comes is read and dropped, up to a
     // budget and for a short while; then the connection is closed.
-    const bool bodyMayFollow = error.status == 413 || error.status == 401
-            || error.code == QLatin1String("bad_chunk")
-            || error.code == QLatin1String("pipelining_refused");
+    const bool bodyMayFollow = error.code == C::BodyTooLarge || error.code == C::Unauthorized
+            || error.code == C::BadChunk || error.code == C::PipeliningRefused;
     if (!bodyMayFollow) {
         m_socket->disconnectFromHost(); // sends the answer, then closes
-        Q_EMIT refused(error.status);
+        Q_EMIT refused(error.toHttp().status);
         return;
     }
     // Closed once the client is quiet for a moment (it has sent what it had), at the latest
@@ -269,5 +263,5 @@ void ConnectionGuard::refuse(const ApiError &error)
     connect(&m_lingerQuiet, &QTimer::timeout, this, &ConnectionGuard::closeRefused);
     m_lingerQuiet.start();
     QTimer::singleShot(kCloseGraceMs, this, &ConnectionGuard::closeRefused);
-    Q_EMIT refused(error.status);
+    Q_EMIT refused(error.toHttp().status);
 }

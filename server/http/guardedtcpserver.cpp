@@ -55,12 +55,10 @@ void GuardedTcpServer::turnAway(qintptr descriptor)
     qCWarning(lcHttp) << "turning away a connection: the server holds its maximum of"
                       << m_limits.maxOpenConnections << "open connections";
     ResponseWriter::refuse(socket,
-                           {503,
-                            QStringLiteral("too_many_connections"),
+                           {ApiError::Code::TooManyConnections,
                             QStringLiteral("the server holds its maximum of %1 open connections; "
                                            "try again shortly")
                                     .arg(m_limits.maxOpenConnections),
-                            {},
                             m_limits.retryAfterSeconds},
                            {});
     connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);

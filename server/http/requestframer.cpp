@@ -118,10 +118,10 @@ void RequestFramer::reset()
     m_bodyBytes = 0;
 }
 
-RequestFramer::Event RequestFramer::fail(int status, const char *code, const QString &message)
+RequestFramer::Event RequestFramer::fail(ApiError::Code code, const QString &message)
 {
     m_state = State::Failed;
-    m_error = {status, QByteArray(code), message};
+    m_error = {code, message};
     return Event::Failed;
 }
 
@@ -164,10 +164,10 @@ qsizetype RequestFramer::feed(QByteArrayView data, Event *event)
             const bool ok = m_line.isEmpty() ? c == '\r' : c == '\n';
             if (!ok) {
                 *event = m_state == State::LastChunkEnd
-                        ? fail(400, "bad_chunk",
+                        ? fail(ApiError::Code::BadChunk,
                                QStringLiteral("the chunked body must end with an empty line "
                                               "(trailers are not accepted)"))
-                        : fail(400, "bad_chunk",
+                        : fail(ApiError::Code::BadChunk,
                                QStringLiteral("chunk data must be followed by CRLF"));
                 return i;
             }
@@ -189,7 +189,7 @@ qsizetype RequestFramer::feed(QByteArrayView data, Event *event)
         case State::ChunkSize: {
             const char c = data[i++];
             if (m_state != State::ChunkSize && ++m_headBytes > m_limits.maxHeaderBytes) {
-                *event = fail(431, "headers_too_large",
+                *event = fail(ApiError::Code::HeadersTooLarge,
                               QStringLiteral("the request head is larger than %1 bytes")
                                       .arg(m_limits.maxHeaderBytes));
                 return i;
@@ -197,26 +197,26 @@ qsizetype RequestFramer::feed(QByteArrayView data, Event *event)
             if (c != '\n') {
                 m_line += c;
                 if (m_state == State::RequestLine && m_line.size() > m_limits.maxRequestLineBytes) {
-                    *event = fail(414, "request_line_too_long",
+                    *event = fail(ApiError::Code::RequestLineTooLong,
                                   QStringLiteral("the request line is longer than %1 bytes")
                                           .arg(m_limits.maxRequestLineBytes));
                     return i;
                 }
                 if (m_state == State::ChunkSize && m_line.size() > kMaxChunkSizeLine) {
-                    *event = fail(400, "bad_chunk",
+                    *event = fail(ApiError::Code::BadChunk,
                                   QStringLiteral("a chunk-size line is too long"));
                     return i;
                 }
                 break;
             }
             if (!m_line.endsWith('\r')) {
-                *event = fail(400, "bad_line",
+                *event = fail(ApiError::Code::BadLine,
                               QStringLiteral("lines of the request must end with CRLF"));
                 return i;
             }
             m_line.chop(1);
             if (m_line.contains('\r')) {
-                *event = fail(400, "bad_line",
+                *event = fail(ApiError::Code::BadLine,
                               QStringLiteral("a bare CR inside a line of the request"));
                 return i;
             }
@@ -253,12 +253,12 @@ RequestFramer::Event RequestFramer::onRequestLine()
         return Event::None; // RFC 9112 2.2: an empty line before the request line is ignored
     const QList<QByteArray> parts = m_line.split(' ');
     if (parts.size() != 3 || !isToken(parts.at(0)) || !isVisible(parts.at(1)))
-        return fail(400, "bad_request_line",
+        return fail(ApiError::Code::BadRequestLine,
                     QStringLiteral("the request line must be \"METHOD target HTTP/1.1\", got "
                                    "\"%1\"")
                             .arg(printable(m_line)));
     if (parts.at(2) != "HTTP/1.1" && parts.at(2) != "HTTP/1.0")
-        return fail(400, "bad_http_version",
+        return fail(ApiError::Code::BadHttpVersion,
                     QStringLiteral("only HTTP/1.1 and HTTP/1.0 are spoken here, not \"%1\"")
                             .arg(printable(parts.at(2))));
     m_head.method = parts.at(0);
@@ -269,7 +269,7 @@ RequestFramer::Event RequestFramer::onRequestLine()
     const bool asterisk = t == "*" && m_head.method == "OPTIONS";
     const bool absolute = t.size() > 7 && t.left(7).toLower() == "http://";
     if (!origin && !asterisk && !absolute)
-        return fail(400, "bad_request_target",
+        return fail(ApiError::Code::BadRequestTarget,
                     QStringLiteral("the request target must be a path (or an http:// URL), not "
                                    "\"%1\"")
                             .arg(printable(t)));
@@ -280,21 +280,21 @@ RequestFramer::Event RequestFramer::onRequestLine()
 RequestFramer::Event RequestFramer::onHeaderLine()
 {
     if (m_line.startsWith(' ') || m_line.startsWith('\t'))
-        return fail(400, "bad_header",
+        return fail(ApiError::Code::BadHeader,
                     QStringLiteral("folded header lines (obs-fold) are not accepted"));
     if (m_head.headers.size() >= m_limits.maxHeaderCount)
-        return fail(431, "too_many_headers",
+        return fail(ApiError::Code::TooManyHeaders,
                     QStringLiteral("the request has more than %1 headers")
                             .arg(m_limits.maxHeaderCount));
     const qsizetype colon = m_line.indexOf(':');
     const QByteArray name = colon < 0 ? QByteArray() : m_line.left(colon);
     const QByteArray value = colon < 0 ? QByteArray() : m_line.mid(colon + 1).trimmed();
     if (!isToken(name))
-        return fail(400, "bad_header",
+        return fail(ApiError::Code::BadHeader,
                     QStringLiteral("a header line must be \"Name: value\", got \"%1\"")
                             .arg(printable(m_line)));
     if (!isFieldValue(value))
-        return fail(400, "bad_header",
+        return fail(ApiError::Code::BadHeader,
                     QStringLiteral("header %1 holds control characters")
                             .arg(QString::fromLatin1(name)));
     m_head.headers.append({name.toLower(), value});
@@ -320,12 +320,14 @@ RequestFramer::Event RequestFramer::onHeadEnd()
         }
     }
     if (hosts == 0)
-        return fail(400, "missing_host", QStringLiteral("the request has no Host header"));
+        return fail(ApiError::Code::MissingHost, QStringLiteral("the request has no Host header"));
     if (hosts > 1)
-        return fail(400, "bad_host", QStringLiteral("the request has more than one Host header"));
+        return fail(ApiError::Code::BadHost,
+                    QStringLiteral("the request has more than one Host header"));
     const QByteArray host = m_head.value("host");
     if (host.isEmpty() || !isVisible(host))
-        return fail(400, "bad_host", QStringLiteral("the Host header is empty or malformed"));
+        return fail(ApiError::Code::BadHost,
+                    QStringLiteral("the Host header is empty or malformed"));
     if (!m_head.target.startsWith('/') && m_head.target != "*") {
         // absolute-form: the authority is the host (RFC 9112 3.2.2); it must be the one Host
         // names, so that the Host checks see the host the request is really for.
@@ -337,20 +339,20 @@ RequestFramer::Event RequestFramer::onHeadEnd()
         if (q >= 0)
             authority.truncate(q);
         if (authority.toLower() != host.toLower())
-            return fail(400, "bad_host",
+            return fail(ApiError::Code::BadHost,
                         QStringLiteral("the request target names host \"%1\" but Host is \"%2\"")
                                 .arg(printable(authority), printable(host)));
     }
     if (lengths > 1)
-        return fail(400, "bad_content_length",
+        return fail(ApiError::Code::BadContentLength,
                     QStringLiteral("the request has more than one Content-Length header"));
     if (encodings > 0) {
         if (lengths > 0)
-            return fail(400, "bad_transfer_encoding",
+            return fail(ApiError::Code::BadTransferEncoding,
                         QStringLiteral("Transfer-Encoding and Content-Length together are "
                                        "ambiguous"));
         if (encodings > 1 || encoding.toLower() != "chunked")
-            return fail(400, "bad_transfer_encoding",
+            return fail(ApiError::Code::BadTransferEncoding,
                         QStringLiteral("only \"Transfer-Encoding: chunked\" is accepted, not "
                                        "\"%1\"")
                                 .arg(printable(encoding)));
@@ -361,12 +363,12 @@ RequestFramer::Event RequestFramer::onHeadEnd()
         for (const char c : std::as_const(length))
             digits = digits && c >= '0' && c <= '9';
         if (!digits)
-            return fail(400, "bad_content_length",
+            return fail(ApiError::Code::BadContentLength,
                         QStringLiteral("Content-Length must be a number of bytes, not \"%1\"")
                                 .arg(printable(length)));
         m_head.contentLength = length.toLongLong();
         if (m_head.contentLength > m_limits.maxBodyBytes)
-            return fail(413, "body_too_large",
+            return fail(ApiError::Code::BodyTooLarge,
                         QStringLiteral("the request body has %1 bytes; the limit is %2")
                                 .arg(m_head.contentLength)
                                 .arg(m_limits.maxBodyBytes));
@@ -401,11 +403,11 @@ RequestFramer::Event RequestFramer::onChunkSizeLine()
             size = size * 16 + v;
     }
     if (!ok)
-        return fail(400, "bad_chunk",
+        return fail(ApiError::Code::BadChunk,
                     QStringLiteral("a chunk size must be hex digits, got \"%1\"")
                             .arg(printable(m_line)));
     if (size > m_limits.maxBodyBytes - m_bodyBytes)
-        return fail(413, "body_too_large",
+        return fail(ApiError::Code::BodyTooLarge,
                     QStringLiteral("the chunked request body is larger than the limit of %1 "
                                    "bytes")
                             .arg(m_limits.maxBodyBytes));

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "apierror.h"
+
 #include <QByteArray>
 #include <QByteArrayView>
 #include <QList>
@@ -58,8 +60,7 @@ public:
 
     struct Error
     {
-        int status = 400;
-        QByteArray code; ///< stable, for the JSON error body
+        ApiError::Code code = ApiError::Code::BadRequestLine; ///< its status says 400/413/414/431
         QString message;
     };
 
@@ -92,7 +93,7 @@ private:
         Failed
     };
 
-    Event fail(int status, const char *code, const QString &message);
+    Event fail(ApiError::Code code, const QString &message);
     Event onLine(); ///< m_line holds a complete line without CRLF
     Event onRequestLine();
     Event onHeaderLine();

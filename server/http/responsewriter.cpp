@@ -128,9 +128,10 @@ void ResponseWriter::refuse(QTcpSocket *socket, const ApiError &error, const Hea
 {
     if (!socket || socket->state() != QAbstractSocket::ConnectedState)
         return;
-    const QByteArray body = QJsonDocument(error.toJson()).toJson(QJsonDocument::Compact);
-    QByteArray out = "HTTP/1.1 " + QByteArray::number(error.status) + ' '
-            + reasonPhrase(error.status) + "\r\nContent-Type: application/json\r\nContent-Length: "
+    const ApiError::Http http = error.toHttp();
+    const QByteArray body = QJsonDocument(http.body).toJson(QJsonDocument::Compact);
+    QByteArray out = "HTTP/1.1 " + QByteArray::number(http.status) + ' ' + reasonPhrase(http.status)
+            + "\r\nContent-Type: application/json\r\nContent-Length: "
             + QByteArray::number(body.size())
             + "\r\nCache-Control: no-store\r\nConnection: close\r\n";
     if (error.retryAfterSeconds > 0)

@@ -1,7 +1,8 @@
 // The server's guards and limits, each against a real `mcp-hostd`: the bearer token (header,
 // and access_token for GET streams), the /health summary without a token, refusing a
-// non-loopback address without a token, Origin and Host checks (CORS, DNS rebinding), the
-// stream connection cap, heartbeats, and a graceful shutdown on SIGTERM.
+// non-loopback address without a token, Origin and Host checks (CORS, DNS rebinding), browser
+// requests from other sites refused on every route that changes state (Fetch Metadata, Referer),
+// the stream connection cap, heartbeats, and a graceful shutdown on SIGTERM.
 
 #include "httptestsupport.h"
 
@@ -29,6 +30,8 @@ private Q_SLOTS:
     void origin_data();
     void origin();
     void preflight();
+    void crossSite_data();
+    void crossSite();
     void heartbeat();
     void nonLoopbackNeedsToken();
     void tokenFromEnvironment();
@@ -263,6 +266,123 @@ void tst_HttpSecurity::preflight()
                   {{"Origin", "http://evil.example"}, {"Access-Control-Request-Method", "POST"}});
     QCOMPARE(foreign->status, 403);
     QVERIFY(!foreign->headers.contains("access-control-allow-origin"));
+}
+
+void tst_HttpSecurity::crossSite_data()
+{
+    QTest::addColumn<QByteArray>("method");
+    QTest::addColumn<QString>("path");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<Headers>("headers"); // PORT is replaced
+    QTest::addColumn<bool>("refused");
+
+    struct Route
+    {
+        const char *name;
+        QByteArray method;
+        QString path;
+        QByteArray body;
+    };
+    // Every route that changes state; bodies that fail past the check (400/404), except the
+    // two that create a session when they are let through.
+    const QList<Route> routes {
+            {"stream (creates a session)", "GET", "/api/v3/chat/stream", {}},
+            {"create session", "POST", "/api/v3/sessions", {}},
+            {"send", "POST", "/api/v3/chat/send", "{}"},
+            {"chat", "POST", "/chat", "{}"},
+            {"cancel", "POST", "/api/v3/chat/cancel", R"({"session_id":"nosuch"})"},
+            {"approve", "POST", "/api/v3/chat/approve", "{}"},
+            {"elicit", "POST", "/api/v3/chat/elicit", "{}"},
+            {"delete", "DELETE", "/api/v3/sessions/nosuch", {}},
+            {"restart", "POST", "/api/v3/servers/nosuch/restart", {}}};
+    struct Case
+    {
+        const char *name;
+        Headers headers;
+        bool refused;
+    };
+    const QByteArray own = "http://127.0.0.1:PORT";
+    const QList<Case> cases {
+            {"curl (no browser headers)", {}, false},
+            {"<img> of another site",
+             {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "no-cors"}},
+             true},
+            {"same-site page without Origin", {{"Sec-Fetch-Site", "same-site"}}, true},
+            {"unknown Sec-Fetch-Site", {{"Sec-Fetch-Site", "sideways"}}, true},
+            {"cross-site with allowed Origin",
+             {{"Sec-Fetch-Site", "cross-site"}, {"Origin", kAllowed}},
+             false},
+            {"same-site with allowed Origin",
+             {{"Sec-Fetch-Site", "same-site"}, {"Origin", kAllowed}},
+             false},
+            {"the page itself", {{"Sec-Fetch-Site", "same-origin"}, {"Origin", own}}, false},
+            {"same-origin GET", {{"Sec-Fetch-Site", "same-origin"}}, false},
+            {"typed into the address bar", {{"Sec-Fetch-Site", "none"}}, false},
+            {"old browser: foreign Referer", {{"Referer", "http://evil.example/page.html"}}, true},
+            {"old browser: Referer of another port", {{"Referer", "http://127.0.0.1:1/"}}, true},
+            {"old browser: unparsable Referer", {{"Referer", "::not a url::"}}, true},
+            {"old browser: own Referer", {{"Referer", own + "/"}}, false},
+            {"old browser: allowed Referer", {{"Referer", kAllowed + "/app"}}, false}};
+    for (const Route &r : routes) {
+        for (const Case &c : cases)
+            QTest::addRow("%s: %s", r.name, c.name)
+                    << r.method << r.path << r.body << c.headers << c.refused;
+    }
+    // Routes that only read are not affected (and the page opens from a link of another site).
+    QTest::newRow("read sessions from another site")
+            << QByteArray("GET") << "/api/v3/sessions" << QByteArray()
+            << Headers {{"Sec-Fetch-Site", "cross-site"}} << false;
+    QTest::newRow("open the page from a link of another site")
+            << QByteArray("GET") << "/" << QByteArray()
+            << Headers {{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Mode", "navigate"}} << false;
+}
+
+void tst_HttpSecurity::crossSite()
+{
+    QFETCH(QByteArray, method);
+    QFETCH(QString, path);
+    QFETCH(QByteArray, body);
+    QFETCH(Headers, headers);
+    QFETCH(bool, refused);
+    for (auto &h : headers)
+        h.second.replace("PORT", QByteArray::number(m_secured->port));
+    RestClient rest(m_secured->port);
+    rest.token = kToken;
+    auto sessionCount = [&rest] {
+        return rest.get(QStringLiteral("/api/v3/sessions"))
+                .json()
+                .value("sessions")
+                .toArray()
+                .size();
+    };
+    const qsizetype before = sessionCount();
+
+    int status = 0;
+    QJsonObject error;
+    if (path == QLatin1String("/api/v3/chat/stream")) {
+        SseClient stream;
+        stream.open(m_secured->port, path,
+                    headers + Headers {{"Authorization", "Bearer " + kToken}});
+        QVERIFY(stream.waitForResponse());
+        status = stream.status;
+        error = stream.json().value("error").toObject();
+    } else {
+        const Reply r = rest.request(method, path, body, headers);
+        QVERIFY2(r.status != 0, qPrintable(r.transportError));
+        status = r.status;
+        error = r.json().value("error").toObject();
+    }
+    if (refused) {
+        QVERIFY2(status == 403, qPrintable(QString::number(status)));
+        QCOMPARE(error.value("code").toString(), QStringLiteral("forbidden_cross_site"));
+        QVERIFY2(error.value("message").toString().contains("--allow-origin"),
+                 qPrintable(error.value("message").toString()));
+        QCOMPARE(sessionCount(), before); // nothing was created
+    } else {
+        QVERIFY2(status != 403 && status != 401,
+                 qPrintable(QString::number(status) + QLatin1Char(' ')
+                            + error.value("message").toString()));
+    }
 }
 
 void tst_HttpSecurity::heartbeat()
