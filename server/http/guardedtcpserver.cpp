@@ -52,8 +52,14 @@ void GuardedTcpServer::turnAway(qintptr descriptor)
         delete socket;
         return;
     }
-    qCWarning(lcHttp) << "turning away a connection: the server holds its maximum of"
-                      << m_limits.maxOpenConnections << "open connections";
+    // Once per 10 s at most: a flood must not flood the log too.
+    ++m_turnedAway;
+    if (!m_turnAwayLog.isValid() || m_turnAwayLog.elapsed() > 10000) {
+        qCWarning(lcHttp) << "turning away connections: the server holds its maximum of"
+                          << m_limits.maxOpenConnections << "open connections;" << m_turnedAway
+                          << "turned away so far";
+        m_turnAwayLog.start();
+    }
     ResponseWriter::refuse(socket,
                            {ApiError::Code::TooManyConnections,
                             QStringLiteral("the server holds its maximum of %1 open connections; "

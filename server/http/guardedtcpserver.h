@@ -3,6 +3,7 @@
 #include "connectionguard.h"
 #include "connectionlimits.h"
 
+#include <QElapsedTimer>
 #include <QTcpServer>
 
 /// The listening socket of the HTTP API: it caps open connections (past the cap a new one
@@ -19,6 +20,7 @@ public:
     ~GuardedTcpServer() override;
 
     [[nodiscard]] int openConnections() const { return m_open; }
+    [[nodiscard]] quint64 turnedAway() const { return m_turnedAway; }
     [[nodiscard]] const ConnectionLimits &limits() const { return m_limits; }
 
 protected:
@@ -31,4 +33,6 @@ private:
     qint64 m_maxBodyBytes;
     ConnectionGuard::HeadCheck m_headCheck;
     int m_open = 0;
+    quint64 m_turnedAway = 0;
+    QElapsedTimer m_turnAwayLog;
 };
