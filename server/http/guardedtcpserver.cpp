@@ -32,15 +32,17 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     // QtHttpServer deletes after they disconnect.
     auto *guard = new ConnectionGuard(socket, m_limits, m_maxBodyBytes, m_headCheck);
     connect(guard, &QObject::destroyed, this, [this] { --m_open; });
-    // Slot order is the guard's whole premise: signals call slots in the order they were
-    // connected. The guard connected its readyRead slot in its constructor; QtHttpServer
-    // connects its own (QAbstractHttpServerPrivate::handleNewConnections in 6.4, the
-    // QHttpServerHttp1ProtocolHandler constructor in 6.8) when it takes the socket, which
-    // happens inside addPendingConnection (it emits pendingConnectionAvailable, connected
-    // directly by QAbstractHttpServer::bind). So the guard sees every byte before
-    // QtHttpServer reads it (QtHttpServer reads everything available in that slot). The
-    // guard's second slot, connected after this call (and again whenever QtHttpServer
-    // reconnects, see GuardedSocket), runs after QtHttpServer's.
+    // Slot order is the guard's whole premise: a signal calls its slots in the order they were
+    // connected. The guard connected its readyRead slot in its constructor, before the socket
+    // exists for QtHttpServer, which connects its own reader only when it takes the socket
+    // (QAbstractHttpServerPrivate::handleNewConnections in 6.4, the
+    // QHttpServerHttp1ProtocolHandler constructor in 6.8, both from pendingConnectionAvailable
+    // after addPendingConnection). So the guard sees every new byte first, and QtHttpServer
+    // reads everything available in its own slot (6.4 handleReadyRead parses until the
+    // request is complete or the bytes run out). The guard's second slot must run after
+    // QtHttpServer's: it is connected here and moved to the end again whenever another slot
+    // is connected to readyRead (GuardedSocket::connectNotify; 6.8 reconnects its reader after
+    // every deferred answer).
     addPendingConnection(socket);
     guard->attachAfterServer();
 }
