@@ -16,6 +16,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 using namespace HttpTest;
 
@@ -42,6 +43,7 @@ private Q_SLOTS:
     void pipelinedBehindStreamIsDropped();
     void pipelinedBehindUnansweredRequestIsRefused();
     void pipelinedBehindAnsweredRequestIsAnswered();
+    void chatClientsGoneAtAnyMoment();
 
 private:
     std::unique_ptr<HttpApiServer> server(const ConnectionLimits &limits = {},
@@ -434,6 +436,34 @@ void tst_HttpEdge::pipelinedBehindAnsweredRequestIsAnswered()
                 + requestHead("GET", "/health", port));
     QVERIFY(TestSupport::waitFor([&] { return client.answers() == 3; }));
     QCOMPARE(client.statuses(), (QList<int> {200, 404, 200}));
+}
+
+void tst_HttpEdge::chatClientsGoneAtAnyMoment()
+{
+    // POST /chat clients that leave 0..30 ms after sending, while their turns run and their
+    // answers are written (tst_httpdisconnect does this with a slow tool against mcp-hostd;
+    // this one runs wherever the in-process server builds, QtHttpServer 6.8 included).
+    const quint16 port = m_default->port();
+    const QByteArray body = R"({"message":"what tools do you have?"})";
+    const QByteArray request = requestHead("POST", "/chat", port,
+                                           authorized() + "Content-Length: "
+                                                   + QByteArray::number(body.size()) + "\r\n")
+            + body;
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 30; ++i) {
+        clients.push_back(std::make_unique<RawClient>());
+        QVERIFY(clients.back()->connectTo(port));
+        clients.back()->send(request);
+        RawClient *c = clients.back().get();
+        QTimer::singleShot(i, &c->socket, [c] { c->abort(); });
+    }
+    QTest::qWait(300);
+    QVERIFY(TestSupport::waitFor([this] { return m_core->chat()->runningTurns() == 0; }));
+    RawClient after;
+    QVERIFY(after.connectTo(port));
+    after.send(requestHead("GET", "/health", port));
+    QVERIFY(after.waitForAnswer());
+    QCOMPARE(after.status(), 200);
 }
 
 QTEST_GUILESS_MAIN(tst_HttpEdge)
