@@ -85,6 +85,9 @@ void ConnectionGuard::beforeServer()
         return; // re-emitted for bytes already framed
     // QtHttpServer reads in its own readyRead slot, after this one: what it left unread is
     // m_seen (noted in afterServer), so the bytes after it are new.
+    // Requests complete before this read that are still unanswered are held by a handler
+    // (POST /chat): QtHttpServer 6.4 would answer a new request at once, before them.
+    const quint64 heldBefore = m_completed - m_answered;
     const QByteArray bytes = m_socket->peek(available);
     QByteArrayView rest = QByteArrayView(bytes).sliced(std::min<qint64>(m_seen, bytes.size()));
     m_seen = bytes.size();
@@ -95,6 +98,12 @@ void ConnectionGuard::beforeServer()
         case RequestFramer::Event::None:
             break;
         case RequestFramer::Event::Started:
+            if (heldBefore > 0 && m_answered < m_completed) {
+                refusePipelined();
+                return;
+            }
+            // Behind a request of this same read: it may be answered at once (then this one
+            // is fine); afterServer decides.
             if (m_answered < m_completed && m_pipelinedAfter == 0)
                 m_pipelinedAfter = m_completed;
             m_idleTimer.stop();
@@ -135,16 +144,20 @@ void ConnectionGuard::afterServer()
     }
     if (m_pipelinedAfter > 0) {
         if (m_answered < m_pipelinedAfter) {
-            refuse({ApiError::Code::PipeliningRefused,
-                    QStringLiteral("a request arrived before the previous one on this connection "
-                                   "was answered; send it after the answer (or on another "
-                                   "connection)")});
+            refusePipelined();
             return;
         }
         m_pipelinedAfter = 0;
     }
     m_seen = m_socket->bytesAvailable();
     updateTimers();
+}
+
+void ConnectionGuard::refusePipelined()
+{
+    refuse({ApiError::Code::PipeliningRefused,
+            QStringLiteral("a request arrived before the previous one on this connection was "
+                           "answered; send it after the answer (or on another connection)")});
 }
 
 void ConnectionGuard::dropInput()

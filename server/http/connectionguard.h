@@ -64,6 +64,7 @@ private:
     void beforeServer();
     void afterServer();
     void refuse(const ApiError &error);
+    void refusePipelined();
     void drain();
     void closeRefused();
     void dropInput();

@@ -18,6 +18,7 @@ private Q_SLOTS:
     void chatClientGoneWhileTurnRuns();
     void chatClientGoneWhileAnswerIsWritten();
     void streamClientGoneMidStream();
+    void requestBehindRunningChatIsRefused();
     void goneAtEachPoint_data();
     void goneAtEachPoint();
     void cleanupTestCase();
@@ -156,6 +157,36 @@ void tst_HttpDisconnect::streamClientGoneMidStream()
     again.open(m_host->port, QStringLiteral("/api/v3/chat/stream?session_id=") + session,
                {{"Last-Event-ID", "0"}});
     QVERIFY(again.waitForType(QStringLiteral("final_response")) > 0);
+}
+
+void tst_HttpDisconnect::requestBehindRunningChatIsRefused()
+{
+    // A second request on the connection of a running POST /chat would be answered first,
+    // before the /chat answer it follows. It is refused, and nothing else is written.
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c_slow", "slow", {{"steps", 5}, {"delay_ms", 100}})}),
+             textReply(QStringLiteral("late answer"))}));
+    const QString session = newSession();
+    const QByteArray body
+            = QJsonDocument(QJsonObject {{"session_id", session}, {"message", "work slowly"}})
+                      .toJson(QJsonDocument::Compact);
+    RawClient client;
+    QVERIFY(client.connectTo(m_host->port));
+    client.send(requestHead("POST", "/chat", m_host->port,
+                            "Content-Length: " + QByteArray::number(body.size()) + "\r\n")
+                + body);
+    QVERIFY(TestSupport::waitFor([&] {
+        return m_rest.get(QStringLiteral("/api/v3/sessions/") + session)
+                .json()
+                .value(QStringLiteral("busy"))
+                .toBool();
+    }));
+    client.send(requestHead("GET", "/health", m_host->port));
+    QVERIFY(client.waitForClose());
+    QCOMPARE(client.statuses(), QList<int> {400});
+    QVERIFY2(client.body().contains("pipelining_refused"), client.received.constData());
+    QVERIFY(waitUntilIdle(session));
+    QVERIFY(alive());
 }
 
 void tst_HttpDisconnect::goneAtEachPoint_data()
