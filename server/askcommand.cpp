@@ -129,7 +129,7 @@ void AskCommand::startTurn()
             });
     const auto result = m_core->chat()->send(m_sessionId, m_options.question);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {
-        m_err << "mcp-hostd: " << ChatService::errorMessage(*e) << '\n';
+        m_err << "mcp-hostd: " << m_core->chat()->errorMessage(*e) << '\n';
         m_err.flush();
         finish(2);
     }

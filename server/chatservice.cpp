@@ -28,7 +28,7 @@ ChatService::ChatService(SessionManager *sessions, ChatModel *model, ServerRegis
 
 ChatService::~ChatService() = default;
 
-QString ChatService::errorMessage(Error error)
+QString ChatService::errorMessage(Error error) const
 {
     switch (error) {
     case Error::UnknownSession:
@@ -44,6 +44,8 @@ QString ChatService::errorMessage(Error error)
         return QStringLiteral("nothing with this id is waiting for an answer");
     case Error::BadAction:
         return QStringLiteral("action must be \"accept\", \"decline\" or \"cancel\"");
+    case Error::TooManySessions:
+        return m_sessions->errorMessage(SessionManager::CreateError::Full);
     }
     return {};
 }
@@ -52,9 +54,16 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
 {
     if (message.trimmed().isEmpty())
         return Error::EmptyMessage;
-    Session *session = sessionId.isEmpty() ? m_sessions->create() : m_sessions->get(sessionId);
-    if (!session)
-        return Error::UnknownSession;
+    Session *session = nullptr;
+    if (sessionId.isEmpty()) {
+        session = m_sessions->create();
+        if (!session)
+            return Error::TooManySessions; // a new id is never taken: only the cap refuses it
+    } else {
+        session = m_sessions->get(sessionId);
+        if (!session)
+            return Error::UnknownSession;
+    }
     if (session->isBusy() || m_agents.value(session->id()))
         return Error::Busy;
 

@@ -35,6 +35,7 @@ public:
         NoTurn, ///< no turn is running (cancel, approve, elicit)
         UnknownRequest, ///< no pending approval/elicitation with that id
         BadAction, ///< an elicitation action other than accept/decline/cancel
+        TooManySessions, ///< a new session was needed and the session cap is reached
     };
     struct Started
     {
@@ -73,7 +74,8 @@ public:
     [[nodiscard]] int runningTurns() const { return int(m_agents.size()); }
     [[nodiscard]] const Stats &stats() const { return m_stats; }
     [[nodiscard]] ChatModel *model() const { return m_model; }
-    [[nodiscard]] static QString errorMessage(Error error);
+    /// The message for people (TooManySessions names the cap and how to raise it).
+    [[nodiscard]] QString errorMessage(Error error) const;
 
 Q_SIGNALS:
     /// A turn ended (its last event is stored); `agent` is deleted after this signal.

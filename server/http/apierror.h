@@ -2,12 +2,13 @@
 
 #include <QJsonObject>
 #include <QLatin1String>
+#include <QPair>
 #include <QString>
 
-/// An error at the API edge: what went wrong (a code from one enum), a message for people and
-/// optional extra fields. Errors are typed in the core (ChatService::Error, SessionManager's
-/// create errors) and turned into an ApiError by the controllers; toHttp() is the one place that
-/// maps a code to its HTTP status and its `{"error":{"code":"…","message":"…"}}` body.
+/// An error at the API edge: what went wrong (a code from one enum) and a message for people.
+/// Errors are typed in the core (ChatService::Error, SessionManager's create errors) and turned
+/// into an ApiError by the controllers; toHttp() is the one place that maps a code to its HTTP
+/// status and its `{"error":{"code":"…","message":"…"}}` body.
 struct ApiError
 {
     enum class Code {
@@ -62,12 +63,12 @@ struct ApiError
     struct Http
     {
         int status = 500;
-        QJsonObject body; ///< {"error":{"code","message",…details}}
+        QLatin1String code; ///< the stable wire name, "turn_running"
+        QJsonObject body; ///< {"error":{"code","message"}}
     };
 
-    Code code = Code::MissingResource;
+    Code code;
     QString message;
-    QJsonObject details; ///< optional extra fields inside "error"
     int retryAfterSeconds = 0; ///< > 0: a Retry-After header is sent
 
     ApiError(Code c, QString m, int retryAfter = 0)
@@ -76,8 +77,7 @@ struct ApiError
         , retryAfterSeconds(retryAfter)
     { }
 
-    /// The one mapping of a code to its status and body.
+    /// The one mapping of a code to its status and its stable wire name ("turn_running"), in
+    /// the body that is sent.
     [[nodiscard]] Http toHttp() const;
-    /// The stable wire name of a code ("turn_running").
-    [[nodiscard]] static QLatin1String codeName(Code code);
 };

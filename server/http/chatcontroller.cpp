@@ -95,13 +95,18 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
     Session *session = nullptr;
     bool created = false;
     if (sessionId.isEmpty()) {
-        session = m_sessions->create();
+        SessionManager::CreateError error {};
+        session = m_sessions->create({}, &error);
+        if (!session)
+            return HttpResponses::sendError(responder, CoreErrors::fromSessions(*m_sessions, error),
+                                            ctx.cors);
         created = true;
     } else {
         session = m_sessions->get(sessionId);
         if (!session)
             return HttpResponses::sendError(
-                    responder, CoreErrors::fromChat(ChatService::Error::UnknownSession), ctx.cors);
+                    responder, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
+                    ctx.cors);
     }
     StreamEvent start
             = StreamEvent::make(StreamEventType::SessionStart,
@@ -132,7 +137,7 @@ std::optional<ChatService::Started> ChatController::startTurn(ApiRequest &ctx,
     }
     const auto result = m_chat->send(sessionId, message);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {
-        HttpResponses::sendError(responder, CoreErrors::fromChat(*e), ctx.cors);
+        HttpResponses::sendError(responder, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
         return std::nullopt;
     }
     return std::get<ChatService::Started>(result);
@@ -204,7 +209,7 @@ void ChatController::cancel(ApiRequest &ctx, QHttpServerResponder &&r)
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
     if (const auto e = m_chat->cancel(sessionId))
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*e), ctx.cors);
+        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
     HttpResponses::sendJson(r, 202,
                             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
                                                        {QStringLiteral("cancelling"), true}}),
@@ -223,7 +228,7 @@ void ChatController::approve(ApiRequest &ctx, QHttpServerResponder &&r)
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
     if (const auto e = m_chat->approve(sessionId, callId, approved))
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*e), ctx.cors);
+        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
     HttpResponses::sendJson(r, 200,
                             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
                                                        {QStringLiteral("call_id"), callId},
@@ -244,7 +249,7 @@ void ChatController::elicit(ApiRequest &ctx, QHttpServerResponder &&r)
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
     if (const auto e = m_chat->elicit(sessionId, requestId, action, content))
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*e), ctx.cors);
+        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
     HttpResponses::sendJson(r, 200,
                             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
                                                        {QStringLiteral("request_id"), requestId},

@@ -248,7 +248,7 @@ void ConnectionGuard::refuse(const ApiError &error)
     if (s_current == this)
         s_current = nullptr;
     qCInfo(lcHttp).noquote() << "refusing a request from" << m_socket->peerAddress().toString()
-                             << error.toHttp().status << ApiError::codeName(error.code);
+                             << error.toHttp().status << error.toHttp().code;
     // QtHttpServer must not see a byte more: every reader but the drain is cut off.
     QObject::disconnect(m_socket, &QIODevice::readyRead, nullptr, nullptr);
     connect(m_socket, &QIODevice::readyRead, this, &ConnectionGuard::drain);

@@ -2,9 +2,9 @@
 
 namespace CoreErrors {
 
-ApiError fromChat(ChatService::Error error)
+ApiError fromChat(const ChatService &chat, ChatService::Error error)
 {
-    const QString message = ChatService::errorMessage(error);
+    const QString message = chat.errorMessage(error);
     switch (error) {
     case ChatService::Error::UnknownSession:
         return {ApiError::Code::UnknownSession, message};
@@ -18,8 +18,22 @@ ApiError fromChat(ChatService::Error error)
         return {ApiError::Code::UnknownRequest, message};
     case ChatService::Error::BadAction:
         return {ApiError::Code::InvalidField, message};
+    case ChatService::Error::TooManySessions:
+        return {ApiError::Code::TooManySessions, message};
     }
     return {ApiError::Code::InvalidField, message};
+}
+
+ApiError fromSessions(const SessionManager &sessions, SessionManager::CreateError error)
+{
+    const QString message = sessions.errorMessage(error);
+    switch (error) {
+    case SessionManager::CreateError::IdTaken:
+        return {ApiError::Code::SessionExists, message};
+    case SessionManager::CreateError::Full:
+        return {ApiError::Code::TooManySessions, message};
+    }
+    return {ApiError::Code::SessionExists, message};
 }
 
 } // namespace CoreErrors

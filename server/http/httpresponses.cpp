@@ -52,8 +52,7 @@ void HttpResponses::sendError(QHttpServerResponder &responder, const ApiError &e
     if (error.retryAfterSeconds > 0)
         h.append(hdr("Retry-After", QByteArray::number(error.retryAfterSeconds)));
     if (http.status >= 500)
-        qCWarning(lcHttp).noquote()
-                << http.status << ApiError::codeName(error.code) << error.message;
+        qCWarning(lcHttp).noquote() << http.status << http.code << error.message;
     sendJson(responder, http.status, QJsonDocument(http.body), h);
 }
 

@@ -47,13 +47,11 @@ void SessionController::registerRoutes(ApiRouter &router)
                                                         "'.', '-' (at most 128)")},
                                         ctx.cors);
                         }
-                        Session *s = m_sessions->create(id);
+                        SessionManager::CreateError error {};
+                        Session *s = m_sessions->create(id, &error);
                         if (!s)
                             return HttpResponses::sendError(
-                                    r,
-                                    {ApiError::Code::SessionExists,
-                                     QStringLiteral("a session with this id exists")},
-                                    ctx.cors);
+                                    r, CoreErrors::fromSessions(*m_sessions, error), ctx.cors);
                         HttpResponses::sendJson(r, 201,
                                                 QJsonDocument(ApiJson::sessionSummary(
                                                         s, m_connections->connectionsFor(s->id()))),
@@ -65,7 +63,8 @@ void SessionController::registerRoutes(ApiRouter &router)
                 const Session *s = m_sessions->get(ctx.args.value(0));
                 if (!s)
                     return HttpResponses::sendError(
-                            r, CoreErrors::fromChat(ChatService::Error::UnknownSession), ctx.cors);
+                            r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
+                            ctx.cors);
                 QJsonObject o = ApiJson::sessionSummary(s, m_connections->connectionsFor(s->id()));
                 QJsonArray messages;
                 for (const ChatMessage &m : s->messages())
@@ -73,15 +72,16 @@ void SessionController::registerRoutes(ApiRouter &router)
                 o.insert(QStringLiteral("messages"), messages);
                 HttpResponses::sendJson(r, 200, QJsonDocument(o), ctx.cors);
             });
-    router.addRoute(Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
-                    [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                        const QString id = ctx.args.value(0);
-                        if (!m_sessions->get(id))
-                            return HttpResponses::sendError(
-                                    r, CoreErrors::fromChat(ChatService::Error::UnknownSession),
-                                    ctx.cors);
-                        m_chat->cancel(id);
-                        m_sessions->remove(id, QStringLiteral("deleted"));
-                        HttpResponses::sendJson(r, 204, {}, ctx.cors);
-                    });
+    router.addRoute(
+            Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
+            [this](ApiRequest &ctx, QHttpServerResponder &&r) {
+                const QString id = ctx.args.value(0);
+                if (!m_sessions->get(id))
+                    return HttpResponses::sendError(
+                            r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
+                            ctx.cors);
+                m_chat->cancel(id);
+                m_sessions->remove(id, QStringLiteral("deleted"));
+                HttpResponses::sendJson(r, 204, {}, ctx.cors);
+            });
 }

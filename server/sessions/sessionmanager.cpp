@@ -18,14 +18,37 @@ SessionManager::SessionManager(SessionStore *store, Options options, QObject *pa
 
 SessionManager::~SessionManager() = default;
 
-Session *SessionManager::create(const QString &id)
+Session *SessionManager::create(const QString &id, CreateError *error)
 {
+    if (m_store->count() >= m_options.maxSessions) {
+        qCWarning(lcSessions) << "session refused: the cap of" << m_options.maxSessions
+                              << "sessions is reached";
+        if (error)
+            *error = CreateError::Full;
+        return nullptr;
+    }
     Session *session = m_store->create(id);
+    if (!session && error)
+        *error = CreateError::IdTaken;
     if (session) {
         qCInfo(lcSessions) << "session created" << session->id();
         Q_EMIT sessionCreated(session);
     }
     return session;
+}
+
+QString SessionManager::errorMessage(CreateError error) const
+{
+    switch (error) {
+    case CreateError::IdTaken:
+        return QStringLiteral("a session with this id exists");
+    case CreateError::Full:
+        return QStringLiteral("the server holds its maximum of %1 sessions: delete sessions that "
+                              "are no longer needed (DELETE /api/v3/sessions/{id}), wait for idle "
+                              "ones to expire, or raise sessions.max_sessions in the config")
+                .arg(m_options.maxSessions);
+    }
+    return {};
 }
 
 Session *SessionManager::get(const QString &id) const

@@ -7,7 +7,8 @@ class Session;
 class SessionStore;
 
 /// The sessions of a server: creates, finds and ends them through a SessionStore, and ends
-/// idle ones.
+/// idle ones. It holds at most `maxSessions`: past that, create() fails with CreateError::Full
+/// (so a client cannot fill memory with sessions that are kept for the idle TTL).
 ///
 /// A session idle for longer than the TTL (no message, event or touch) is expired by a periodic
 /// check: it gets a `session_end` event with reason "expired" (so connected streams learn why),
@@ -23,6 +24,13 @@ public:
     {
         qint64 idleTtlMs = 60 * 60 * 1000; ///< 1 hour
         int checkIntervalMs = 60 * 1000; ///< how often idle sessions are looked for
+        int maxSessions = 1000; ///< sessions held at most (config: sessions.max_sessions)
+    };
+
+    /// Why create() returned null.
+    enum class CreateError {
+        IdTaken, ///< a session with this id exists
+        Full, ///< the manager holds maxSessions sessions
     };
 
     /// `store` must outlive the manager.
@@ -34,10 +42,14 @@ public:
 
     [[nodiscard]] const Options &options() const { return m_options; }
     void setIdleTtlMs(qint64 ms) { m_options.idleTtlMs = ms; }
+    void setMaxSessions(int max) { m_options.maxSessions = max; }
     [[nodiscard]] SessionStore *store() const { return m_store; }
 
-    /// A new session (`id` empty: a new UUID); null if the id is taken.
-    Session *create(const QString &id = {});
+    /// A new session (`id` empty: a new UUID); null if the id is taken or the cap is reached,
+    /// with the reason in `*error` when given.
+    Session *create(const QString &id = {}, CreateError *error = nullptr);
+    /// The message for people of a CreateError: names the id, or the cap and how to raise it.
+    [[nodiscard]] QString errorMessage(CreateError error) const;
     /// The session with `id` (marked as used), or null.
     [[nodiscard]] Session *get(const QString &id) const;
     [[nodiscard]] QList<Session *> list() const;

@@ -24,6 +24,8 @@ public:
     /// False for an unknown id.
     virtual bool remove(const QString &id) = 0;
     [[nodiscard]] virtual QList<Session *> list() const = 0;
+    /// How many sessions the store holds.
+    [[nodiscard]] virtual qsizetype count() const = 0;
     /// Marks the session as used now (the idle TTL starts over).
     virtual void touch(const QString &id) = 0;
 };
@@ -42,6 +44,7 @@ public:
     [[nodiscard]] Session *get(const QString &id) const override;
     bool remove(const QString &id) override;
     [[nodiscard]] QList<Session *> list() const override;
+    [[nodiscard]] qsizetype count() const override { return m_sessions.size(); }
     void touch(const QString &id) override;
 
 private:

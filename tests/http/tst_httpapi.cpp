@@ -68,6 +68,8 @@ private Q_SLOTS:
     void cancelStopsTheRunningTool();
     void approval_data();
     void approval();
+    void chatApprovedThroughApprove_data();
+    void chatApprovedThroughApprove();
     void policyDenial();
     void elicitation_data();
     void elicitation();
@@ -481,6 +483,79 @@ void tst_HttpApi::approval()
     } else {
         QVERIFY2(firstText(observed).contains("denied"), qPrintable(firstText(observed)));
     }
+}
+
+void tst_HttpApi::chatApprovedThroughApprove_data()
+{
+    QTest::addColumn<bool>("ownSession"); // false: /chat creates the session
+    QTest::newRow("session created first, its stream open") << true;
+    QTest::newRow("session found while /chat waits, stream replayed") << false;
+}
+
+void tst_HttpApi::chatApprovedThroughApprove()
+{
+    // The path docs/api.md gives a POST /chat caller whose turn needs an approval: the call_id
+    // comes from the session's stream, the answer goes to /api/v3/chat/approve, and /chat then
+    // answers with the turn's result.
+    QFETCH(bool, ownSession);
+    QVERIFY(m_llm.setScript({toolReply({toolCall("c_chat_img", "image", {})}),
+                             textReply(QStringLiteral("Here."))}));
+    SseClient stream;
+    QString sessionId;
+    if (ownSession) {
+        sessionId = m_rest.post(QStringLiteral("/api/v3/sessions"), {})
+                            .json()
+                            .value("session_id")
+                            .toString();
+        QVERIFY(!sessionId.isEmpty());
+        QVERIFY(openStream(stream, sessionId));
+    }
+    QJsonObject body {{"message", "show me the picture"}};
+    if (ownSession)
+        body.insert("session_id", sessionId);
+    QNetworkAccessManager nam;
+    nam.setProxy(QNetworkProxy::NoProxy);
+    QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1/chat").arg(m_host->port)));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setTransferTimeout(60000);
+    std::unique_ptr<QNetworkReply> chat(nam.post(request, QJsonDocument(body).toJson()));
+
+    if (!ownSession) {
+        // The session of a waiting /chat is the busy one; its stream replays the tool call.
+        QVERIFY(TestSupport::waitFor([&] {
+            for (const QJsonValue &v : m_rest.get(QStringLiteral("/api/v3/sessions"))
+                                               .json()
+                                               .value("sessions")
+                                               .toArray()) {
+                if (v.toObject().value("busy").toBool())
+                    sessionId = v.toObject().value("session_id").toString();
+            }
+            return !sessionId.isEmpty();
+        }));
+        QVERIFY(openStream(stream, sessionId, {}, QStringLiteral("last_event_id=0")));
+    }
+    const int call = stream.waitForType(QStringLiteral("tool_call"));
+    QVERIFY2(call > 0, qPrintable(stream.types().join(',')));
+    const QJsonObject toolCall = stream.events.at(call).data;
+    QCOMPARE(toolCall.value("approval").toString(), QStringLiteral("required"));
+    const QString callId = toolCall.value("call_id").toString();
+    QCOMPARE(callId, QStringLiteral("c_chat_img"));
+    QTest::qWait(200);
+    QVERIFY(!chat->isFinished()); // /chat waits for the answer
+
+    const Reply approve
+            = m_rest.post(QStringLiteral("/api/v3/chat/approve"),
+                          {{"session_id", sessionId}, {"call_id", callId}, {"approved", true}});
+    QVERIFY2(approve.status == 200, approve.describe().constData());
+    QVERIFY(TestSupport::waitFor([&] { return chat->isFinished(); }, 30000));
+    QCOMPARE(chat->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    const QJsonObject result = QJsonDocument::fromJson(chat->readAll()).object();
+    QCOMPARE(result.value("session_id").toString(), sessionId);
+    QCOMPARE(result.value("response").toString(), QStringLiteral("Here."));
+    QStringList steps;
+    for (const QJsonValue &step : result.value("steps").toArray())
+        steps << step.toObject().value("type").toString();
+    QVERIFY2(steps.contains("acting"), qPrintable(steps.join(','))); // the tool ran
 }
 
 void tst_HttpApi::policyDenial()

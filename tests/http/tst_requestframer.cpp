@@ -46,7 +46,7 @@ Outcome frame(const QList<QByteArray> &pieces)
             } else if (e == RequestFramer::Event::Failed) {
                 const ApiError error {framer.error().code, framer.error().message};
                 out.status = error.toHttp().status;
-                out.code = ApiError::codeName(error.code);
+                out.code = error.toHttp().code;
             }
         }
     }

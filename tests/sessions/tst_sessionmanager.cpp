@@ -1,5 +1,6 @@
 // SessionManager: idle sessions expire after the TTL with a session_end "expired" event, busy
-// ones never do, delete ends with "deleted", shutdown with "shutdown".
+// ones never do, delete ends with "deleted", shutdown with "shutdown"; at most maxSessions are
+// held (the cap's error names it and the config key that raises it).
 
 #include <session.h>
 #include <sessionmanager.h>
@@ -15,6 +16,7 @@ class tst_SessionManager : public QObject
 private Q_SLOTS:
     void defaults();
     void createAndGet();
+    void capRefusesPastMaxSessions();
     void expiresIdleSessions();
     void activityKeepsASessionAlive();
     void busySessionDoesNotExpire();
@@ -27,6 +29,7 @@ void tst_SessionManager::defaults()
     MemorySessionStore store;
     SessionManager manager(&store);
     QCOMPARE(manager.options().idleTtlMs, qint64(3600 * 1000));
+    QCOMPARE(manager.options().maxSessions, 1000);
 }
 
 void tst_SessionManager::createAndGet()
@@ -40,6 +43,41 @@ void tst_SessionManager::createAndGet()
     QCOMPARE(manager.get(s->id()), s);
     QVERIFY(!manager.get(QStringLiteral("unknown")));
     QCOMPARE(manager.list().size(), 1);
+}
+
+void tst_SessionManager::capRefusesPastMaxSessions()
+{
+    MemorySessionStore store;
+    SessionManager::Options options;
+    options.maxSessions = 3;
+    SessionManager manager(&store, options);
+    QSignalSpy created(&manager, &SessionManager::sessionCreated);
+    QList<Session *> sessions;
+    for (int i = 0; i < 3; ++i) {
+        Session *s = manager.create();
+        QVERIFY(s);
+        sessions << s;
+    }
+    SessionManager::CreateError error = SessionManager::CreateError::IdTaken;
+    QVERIFY(!manager.create({}, &error));
+    QCOMPARE(error, SessionManager::CreateError::Full);
+    QVERIFY(!manager.create(QStringLiteral("named"), &error)); // a free id does not pass either
+    QCOMPARE(error, SessionManager::CreateError::Full);
+    QCOMPARE(manager.list().size(), 3);
+    QCOMPARE(created.size(), 3);
+    const QString message = manager.errorMessage(error);
+    QVERIFY2(message.contains(QLatin1String("3 sessions"))
+                     && message.contains(QLatin1String("sessions.max_sessions")),
+             qPrintable(message));
+
+    // An ended session frees its place; a taken id is told apart from the cap.
+    QVERIFY(manager.remove(sessions.at(0)->id()));
+    QVERIFY(manager.create(QStringLiteral("named"), &error));
+    QVERIFY(!manager.create(QStringLiteral("x"), &error));
+    QCOMPARE(error, SessionManager::CreateError::Full);
+    QVERIFY(manager.remove(QStringLiteral("named")));
+    QVERIFY(!manager.create(sessions.at(1)->id(), &error));
+    QCOMPARE(error, SessionManager::CreateError::IdTaken);
 }
 
 void tst_SessionManager::expiresIdleSessions()
