@@ -15,6 +15,36 @@ ApiError::Http ApiError::toHttp() const
             return {400, "invalid_last_event_id"};
         case C::EmptyMessage:
             return {400, "empty_message"};
+        case C::BadRequestLine:
+            return {400, "bad_request_line"};
+        case C::BadHttpVersion:
+            return {400, "bad_http_version"};
+        case C::BadRequestTarget:
+            return {400, "bad_request_target"};
+        case C::BadLine:
+            return {400, "bad_line"};
+        case C::BadHeader:
+            return {400, "bad_header"};
+        case C::MissingHost:
+            return {400, "missing_host"};
+        case C::BadHost:
+            return {400, "bad_host"};
+        case C::BadContentLength:
+            return {400, "bad_content_length"};
+        case C::BadTransferEncoding:
+            return {400, "bad_transfer_encoding"};
+        case C::BadChunk:
+            return {400, "bad_chunk"};
+        case C::PipeliningRefused:
+            return {400, "pipelining_refused"};
+        case C::RequestTimeout:
+            return {408, "request_timeout"};
+        case C::RequestLineTooLong:
+            return {414, "request_line_too_long"};
+        case C::HeadersTooLarge:
+            return {431, "headers_too_large"};
+        case C::TooManyHeaders:
+            return {431, "too_many_headers"};
         case C::Unauthorized:
             return {401, "unauthorized"};
         case C::ForbiddenHost:

@@ -18,6 +18,23 @@ struct ApiError
         InvalidField, ///< a field is missing or has the wrong type or value
         InvalidLastEventId, ///< Last-Event-ID is not an event id
         EmptyMessage, ///< the chat message is empty
+        // 400 from the connection guard: the request is not well-framed HTTP/1.1
+        BadRequestLine, ///< not "METHOD target HTTP/1.x"
+        BadHttpVersion, ///< neither HTTP/1.1 nor HTTP/1.0
+        BadRequestTarget, ///< neither a path nor an http:// URL
+        BadLine, ///< a line not ended by CRLF, or a bare CR
+        BadHeader, ///< a malformed or folded header line
+        MissingHost, ///< no Host header
+        BadHost, ///< two Host headers, or a target naming another host
+        BadContentLength, ///< repeated, negative, non-digit or overflowing
+        BadTransferEncoding, ///< not "chunked", or together with Content-Length
+        BadChunk, ///< a bad chunk-size line, chunk extensions, trailers
+        PipeliningRefused, ///< a request before the previous one was answered
+        // 408, 414, 431
+        RequestTimeout, ///< the request was not complete in time
+        RequestLineTooLong, ///< the request line is over the limit
+        HeadersTooLarge, ///< the header block is over the limit
+        TooManyHeaders, ///< more headers than the limit
         // 401, 403
         Unauthorized, ///< no or a wrong bearer token
         ForbiddenHost, ///< Host is not a name of this server (DNS rebinding)
@@ -38,7 +55,7 @@ struct ApiError
         BodyTooLarge, ///< the body exceeds the limit
         // 500, 503
         MissingResource, ///< a compiled-in file is missing
-        TooManyConnections, ///< the stream cap is reached
+        TooManyConnections, ///< the stream cap or the open-connection cap is reached
         TooManySessions, ///< the session cap is reached
     };
 

@@ -1,9 +1,11 @@
 #include "apirouter.h"
 
 #include "httpresponses.h"
+#include "requestframer.h"
 
 #include <QHttpServerResponder>
 #include <QJsonDocument>
+#include <QUrlQuery>
 
 using Headers = ApiRequest::Headers;
 
@@ -60,6 +62,25 @@ void ApiRouter::addRoute(Method method, const QString &path, bool requiresToken,
                QStringLiteral("([^/]+)"));
     m_routes.append({method, path, QRegularExpression(QLatin1Char('^') + re + QLatin1Char('$')),
                      requiresToken, changesState, std::move(handler)});
+}
+
+std::optional<ApiError> ApiRouter::checkHead(const RequestHead &head) const
+{
+    if (head.method == "OPTIONS")
+        return std::nullopt;
+    const QString path = QUrl::fromPercentEncoding(head.path());
+    for (const Route &r : std::as_const(m_routes)) {
+        if (methodName(r.method) != head.method || !r.requiresToken
+            || !r.pattern.match(path).hasMatch())
+            continue;
+        if (m_security->isAuthorized(head.value("authorization"), head.method == "GET",
+                                     QUrlQuery(QString::fromUtf8(head.query()))))
+            return std::nullopt;
+        return ApiError {ApiError::Code::Unauthorized,
+                         QStringLiteral("this server needs a token: send \"Authorization: Bearer "
+                                        "<token>\" (checked before the body is read)")};
+    }
+    return std::nullopt;
 }
 
 void ApiRouter::dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder)

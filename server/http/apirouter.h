@@ -9,6 +9,9 @@
 #include <QRegularExpression>
 
 #include <functional>
+#include <optional>
+
+struct RequestHead;
 
 /// The route table of the API and the one dispatcher every request goes through: the Host and
 /// Origin checks, 404 / 405 / OPTIONS (with the allowed methods), the cross-site check of routes
@@ -44,6 +47,9 @@ public:
     void addRoute(Method method, const QString &path, bool requiresToken, Handler handler,
                   Effect effect = Effect::Reads);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    /// The connection guard's check of a request head with a body, before the body is read:
+    /// Unauthorized when the route needs the token and the head does not carry it.
+    [[nodiscard]] std::optional<ApiError> checkHead(const RequestHead &head) const;
 
     [[nodiscard]] QList<RouteInfo> routes() const;
     [[nodiscard]] quint64 requestCount() const { return m_requests; }

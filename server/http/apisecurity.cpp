@@ -32,16 +32,20 @@ bool ApiSecurity::isLoopback(const QHostAddress &a)
 
 bool ApiSecurity::isAuthorized(const QHttpServerRequest &request) const
 {
+    return isAuthorized(request.value("Authorization"),
+                        request.method() == QHttpServerRequest::Method::Get, request.query());
+}
+
+bool ApiSecurity::isAuthorized(const QByteArray &header, bool isGet, const QUrlQuery &query) const
+{
     if (m_options.token.isEmpty())
         return true;
     const QByteArray expected = m_options.token.toUtf8();
-    const QByteArray header = request.value("Authorization");
     if (header.startsWith("Bearer ") && constantTimeEquals(header.mid(7).trimmed(), expected))
         return true;
     // EventSource cannot set headers: the stream (and only GET requests) accept the query form.
-    if (request.method() == QHttpServerRequest::Method::Get) {
-        const QString q = request.query().queryItemValue(QStringLiteral("access_token"),
-                                                         QUrl::FullyDecoded);
+    if (isGet) {
+        const QString q = query.queryItemValue(QStringLiteral("access_token"), QUrl::FullyDecoded);
         if (!q.isEmpty() && constantTimeEquals(q.toUtf8(), expected))
             return true;
     }

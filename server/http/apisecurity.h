@@ -10,6 +10,7 @@
 #include <optional>
 
 class QHttpServerRequest;
+class QUrlQuery;
 
 /// The security checks of every API request: Host against DNS rebinding (on loopback only
 /// loopback names are ours), Origin against the server's own origin and the allowed list (with
@@ -41,6 +42,9 @@ public:
     [[nodiscard]] std::optional<ApiError> checkCrossSite(const QHttpServerRequest &request) const;
     /// Whether the request carries the token (always true without a token).
     [[nodiscard]] bool isAuthorized(const QHttpServerRequest &request) const;
+    /// The same from the raw pieces (the connection guard checks a head before the body).
+    [[nodiscard]] bool isAuthorized(const QByteArray &authorization, bool isGet,
+                                    const QUrlQuery &query) const;
 
     [[nodiscard]] static bool isLoopback(const QHostAddress &address);
 

@@ -7,6 +7,7 @@
 #include "httpresponses.h"
 #include "jsonfields.h"
 #include "reactagent.h"
+#include "responsewriter.h"
 #include "session.h"
 #include "sessionmanager.h"
 #include "sseconnectionmanager.h"
@@ -18,15 +19,15 @@
 using Headers = ApiRequest::Headers;
 
 namespace {
-/// Holds a `POST /chat` responder until its turn ends.
+/// Holds a `POST /chat` answer until its turn ends; the client may be gone by then.
 class PendingChat : public QObject
 {
 public:
     PendingChat(QHttpServerResponder &&responder, QObject *parent)
         : QObject(parent)
-        , responder(std::move(responder))
+        , writer(std::move(responder))
     { }
-    QHttpServerResponder responder;
+    ResponseWriter writer;
 };
 } // namespace
 
@@ -202,7 +203,7 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
                                              failure.value(QStringLiteral("message"))}});
                     status = 502; // the model (upstream) failed; the steps show how far it got
                 }
-                HttpResponses::sendJson(pending->responder, status, QJsonDocument(out), cors);
+                HttpResponses::sendJson(pending->writer, status, QJsonDocument(out), cors);
                 pending->deleteLater();
             });
 }

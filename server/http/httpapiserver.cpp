@@ -1,7 +1,9 @@
 #include "httpapiserver.h"
 
 #include "chatcontroller.h"
+#include "guardedtcpserver.h"
 #include "healthcontroller.h"
+#include "responsewriter.h"
 #include "sessioncontroller.h"
 #include "staticcontroller.h"
 #include "toolcontroller.h"
@@ -41,7 +43,8 @@ HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, Server
 
     // One dispatcher for every request: the router of QHttpServer is not used, so 404 and 405
     // are told apart and every answer passes the same checks.
-    m_http->setMissingHandler(
+    ResponseWriter::setHandler(
+            m_http, this,
             [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                 m_router.dispatch(request, std::move(responder));
             });
@@ -58,7 +61,10 @@ bool HttpApiServer::listen(QString *error)
                          .arg(m_options.address.toString());
         return false;
     }
-    m_tcp = new QTcpServer(this);
+    // Every connection gets a guard that sees its bytes before QtHttpServer does.
+    m_tcp = new GuardedTcpServer(
+            m_options.limits, m_options.maxBodyBytes,
+            [this](const RequestHead &head) { return m_router.checkHead(head); }, this);
     m_tcp->setListenBacklogSize(m_options.listenBacklog);
     if (!m_tcp->listen(m_options.address, m_options.port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")

@@ -2,6 +2,7 @@
 
 #include "apirouter.h"
 #include "apisecurity.h"
+#include "connectionlimits.h"
 #include "sseconnectionmanager.h"
 
 #include <QHostAddress>
@@ -43,6 +44,7 @@ public:
         qint64 maxBodyBytes = 1024 * 1024;
         int listenBacklog = 1024;
         SseConnectionManager::Options sse;
+        ConnectionLimits limits; ///< applied by the connection guard before QtHttpServer parses
     };
     using RouteInfo = ApiRouter::RouteInfo;
 

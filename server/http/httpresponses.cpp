@@ -1,6 +1,7 @@
 #include "httpresponses.h"
 
 #include "logging.h"
+#include "responsewriter.h"
 
 #include <QFile>
 #include <QHttpServerResponder>
@@ -13,21 +14,34 @@ QPair<QByteArray, QByteArray> hdr(const QByteArray &name, const QByteArray &valu
     return {name, value};
 }
 
+/// The headers of a JSON answer (Content-Length is the writer's).
+HttpResponses::Headers jsonHeaders(int status, const HttpResponses::Headers &extra)
+{
+    HttpResponses::Headers h;
+    if (status != 204)
+        h.append(hdr("Content-Type", "application/json"));
+    h.append(hdr("Cache-Control", "no-store"));
+    h += extra;
+    return h;
+}
+
+QByteArray jsonBytes(const QJsonDocument &body)
+{
+    return body.isNull() ? QByteArray() : body.toJson(QJsonDocument::Compact);
+}
+
 } // namespace
 
 void HttpResponses::sendJson(QHttpServerResponder &responder, int status, const QJsonDocument &body,
                              const Headers &headers)
 {
-    const QByteArray bytes = body.isNull() ? QByteArray() : body.toJson(QJsonDocument::Compact);
-    responder.writeStatusLine(QHttpServerResponder::StatusCode(status));
-    if (status != 204) {
-        responder.writeHeader("Content-Type", "application/json");
-        responder.writeHeader("Content-Length", QByteArray::number(bytes.size()));
-    }
-    responder.writeHeader("Cache-Control", "no-store");
-    for (const auto &h : headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(bytes);
+    ResponseWriter::respond(responder, status, jsonHeaders(status, headers), jsonBytes(body));
+}
+
+void HttpResponses::sendJson(ResponseWriter &writer, int status, const QJsonDocument &body,
+                             const Headers &headers)
+{
+    writer.send(status, jsonHeaders(status, headers), jsonBytes(body));
 }
 
 void HttpResponses::sendError(QHttpServerResponder &responder, const ApiError &error,
@@ -53,24 +67,16 @@ void HttpResponses::sendResource(QHttpServerResponder &responder, const QString 
                   headers);
         return;
     }
-    const QByteArray bytes = file.readAll();
-    responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    responder.writeHeader("Content-Type", contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(bytes.size()));
-    responder.writeHeader("Cache-Control", "no-cache");
-    responder.writeHeader("X-Content-Type-Options", "nosniff");
-    for (const auto &h : headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(bytes);
+    Headers h {hdr("Content-Type", contentType), hdr("Cache-Control", "no-cache"),
+               hdr("X-Content-Type-Options", "nosniff")};
+    h += headers;
+    ResponseWriter::respond(responder, 200, h, file.readAll());
 }
 
 void HttpResponses::sendText(QHttpServerResponder &responder, const QByteArray &contentType,
                              const QByteArray &body, const Headers &headers)
 {
-    responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    responder.writeHeader("Content-Type", contentType);
-    responder.writeHeader("Content-Length", QByteArray::number(body.size()));
-    for (const auto &h : headers)
-        responder.writeHeader(h.first, h.second);
-    responder.writeBody(body);
+    Headers h {hdr("Content-Type", contentType)};
+    h += headers;
+    ResponseWriter::respond(responder, 200, h, body);
 }

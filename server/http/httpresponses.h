@@ -8,10 +8,11 @@
 
 class QHttpServerResponder;
 class QJsonDocument;
+class ResponseWriter;
 
-/// Every plain (non-stream) answer of the API is written here: JSON, errors, compiled-in files
-/// and text. The controllers never touch a responder's write calls; the SSE streams are
-/// written by SseStream.
+/// Every plain (non-stream) answer of the API is made here: JSON, errors, compiled-in files
+/// and text; ResponseWriter writes them (it holds every responder call). The controllers never
+/// touch a responder's write calls; the SSE streams are written by SseStream.
 class HttpResponses
 {
 public:
@@ -19,6 +20,10 @@ public:
 
     /// `status` with a compact JSON body (none for a null document or 204) and `headers`.
     static void sendJson(QHttpServerResponder &responder, int status, const QJsonDocument &body,
+                         const Headers &headers);
+    /// The same, answered later through a writer that took the responder (POST /chat); nothing
+    /// is written when the client is gone.
+    static void sendJson(ResponseWriter &writer, int status, const QJsonDocument &body,
                          const Headers &headers);
     /// The error's status and `{"error":{…}}` body (ApiError::toHttp), plus Retry-After.
     static void sendError(QHttpServerResponder &responder, const ApiError &error,

@@ -1,6 +1,7 @@
 #include "sseconnectionmanager.h"
 
 #include "logging.h"
+#include "responsewriter.h"
 #include "session.h"
 #include "sseencoder.h"
 #include "ssestream.h"
@@ -60,8 +61,8 @@ void SseConnectionManager::attach(QHttpServerResponder &&responder, Session *ses
         fanout.subscription = connect(session, &Session::eventAppended, this,
                                       [this, id](const StreamEvent &event) { onEvent(id, event); });
     }
-    auto *stream
-            = new SseStream(std::move(responder), id, fanout.feed, m_options.maxBehindBytes, this);
+    auto *stream = new SseStream(new ResponseWriter(std::move(responder)), id, fanout.feed,
+                                 m_options.maxBehindBytes, this);
     connect(stream, &SseStream::closed, this, &SseConnectionManager::onStreamClosed);
 
     // Replay, then live: everything happens on this thread, so no event slips between the

@@ -1,14 +1,14 @@
 #include "ssestream.h"
 
 #include "logging.h"
+#include "responsewriter.h"
 
 #include <QTimer>
 
-SseStream::SseStream(QHttpServerResponder &&responder, QString sessionId,
-                     QSharedPointer<SseFeed> feed, qint64 maxBehindBytes, QObject *parent)
+SseStream::SseStream(ResponseWriter *writer, QString sessionId, QSharedPointer<SseFeed> feed,
+                     qint64 maxBehindBytes, QObject *parent)
     : QObject(parent)
-    , m_responder(std::move(responder))
-    , m_socket(m_responder.socket())
+    , m_writer(writer)
     , m_sessionId(std::move(sessionId))
     , m_feed(std::move(feed))
     , m_maxBehind(maxBehindBytes)
@@ -16,17 +16,14 @@ SseStream::SseStream(QHttpServerResponder &&responder, QString sessionId,
     m_age.start();
     m_next = m_feed->endIndex();
     m_sentBytes = m_feed->totalBytes;
-    if (m_socket) {
-        connect(m_socket, &QTcpSocket::disconnected, this,
-                [this] { finish(QStringLiteral("client disconnected")); });
-        connect(m_socket, &QObject::destroyed, this,
-                [this] { finish(QStringLiteral("connection gone")); });
-        connect(m_socket, &QTcpSocket::bytesWritten, this, [this] {
-            if (m_stall.isActive())
-                m_stall.start(); // progress: the stall clock starts over
-            flush();
-        });
-    }
+    m_writer->setParent(this);
+    connect(m_writer, &ResponseWriter::gone, this,
+            [this] { finish(QStringLiteral("client disconnected")); });
+    connect(m_writer, &ResponseWriter::bytesWritten, this, [this] {
+        if (m_stall.isActive())
+            m_stall.start(); // progress: the stall clock starts over
+        flush();
+    });
     m_stall.setSingleShot(true);
     m_stall.setInterval(kStallMs);
     connect(&m_stall, &QTimer::timeout, this, &SseStream::checkStalled);
@@ -34,30 +31,33 @@ SseStream::SseStream(QHttpServerResponder &&responder, QString sessionId,
 
 SseStream::~SseStream()
 {
-    if (m_socket && !m_closed)
-        m_socket->disconnectFromHost();
+    if (!m_closed)
+        m_writer->endStream();
+}
+
+bool SseStream::isOpen() const
+{
+    return !m_writer->isGone() && !m_closed;
 }
 
 void SseStream::open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders,
                      const QByteArray &prefix)
 {
-    if (!m_socket)
+    if (m_writer->isGone())
         return;
-    m_responder.writeStatusLine(QHttpServerResponder::StatusCode::Ok);
-    m_responder.writeHeader("Content-Type", "text/event-stream; charset=utf-8");
-    m_responder.writeHeader("Cache-Control", "no-cache, no-transform");
-    m_responder.writeHeader("Connection", "close");
-    m_responder.writeHeader("X-Accel-Buffering", "no");
-    for (const auto &h : extraHeaders)
-        m_responder.writeHeader(h.first, h.second);
-    // The first body write ends the header block; it also tells the client how fast to
-    // reconnect.
-    m_responder.writeBody(QByteArray("retry: 1000\n\n") + prefix);
+    QList<QPair<QByteArray, QByteArray>> headers {
+            {"Content-Type", "text/event-stream; charset=utf-8"},
+            {"Cache-Control", "no-cache, no-transform"},
+            {"Connection", "close"},
+            {"X-Accel-Buffering", "no"}};
+    headers += extraHeaders;
+    // The first bytes also tell the client how fast to reconnect.
+    m_writer->beginStream(headers, QByteArray("retry: 1000\n\n") + prefix);
 }
 
 qint64 SseStream::bytesBehind() const
 {
-    return (m_feed->totalBytes - m_sentBytes) + (m_socket ? m_socket->bytesToWrite() : 0);
+    return (m_feed->totalBytes - m_sentBytes) + m_writer->bytesToWrite();
 }
 
 void SseStream::pump()
@@ -67,14 +67,14 @@ void SseStream::pump()
 
 void SseStream::checkStalled()
 {
-    if (!m_socket || m_closed)
+    if (m_writer->isGone() || m_closed)
         return;
     // Cut only a reader that is far behind AND took nothing for a while: a burst of large
     // events can put a healthy reader far behind for a moment.
     if (bytesBehind() > m_maxBehind) {
         qCInfo(lcHttp) << "cutting a stalled SSE reader of session" << m_sessionId << "with"
                        << bytesBehind() << "bytes unsent";
-        m_socket->abort();
+        m_writer->abort();
         finish(QStringLiteral("slow reader"));
         return;
     }
@@ -84,25 +84,25 @@ void SseStream::checkStalled()
 
 void SseStream::heartbeat(const QByteArray &frame)
 {
-    if (m_socket && !m_closed && !m_closing && m_next == m_feed->endIndex()
-        && m_socket->bytesToWrite() == 0)
-        m_socket->write(frame);
+    if (!m_writer->isGone() && !m_closed && !m_closing && m_next == m_feed->endIndex()
+        && m_writer->bytesToWrite() == 0)
+        m_writer->writeStream(frame);
 }
 
 void SseStream::flush()
 {
-    if (!m_socket || m_closed)
+    if (m_writer->isGone() || m_closed)
         return;
     const qint64 end = m_feed->endIndex();
-    while (m_next < end && m_socket->bytesToWrite() < kSocketLowWater) {
+    while (m_next < end && m_writer->bytesToWrite() < kSocketLowWater) {
         const QByteArray &frame = m_feed->at(m_next++);
         m_sentBytes += frame.size();
-        m_socket->write(frame);
+        m_writer->writeStream(frame);
     }
-    if (!m_stall.isActive() && (m_next < end || m_socket->bytesToWrite() > 0))
+    if (!m_stall.isActive() && (m_next < end || m_writer->bytesToWrite() > 0))
         m_stall.start();
     if (m_closing && m_next == end) {
-        m_socket->disconnectFromHost(); // sends what the socket holds, then closes
+        m_writer->endStream(); // sends what the socket holds, then closes
         finish(QStringLiteral("closed by the server"));
     }
 }
@@ -111,7 +111,7 @@ void SseStream::close()
 {
     if (m_closed || m_closing)
         return;
-    if (!m_socket) {
+    if (m_writer->isGone()) {
         finish(QStringLiteral("closed by the server"));
         return;
     }
@@ -119,8 +119,7 @@ void SseStream::close()
     // A reader that never takes the rest must not keep the connection forever.
     QTimer::singleShot(5000, this, [this] {
         if (!m_closed) {
-            if (m_socket)
-                m_socket->abort();
+            m_writer->abort();
             finish(QStringLiteral("closed by the server (the reader did not take the rest)"));
         }
     });

@@ -7,10 +7,9 @@
 #include <QPointer>
 #include <QSharedPointer>
 #include <QString>
-#include <QTcpSocket>
 #include <QTimer>
 
-#include <QHttpServerResponder>
+class ResponseWriter;
 
 /// The encoded frames of one session, shared by all its streams: each frame is held once, and
 /// every stream reads the feed at its own pace. Frames every stream has sent are dropped.
@@ -46,16 +45,16 @@ struct SseFeed
 /// fanned out to a thousand streams stays one shared copy in the feed instead of a thousand
 /// copies in socket buffers, however far the readers fall behind.
 ///
-/// QtHttpServer 6.4: the body has no Content-Length and ends when the connection closes; the
-/// socket is deleted by the server after `disconnected`, so it is held in a QPointer; writes
-/// happen only on the server's thread.
+/// Every byte goes through its ResponseWriter, which knows whether the connection still exists
+/// (and how the QtHttpServer in use frames a stream); writes happen only on the server's thread.
 class SseStream : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SseStream)
 
 public:
-    SseStream(QHttpServerResponder &&responder, QString sessionId, QSharedPointer<SseFeed> feed,
+    /// Takes `writer` (its child from now on).
+    SseStream(ResponseWriter *writer, QString sessionId, QSharedPointer<SseFeed> feed,
               qint64 maxBehindBytes, QObject *parent = nullptr);
     ~SseStream() override;
 
@@ -69,7 +68,7 @@ public:
     /// Ends the response once the feed is sent (closes the connection).
     void close();
 
-    [[nodiscard]] bool isOpen() const { return m_socket && !m_closed; }
+    [[nodiscard]] bool isOpen() const;
     [[nodiscard]] const QString &sessionId() const { return m_sessionId; }
     /// The feed index this stream sends next (frames before it are done for this stream).
     [[nodiscard]] qint64 position() const { return m_next; }
@@ -91,8 +90,7 @@ private:
     void checkStalled();
     void finish(const QString &why);
 
-    QHttpServerResponder m_responder;
-    QPointer<QTcpSocket> m_socket;
+    ResponseWriter *m_writer;
     QString m_sessionId;
     QSharedPointer<SseFeed> m_feed;
     qint64 m_maxBehind;

@@ -416,11 +416,43 @@ private:
             body += bytes;
             return;
         }
-        for (const SseEvent &e : m_parser.feed(bytes))
+        // QtHttpServer 6.8 frames the stream with chunked transfer coding; 6.4 sends it raw.
+        const QByteArray data = headers.value("transfer-encoding").toLower() == "chunked"
+                ? dechunk(bytes)
+                : bytes;
+        for (const SseEvent &e : m_parser.feed(data))
             events.append({e, QJsonDocument::fromJson(e.data).object()});
+    }
+    QByteArray dechunk(const QByteArray &bytes)
+    {
+        m_chunked += bytes;
+        QByteArray out;
+        for (;;) {
+            if (m_chunkLeft == 0) {
+                const qsizetype eol = m_chunked.indexOf("\r\n");
+                if (eol < 0)
+                    break;
+                const QByteArray line = m_chunked.left(eol);
+                m_chunked.remove(0, eol + 2);
+                if (line.isEmpty())
+                    continue; // the CRLF after a chunk's data
+                m_chunkLeft = line.toLongLong(nullptr, 16);
+                if (m_chunkLeft == 0)
+                    break; // the last chunk
+            }
+            const qsizetype n = qsizetype(std::min<qint64>(m_chunkLeft, m_chunked.size()));
+            if (n == 0)
+                break;
+            out += m_chunked.left(n);
+            m_chunked.remove(0, n);
+            m_chunkLeft -= n;
+        }
+        return out;
     }
 
     QByteArray m_head;
+    QByteArray m_chunked; ///< chunked framing not yet decoded
+    qint64 m_chunkLeft = 0;
     SseParser m_parser;
 };
 
