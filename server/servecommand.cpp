@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QSocketNotifier>
 
+#include <algorithm>
 #include <csignal>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -68,9 +69,17 @@ HttpApiServer::Options ServeCommand::httpOptions(const HostConfig::Server &serve
         http.allowedOrigins = *server.allowedOrigins;
     if (server.token)
         http.token = *server.token;
-    // max_open_connections, request/idle timeouts and the header limits
-    // (server.effective…()) reach HttpApiServer::Options at merge, with the fields the HTTP
-    // part adds.
+    // Streams count toward the cap on open connections: unless it is set, it leaves room for
+    // every allowed stream and some plain requests beside them.
+    http.limits.maxOpenConnections = server.maxOpenConnections
+            ? *server.maxOpenConnections
+            : std::max(server.effectiveMaxOpenConnections(), http.sse.maxConnections + 64);
+    http.limits.requestTimeoutMs = server.effectiveRequestTimeoutMs();
+    http.limits.idleTimeoutMs = server.effectiveIdleTimeoutMs();
+    http.limits.maxHeaderBytes = server.effectiveMaxHeaderBytes();
+    http.limits.maxHeaderCount = server.effectiveMaxHeaderCount();
+    http.limits.maxRequestLineBytes
+            = std::min(http.limits.maxRequestLineBytes, http.limits.maxHeaderBytes);
     return http;
 }
 
