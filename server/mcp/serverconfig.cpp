@@ -1,5 +1,7 @@
 #include "serverconfig.h"
 
+#include "urlredaction.h"
+
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -187,7 +189,7 @@ ServerConfigParser::readServer(ConfigReader &reader, const QString &name, const 
                        && u.scheme() != QLatin1String("https"))) {
             bad(at(urlKey),
                 QStringLiteral("\"url\" must be an http:// or https:// URL, not \"%1\"")
-                        .arg(url.toString()));
+                        .arg(Mcp::redactedUrl(u)));
         } else {
             c.url = u;
         }

@@ -407,11 +407,11 @@ void ReactAgent::completeCall(int index, const Mcp::ToolResult &result)
     checkObserved();
 }
 
-void ReactAgent::resolveWithoutRunning(int index, const QString &text)
+void ReactAgent::resolveWithoutRunning(int index, const QString &text, bool ran)
 {
     Call &c = m_calls[index];
     // A call cancelled while it ran still reports how long it ran; one never started, 0.
-    const qint64 ranMs = c.running && c.clock.isValid() ? c.clock.elapsed() : 0;
+    const qint64 ranMs = (ran || c.running) && c.clock.isValid() ? c.clock.elapsed() : 0;
     c.running = false;
     c.done = true;
     c.isError = true;
@@ -461,7 +461,7 @@ void ReactAgent::closeOpenCalls(const QString &text)
         c.running = false; // the cancelled request's callback is ignored from here on
         if (wasRunning && m_tools)
             m_tools->cancel(c.server, c.requestId, text);
-        resolveWithoutRunning(i, text);
+        resolveWithoutRunning(i, text, wasRunning);
     }
     for (Call &c : m_calls) {
         if (c.approvalTimer)

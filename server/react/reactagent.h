@@ -143,7 +143,9 @@ private:
     void act(const QList<ToolCall> &calls);
     void runCall(int index);
     void completeCall(int index, const Mcp::ToolResult &result);
-    void resolveWithoutRunning(int index, const QString &text);
+    /// Ends call `index` with `text` as its error; `ran`: it was running until now (so its
+    /// observation reports how long it ran).
+    void resolveWithoutRunning(int index, const QString &text, bool ran = false);
     void checkObserved();
     void observe();
     void finishWithAnswer(const QString &text, const QString &stopReason);

@@ -356,6 +356,12 @@ void tst_ReactAgent::cancelDuringTool()
              (QStringList {"thinking 1", "tool_call 1 c1 auto", "acting 1 c1",
                            "observing 1 c1 error", "final_response 1 cancelled"}));
     QCOMPARE(m_agent->state(), ReactAgent::State::Cancelled);
+    // The cancelled call says how long it ran (at least the two 50 ms steps before the cancel).
+    for (const StreamEvent &e : std::as_const(m_events)) {
+        if (e.type == StreamEventType::Observing)
+            QVERIFY2(e.data.value("duration_ms").toInteger() >= 90,
+                     qPrintable(QString::number(e.data.value("duration_ms").toInteger())));
+    }
     // The tool stopped: no progress arrives afterwards, and the model was not called again.
     const int count = int(m_events.size());
     QTest::qWait(300);
