@@ -74,7 +74,7 @@ public:
     {
         QNetworkReply *reply = m_nam.get(QNetworkRequest(url(QStringLiteral("/requests"))));
         waitFor(reply);
-        const QJsonArray out = QJsonDocument::fromJson(reply->readAll()).array();
+        QJsonArray out = QJsonDocument::fromJson(reply->readAll()).array();
         reply->deleteLater();
         return out;
     }
@@ -101,7 +101,6 @@ class StreamRecorder
 {
 public:
     explicit StreamRecorder(ChatStream *stream)
-        : m_stream(stream)
     {
         QObject::connect(stream, &ChatStream::textDelta, &m_context, [this](const QString &d) {
             note(QStringLiteral("text"));
@@ -179,7 +178,6 @@ private:
         events.append(event);
     }
 
-    ChatStream *m_stream;
     QObject m_context;
 };
 

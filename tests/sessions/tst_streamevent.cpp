@@ -1,4 +1,4 @@
-// StreamEvent: the wire names of the types, and the flat JSON object of DESIGN.md both ways.
+// StreamEvent: the wire names of the types, and the flat JSON object of docs/api.md both ways.
 
 #include <streamevent.h>
 
