@@ -9,7 +9,7 @@
 
 namespace JsonRpc {
 
-/// Standard JSON-RPC 2.0 error codes (plus the MCP ones the host uses).
+/// Standard JSON-RPC 2.0 error codes, and the implementation-defined ones the host uses.
 enum ErrorCode : int {
     ParseError = -32700,
     InvalidRequest = -32600,
@@ -21,8 +21,6 @@ enum ErrorCode : int {
     ConnectionClosed = -32000,
     RequestCancelled = -32800,
     TransportError = -32002,
-    // MCP: the user declined or no handler exists.
-    UrlElicitationRequired = -32042,
 };
 
 /// A JSON-RPC error object.

@@ -7,9 +7,9 @@
 
 #include <optional>
 
-/// The types of the events a session streams (DESIGN.md, "The nine event types"), plus the
-/// documented additions: `elicitation` (a question from an MCP server to the user) and
-/// `sampling` (an MCP server asks to use the session's model and the user must approve it).
+/// The types of the events a session streams (docs/api.md, "Event types"), among them
+/// `elicitation` (a question from an MCP server to the user) and `sampling` (an MCP server asks
+/// to use the session's model and the user must approve it).
 enum class StreamEventType {
     SessionStart, ///< first event of every connection
     Thinking, ///< a Think step starts (one model call)

@@ -16,6 +16,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <numeric>
 #include <vector>
@@ -90,7 +91,8 @@ int main(int argc, char *argv[])
     std::vector<double> sorted = samples;
     std::sort(sorted.begin(), sorted.end());
     auto pct = [&sorted](double p) {
-        return sorted[std::min(sorted.size() - 1, size_t(p * double(sorted.size() - 1) + 0.5))];
+        return sorted[std::min(sorted.size() - 1,
+                               size_t(std::lround(p * double(sorted.size() - 1))))];
     };
     const double mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / double(sorted.size());
     const QJsonObject out {{QStringLiteral("client"), QStringLiteral("mcp-host")},

@@ -107,7 +107,7 @@ private:
     {
         if (!m.isRequest())
             return;
-        const QString method = m.method();
+        const QString &method = m.method();
         if (method == QLatin1String("initialize")) {
             reply(m,
                   {{"protocolVersion", m.params().value("protocolVersion")},

@@ -163,7 +163,7 @@ private:
     {
         if (co.serverName.isEmpty())
             co.serverName = QStringLiteral("fixture");
-        return new McpClient(new StdioTransport(o), co, this);
+        return new McpClient(new StdioTransport(std::move(o)), co, this);
     }
 
     McpClient *m_client = nullptr; // shared by the tests that leave the server healthy

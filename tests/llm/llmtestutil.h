@@ -90,7 +90,7 @@ public:
     {
         QNetworkReply *reply = m_nam.get(QNetworkRequest(url(QStringLiteral("/requests"))));
         waitFor(reply);
-        const QJsonArray out = QJsonDocument::fromJson(reply->readAll()).array();
+        QJsonArray out = QJsonDocument::fromJson(reply->readAll()).array();
         reply->deleteLater();
         return out;
     }
@@ -138,7 +138,6 @@ class StreamRecorder
 {
 public:
     explicit StreamRecorder(ChatStream *stream)
-        : m_stream(stream)
     {
         QObject::connect(stream, &ChatStream::textDelta, &m_context, [this](const QString &d) {
             note(QStringLiteral("text"));
@@ -216,7 +215,6 @@ private:
         events.append(event);
     }
 
-    ChatStream *m_stream;
     QObject m_context;
 };
 

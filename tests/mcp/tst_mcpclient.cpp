@@ -75,7 +75,7 @@ public:
     }
     QJsonValue request(const QString &method, const QJsonObject &params = {})
     {
-        const QJsonValue id = QStringLiteral("srv-%1").arg(++m_nextId);
+        QJsonValue id = QStringLiteral("srv-%1").arg(++m_nextId);
         m_transport->send(Message::request(id, method, params));
         return id;
     }

@@ -6,6 +6,7 @@
 #include <sessionmanager.h>
 #include <sessionstore.h>
 
+#include <QPointer>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -123,12 +124,17 @@ void tst_SessionManager::busySessionDoesNotExpire()
     MemorySessionStore store;
     SessionManager manager(&store, SessionManager::Options {50, 10});
     Session *s = manager.create();
+    // The id is kept apart: once the idle session expires, the store deletes it (deleteLater)
+    // while QTRY_ spins the event loop, so `s` must not be used after endTurn().
+    const QString id = s->id();
+    QPointer<Session> guard = s;
     QVERIFY(s->beginTurn(QStringLiteral("t")));
     QTest::qWait(200);
     QCOMPARE(manager.expireIdle(), 0);
-    QCOMPARE(store.get(s->id()), s);
+    QCOMPARE(store.get(id), s);
     s->endTurn();
-    QTRY_VERIFY_WITH_TIMEOUT(!store.get(s->id()), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(!store.get(id), 2000);
+    QTRY_VERIFY(!guard);
 }
 
 void tst_SessionManager::deleteEndsWithReason()

@@ -1,4 +1,4 @@
-// StreamEvent: the wire names of the types, and the flat JSON object of DESIGN.md both ways.
+// StreamEvent: the wire names of the types, and the flat JSON object of docs/api.md both ways.
 
 #include <streamevent.h>
 
@@ -63,7 +63,7 @@ void tst_StreamEvent::toJsonIsFlat()
                                       QStringLiteral("t1"));
     e.sessionId = QStringLiteral("s1");
     e.seq = 42;
-    e.ts = QDateTime(QDate(2026, 1, 2), QTime(3, 4, 5, 678), Qt::UTC);
+    e.ts = QDateTime::fromString(QStringLiteral("2026-01-02T03:04:05.678Z"), Qt::ISODateWithMs);
     const QJsonObject o = e.toJson();
     QCOMPARE(o.value("type").toString(), QStringLiteral("tool_call"));
     QCOMPARE(o.value("session_id").toString(), QStringLiteral("s1"));
@@ -101,7 +101,7 @@ void tst_StreamEvent::roundTrip()
                                       QStringLiteral("turn"));
     e.sessionId = QStringLiteral("sess");
     e.seq = 7;
-    e.ts = QDateTime(QDate(2026, 5, 6), QTime(7, 8, 9, 10), Qt::UTC);
+    e.ts = QDateTime::fromString(QStringLiteral("2026-05-06T07:08:09.010Z"), Qt::ISODateWithMs);
     const auto back = StreamEvent::fromJson(e.toJson());
     QVERIFY(back);
     QCOMPARE(back->type, e.type);
