@@ -64,9 +64,9 @@ const QHash<QString, QString> &concepts()
         };
         QHash<QString, QString> out;
         for (const QStringList &group : groups) {
-            const QString concept = stem(group.first());
+            const QString meaning = stem(group.first());
             for (const QString &word : group)
-                out.insert(stem(word), concept);
+                out.insert(stem(word), meaning);
         }
         return out;
     }();
@@ -81,7 +81,7 @@ QString conceptOf(const QString &stemmed)
 struct Word
 {
     QString stem;
-    QString concept;
+    QString meaning;
     qsizetype end; ///< where the word ends in the text
 };
 
@@ -121,7 +121,7 @@ void collect(const QString &text, QSet<QString> *stems, QSet<QString> *conceptSe
 {
     for (const Word &w : wordsOf(text)) {
         stems->insert(w.stem);
-        conceptSet->insert(w.concept);
+        conceptSet->insert(w.meaning);
     }
 }
 
@@ -231,11 +231,11 @@ OfflineToolCatalog::Match OfflineToolCatalog::matchByDescription(const QString &
             int s = 0;
             if (e.nameWords.contains(w.stem))
                 s = 4;
-            else if (e.descriptionWords.contains(w.stem) || e.nameConcepts.contains(w.concept))
+            else if (e.descriptionWords.contains(w.stem) || e.nameConcepts.contains(w.meaning))
                 s = 2;
-            else if (e.descriptionConcepts.contains(w.concept))
+            else if (e.descriptionConcepts.contains(w.meaning))
                 s = 1;
-            if (s == 4 || (s == 2 && e.nameConcepts.contains(w.concept)))
+            if (s == 4 || (s == 2 && e.nameConcepts.contains(w.meaning)))
                 ++matchedNameWords;
             if (s > 0) {
                 rank.score += s;
