@@ -479,8 +479,12 @@ void tst_AnthropicProvider::outputBounds()
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
     const double sent = record.value("bytes_sent").toDouble();
     QVERIFY2(sent < kFlood / 2, qPrintable(QString::number(sent)));
+    // Nothing holds the flood whole: memory grows by less than the flood's size, while without
+    // the bounds the text alone (as UTF-16, besides its events) cost more than twice that. The
+    // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about
+    // 20 MiB on Qt 6.4, up to 100 MiB on Qt 6.8 or under ASan), so the line is drawn there.
     const qint64 growthKiB = peakRssKiB() - rssBefore;
-    QVERIFY2(growthKiB < 48 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
+    QVERIFY2(growthKiB < 128 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
     QTest::qWait(50);
     QCOMPARE(rec.signalsAfterEnd, 0);
 }

@@ -804,8 +804,12 @@ void tst_ReactAgent::modelOutputBounded()
         QVERIFY(QJsonDocument(e.data.value("arguments").toObject()).toJson().size() < 1024 * 1024);
     const QJsonObject record = m_llm.finishedRequest(int(script.size()) - 1);
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
+    // Nothing holds the flood whole: memory grows by less than twice the flood's size, while
+    // without the bounds the answer alone (as UTF-16) is twice it, plus its events. The
+    // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about
+    // 20 MiB on Qt 6.4, up to 100 MiB on Qt 6.8 or under ASan), so the line is drawn there.
     const qint64 growthKiB = peakRssKiB() - rssBefore;
-    QVERIFY2(growthKiB < 64 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
+    QVERIFY2(growthKiB < 128 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
 }
 
 void tst_ReactAgent::sessionExpiresAfterTurn()
