@@ -245,7 +245,7 @@ qint64 McpClient::requestWithOptions(const QString &method, const QJsonObject &p
     const bool hasContext = context != nullptr;
     return m_session->request(
             method, params,
-            [this, method, params, handler, options, guard, hasContext,
+            [this, method, params, handler = std::move(handler), options, guard, hasContext,
              retried](const RpcReply &reply) {
                 const bool expired = !reply.ok()
                         && reply.error->data.toObject()
