@@ -125,7 +125,7 @@ void McpClient::initialize(std::function<void(const QString &error)> done)
     opts.timeoutMs = m_options.initializeTimeoutMs;
     m_session->request(
             QStringLiteral("initialize"), params,
-            [this, done](const RpcReply &reply) {
+            [this, done = std::move(done)](const RpcReply &reply) {
                 if (!reply.ok()) {
                     m_failureHttpStatus = reply.error->data.toObject()
                                                   .value(QStringLiteral("httpStatus"))

@@ -478,7 +478,7 @@ void tst_AnthropicProvider::outputBounds()
     const QJsonObject record = m_llm.finishedRequest(0);
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
     const double sent = record.value("bytes_sent").toDouble();
-    QVERIFY2(sent < kFlood / 2, qPrintable(QString::number(sent)));
+    QVERIFY2(sent < kFlood / 2.0, qPrintable(QString::number(sent)));
     const qint64 growthKiB = peakRssKiB() - rssBefore;
     QVERIFY2(growthKiB < 48 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
     QTest::qWait(50);
