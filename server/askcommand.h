@@ -61,7 +61,7 @@ private:
     void askElicitation(const QString &id, const QJsonObject &data);
     void ask(std::shared_ptr<Question> question);
     void showPrompt();
-    void onLine(const std::optional<QString> &line);
+    void onLine(const std::optional<QString> &text);
     void finish(int exitCode);
     void line(const QString &text);
     void endLine();

@@ -32,6 +32,6 @@ struct ElicitationForm
     [[nodiscard]] static QString prompt(const Field &field);
     /// The value `text` stands for; nothing with `why` set when it does not fit. An empty text
     /// is "not answered" (returned as an undefined value) for an optional field without default.
-    [[nodiscard]] static std::optional<QJsonValue> parse(const Field &field, const QString &text,
+    [[nodiscard]] static std::optional<QJsonValue> parse(const Field &field, const QString &input,
                                                          QString *why);
 };

@@ -78,7 +78,7 @@ void HostCore::shutdown(std::function<void()> done)
     m_shuttingDown = true;
     m_chat->cancelAll();
     m_sessions->shutdown();
-    auto once = [called = std::make_shared<bool>(false), done] {
+    auto once = [called = std::make_shared<bool>(false), done = std::move(done)] {
         if (!std::exchange(*called, true))
             done();
     };

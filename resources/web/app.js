@@ -2,7 +2,7 @@
  * MCP Host — the HTML test page.
  *
  * Plain ES2020, no dependencies, no build step. Served by mcp-hostd at `/` (this file at `/app.js`).
- * The API contract is DESIGN.md: the SSE stream at api/v3/chat/stream, the REST API under api/v3,
+ * The API contract is docs/api.md: the SSE stream at api/v3/chat/stream, the REST API under api/v3,
  * errors as {"error":{"code","message"}}.
  *
  * Structure:

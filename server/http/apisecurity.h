@@ -43,7 +43,7 @@ public:
     /// Whether the request carries the token (always true without a token).
     [[nodiscard]] bool isAuthorized(const QHttpServerRequest &request) const;
     /// The same from the raw pieces (the connection guard checks a head before the body).
-    [[nodiscard]] bool isAuthorized(const QByteArray &authorization, bool isGet,
+    [[nodiscard]] bool isAuthorized(const QByteArray &header, bool isGet,
                                     const QUrlQuery &query) const;
 
     [[nodiscard]] static bool isLoopback(const QHostAddress &address);

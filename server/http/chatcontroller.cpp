@@ -169,7 +169,7 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
     const auto maybeStarted = startTurn(ctx, responder, true);
     if (!maybeStarted)
         return;
-    const ChatService::Started started = *maybeStarted;
+    const ChatService::Started &started = *maybeStarted;
     auto *pending = new PendingChat(std::move(responder), this);
     const Headers cors = ctx.cors;
     connect(m_chat, &ChatService::turnFinished, pending,

@@ -11,6 +11,9 @@
 
 #include <QJsonDocument>
 
+#include <algorithm>
+#include <cmath>
+
 namespace {
 
 struct Percentiles
@@ -25,7 +28,8 @@ Percentiles percentiles(QList<double> v)
         return p;
     std::sort(v.begin(), v.end());
     auto at = [&v](double q) {
-        return v[std::min<qsizetype>(v.size() - 1, qsizetype(q * double(v.size() - 1) + 0.5))];
+        return v[std::min<qsizetype>(v.size() - 1,
+                                     qsizetype(std::llround(q * double(v.size() - 1))))];
     };
     p.p50 = at(0.5);
     p.p90 = at(0.9);

@@ -22,7 +22,7 @@ class SessionController;
 class SessionManager;
 class ToolController;
 
-/// The HTTP face of the host (DESIGN.md): listens, and hands every request to one ApiRouter
+/// The HTTP face of the host (docs/api.md): listens, and hands every request to one ApiRouter
 /// whose table the controllers fill: ChatController (stream, send, /chat, cancel, approve,
 /// elicit), SessionController, ToolController (tools, servers), HealthController (/health,
 /// /metrics) and StaticController (the test page, the OpenAPI document). ApiSecurity holds

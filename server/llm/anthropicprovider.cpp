@@ -30,10 +30,10 @@ class AnthropicChatStream : public HttpChatStream
 {
 public:
     AnthropicChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                        const ToolNameMap &names, QObject *parent)
+                        ToolNameMap names, QObject *parent)
         : HttpChatStream(nam, options, QStringLiteral("anthropic"), labelFor(options.baseUrl),
                          parent)
-        , m_names(names)
+        , m_names(std::move(names))
     { }
 
 protected:

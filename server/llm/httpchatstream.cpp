@@ -54,13 +54,12 @@ QString ToolNameMap::fromWire(const QString &wireName) const
     return m_fromWire.value(wireName, wireName);
 }
 
-HttpChatStream::HttpChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                               const QString &provider, const QString &providerLabel,
-                               QObject *parent)
+HttpChatStream::HttpChatStream(QNetworkAccessManager *nam, HttpProviderOptions options,
+                               const QString &provider, QString providerLabel, QObject *parent)
     : ChatStream(parent)
     , m_nam(nam)
-    , m_options(options)
-    , m_label(providerLabel)
+    , m_options(std::move(options))
+    , m_label(std::move(providerLabel))
 {
     setProviderName(provider);
     m_idleTimer.setSingleShot(true);
@@ -417,11 +416,11 @@ int HttpChatStream::retryAfterMs(const QByteArray &retryAfter, const QByteArray 
     return -1;
 }
 
-HttpChatModel::HttpChatModel(const HttpProviderOptions &options, const QUrl &defaultBaseUrl,
+HttpChatModel::HttpChatModel(HttpProviderOptions options, const QUrl &defaultBaseUrl,
                              const QString &defaultModel, QObject *parent)
     : ChatModel(parent)
     , m_nam(new QNetworkAccessManager(this))
-    , m_options(options)
+    , m_options(std::move(options))
 {
     if (m_options.baseUrl.isEmpty())
         m_options.baseUrl = defaultBaseUrl;

@@ -52,7 +52,7 @@ class HttpChatModel : public ChatModel
     Q_DISABLE_COPY_MOVE(HttpChatModel)
 
 public:
-    HttpChatModel(const HttpProviderOptions &options, const QUrl &defaultBaseUrl,
+    HttpChatModel(HttpProviderOptions options, const QUrl &defaultBaseUrl,
                   const QString &defaultModel, QObject *parent);
     ~HttpChatModel() override;
 
@@ -85,8 +85,8 @@ class HttpChatStream : public ChatStream
     Q_DISABLE_COPY_MOVE(HttpChatStream)
 
 public:
-    HttpChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                   const QString &provider, const QString &providerLabel, QObject *parent);
+    HttpChatStream(QNetworkAccessManager *nam, HttpProviderOptions options, const QString &provider,
+                   QString providerLabel, QObject *parent);
     ~HttpChatStream() override;
 
     /// Sends the request (asynchronously); call once, right after construction.

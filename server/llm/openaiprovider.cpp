@@ -38,9 +38,9 @@ class OpenAiChatStream : public HttpChatStream
 {
 public:
     OpenAiChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                     const ToolNameMap &names, QObject *parent)
+                     ToolNameMap names, QObject *parent)
         : HttpChatStream(nam, options, QStringLiteral("openai"), labelFor(options.baseUrl), parent)
-        , m_names(names)
+        , m_names(std::move(names))
     { }
 
 protected:

@@ -95,7 +95,7 @@ ProviderConfig readSection(ConfigReader &reader, const QJsonObject &s, const QSt
 
 QString ProviderConfig::canonicalProvider(const QString &name)
 {
-    const QString n = name.trimmed().toLower();
+    QString n = name.trimmed().toLower();
     if (n.isEmpty() || n == QLatin1String("auto"))
         return {};
     static const QStringList openai {QStringLiteral("openai"),

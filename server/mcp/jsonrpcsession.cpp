@@ -117,7 +117,7 @@ qint64 JsonRpcSession::request(const QString &method, const QJsonObject &params,
     // Without a per-request timeout the hard maximum still applies.
     if (pending.deadline.isForever())
         pending.deadline = pending.hardDeadline;
-    m_pending.insert(id, std::move(pending));
+    m_pending.emplace(id, std::move(pending));
     armTimer();
 
     if (!m_transport) {
@@ -158,7 +158,7 @@ void JsonRpcSession::failAll(int code, const QString &message)
 void JsonRpcSession::setRequestHandler(const QString &method, RequestHandler handler)
 {
     if (handler)
-        m_handlers.insert(method, std::move(handler));
+        m_handlers.emplace(method, std::move(handler));
     else
         m_handlers.remove(method);
 }
@@ -168,7 +168,7 @@ void JsonRpcSession::setCancelHandler(const QJsonValue &id,
 {
     const QString key = JsonRpc::Message::idKey(id);
     if (m_incomingPending.contains(key) && !m_incomingCancelled.contains(key))
-        m_cancelHandlers.insert(key, std::move(handler));
+        m_cancelHandlers.emplace(key, std::move(handler));
 }
 
 void JsonRpcSession::sendResponse(const QJsonValue &id, const QJsonObject &result)
@@ -200,9 +200,9 @@ void JsonRpcSession::onMessage(const JsonRpc::Message &message, const MessageOri
     case JsonRpc::Message::Kind::ErrorResponse: {
         // Our ids are integers: a string id ("1"), a fraction (1.5) or a number we never sent
         // matches nothing.
-        const QJsonValue id = message.id();
+        const QJsonValue &id = message.id();
         const double d = id.isDouble() ? id.toDouble() : -1;
-        const qint64 key = qint64(d);
+        const auto key = qint64(d);
         if (!id.isDouble() || double(key) != d || !m_pending.contains(key)) {
             // A response after a timeout or cancel: the spec says to ignore it.
             qCDebug(lcMcp) << "ignoring a late or unknown response, id" << id;

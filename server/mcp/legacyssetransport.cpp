@@ -160,7 +160,7 @@ void LegacySseTransport::send(const JsonRpc::Message &message)
     qCDebug(lcMcpWire).noquote() << "POST ->" << body;
     QNetworkReply *reply = m_nam->post(request, body);
     const bool isRequest = message.isRequest();
-    const QJsonValue id = message.id();
+    const QJsonValue &id = message.id();
     connect(reply, &QNetworkReply::finished, this, [this, reply, isRequest, id] {
         reply->deleteLater();
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();

@@ -125,7 +125,7 @@ void McpClient::initialize(std::function<void(const QString &error)> done)
     opts.timeoutMs = m_options.initializeTimeoutMs;
     m_session->request(
             QStringLiteral("initialize"), params,
-            [this, done](const RpcReply &reply) {
+            [this, done = std::move(done)](const RpcReply &reply) {
                 if (!reply.ok()) {
                     m_failureHttpStatus = reply.error->data.toObject()
                                                   .value(QStringLiteral("httpStatus"))
@@ -245,7 +245,7 @@ qint64 McpClient::requestWithOptions(const QString &method, const QJsonObject &p
     const bool hasContext = context != nullptr;
     return m_session->request(
             method, params,
-            [this, method, params, handler, options, guard, hasContext,
+            [this, method, params, handler = std::move(handler), options, guard, hasContext,
              retried](const RpcReply &reply) {
                 const bool expired = !reply.ok()
                         && reply.error->data.toObject()

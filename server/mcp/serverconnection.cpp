@@ -54,7 +54,7 @@ void ServerConnection::setState(State state, const QString &reason)
 QStringList ServerConnection::stderrTail() const
 {
     if (m_client && m_client->transport()) {
-        const QStringList live = m_client->transport()->diagnostics();
+        QStringList live = m_client->transport()->diagnostics();
         if (!live.isEmpty())
             return live;
     }

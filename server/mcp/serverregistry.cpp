@@ -15,7 +15,7 @@ QString sanitize(const QString &name)
 } // namespace
 
 ServerRegistry::ServerRegistry(const QList<ServerConfig> &configs,
-                               ServerConnection::Options options, QObject *parent)
+                               const ServerConnection::Options &options, QObject *parent)
     : QObject(parent)
 {
     for (const ServerConfig &config : configs) {

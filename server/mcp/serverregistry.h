@@ -24,7 +24,7 @@ public:
         Mcp::Tool tool; ///< the tool as the server describes it (tool.name is its own name)
     };
 
-    ServerRegistry(const QList<ServerConfig> &configs, ServerConnection::Options options,
+    ServerRegistry(const QList<ServerConfig> &configs, const ServerConnection::Options &options,
                    QObject *parent = nullptr);
     ~ServerRegistry() override;
 

@@ -107,7 +107,7 @@ void ReactAgent::setState(State state)
     Q_EMIT stateChanged(state);
 }
 
-void ReactAgent::emitEvent(StreamEventType type, QJsonObject data)
+void ReactAgent::emitEvent(StreamEventType type, const QJsonObject &data)
 {
     if (m_session)
         m_session->append(StreamEvent::make(type, data, m_turnId));

@@ -136,7 +136,7 @@ private:
     };
 
     void setState(State state);
-    void emitEvent(StreamEventType type, QJsonObject data);
+    void emitEvent(StreamEventType type, const QJsonObject &data);
     void think();
     void onModelFinished(StopReason reason);
     void onModelError(const LlmError &error);

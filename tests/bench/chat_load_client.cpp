@@ -336,12 +336,10 @@ void Connection::sendNext()
     if (m_warmupLeft > 0) {
         --m_warmupLeft;
         m_measured = false;
-    } else if (!m_owner->warmedUp()) {
-        return; // wait for the others' warm-up
-    } else if (m_owner->takeRequest()) {
+    } else if (m_owner->warmedUp() && m_owner->takeRequest()) {
         m_measured = true;
     } else {
-        return; // the budget is spent
+        return; // wait for the others' warm-up, or the budget is spent
     }
     m_waiting = true;
     m_sent.start();

@@ -1,5 +1,5 @@
 // The HTTP API end to end: the real `mcp-hostd` on a free port with the fixture MCP server and
-// the scripted LLM, spoken to over plain HTTP (REST) and raw SSE. Every endpoint of DESIGN.md,
+// the scripted LLM, spoken to over plain HTTP (REST) and raw SSE. Every endpoint of docs/api.md,
 // the event stream of whole turns, resumption after a dropped connection, several streams on
 // one session, and every kind of bad input with its status and JSON error.
 

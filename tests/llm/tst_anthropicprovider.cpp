@@ -478,7 +478,7 @@ void tst_AnthropicProvider::outputBounds()
     const QJsonObject record = m_llm.finishedRequest(0);
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
     const double sent = record.value("bytes_sent").toDouble();
-    QVERIFY2(sent < kFlood / 2, qPrintable(QString::number(sent)));
+    QVERIFY2(sent < kFlood / 2.0, qPrintable(QString::number(sent)));
     // Nothing holds the flood whole: memory grows by less than the flood's size, while without
     // the bounds the text alone (as UTF-16, besides its events) cost more than twice that. The
     // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about

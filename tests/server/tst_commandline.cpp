@@ -48,7 +48,7 @@ void tst_CommandLine::initTestCase()
 
 QString tst_CommandLine::writeFile(const QString &name, const QByteArray &text)
 {
-    const QString path = m_dir.filePath(name);
+    QString path = m_dir.filePath(name);
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return {};
