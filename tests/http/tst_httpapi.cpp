@@ -563,7 +563,6 @@ void tst_HttpApi::chatApprovedThroughApprove()
     QVERIFY2(steps.contains("acting"), qPrintable(steps.join(','))); // the tool ran
 }
 
-
 void tst_HttpApi::chatApprovalPolicy_data()
 {
     QTest::addColumn<QString>("approval"); // the /chat body's field; empty: left out
