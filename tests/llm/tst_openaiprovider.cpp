@@ -445,69 +445,21 @@ void tst_OpenAiProvider::noApiKeyNoAuthorization()
 
 void tst_OpenAiProvider::outputBounds_data()
 {
-    QTest::addColumn<QString>("flood");
-    QTest::addColumn<int>("bound");
-    QTest::newRow("text past maxTextBytes") << "text" << int(LlmError::Bound::Text);
-    QTest::newRow("arguments past maxToolArgumentBytes")
-            << "arguments" << int(LlmError::Bound::ToolArguments);
-    QTest::newRow("one event line past maxEventBytes") << "line" << int(LlmError::Bound::Event);
+    addOutputBoundsRows();
 }
 
 void tst_OpenAiProvider::outputBounds()
 {
-    // A model that streams 128 MiB: the stream ends at the bound, with an error that names it,
-    // the connection is closed (the fixture stops writing long before the end: what it wrote
-    // past the bound is what the socket buffers took), and memory stays bounded.
     QFETCH(QString, flood);
     QFETCH(int, bound);
-    constexpr qint64 kFlood = 128 * 1024 * 1024;
-    QVERIFY(m_llm.setScript({QJsonObject {{"flood", flood}, {"flood_bytes", double(kFlood)}}}));
     auto model = provider();
-    ChatRequest request = simpleRequest();
-    request.limits.maxTextBytes = 2 * 1024 * 1024;
-    request.limits.maxToolArgumentBytes = 1024 * 1024;
-    resetPeakRss();
-    const qint64 rssBefore = peakRssKiB();
-    ChatStream *stream = model->start(request);
-    StreamRecorder rec(stream);
-    QVERIFY(rec.waitForEnd(60000));
-    QVERIFY2(rec.error, "the stream should end with an error past the bound");
-    QCOMPARE(rec.error->kind, LlmError::Kind::OutputTooLarge);
-    QCOMPARE(rec.error->code(), QStringLiteral("model_output_too_large"));
-    QCOMPARE(int(rec.error->bound), bound);
-    QVERIFY(!rec.error->retryable);
-    QVERIFY(rec.text.size() <= 2 * 1024 * 1024);
-    QVERIFY(rec.arguments.value(0).size() <= 1024 * 1024 + 64 * 1024);
-    const QJsonObject record = m_llm.finishedRequest(0);
-    QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
-    const double sent = record.value("bytes_sent").toDouble();
-    QVERIFY2(sent < kFlood / 2.0, qPrintable(QString::number(sent)));
-    // Nothing holds the flood whole: memory grows by less than the flood's size, while without
-    // the bounds the text alone (as UTF-16, besides its events) cost more than twice that. The
-    // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about
-    // 20 MiB on Qt 6.4, up to 100 MiB on Qt 6.8 or under ASan), so the line is drawn there.
-    const qint64 growthKiB = peakRssKiB() - rssBefore;
-    QVERIFY2(growthKiB < 128 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
-    QTest::qWait(50);
-    QCOMPARE(rec.signalsAfterEnd, 0);
+    checkOutputBounds(m_llm, *model, flood, bound);
 }
 
 void tst_OpenAiProvider::longEventUnderTheBound()
 {
-    // One 3 MiB event line, written in 512-byte pieces: accepted whole, and parsed in linear
-    // time (a parser that rescans its buffer per piece would take minutes).
-    constexpr qint64 kLine = 3 * 1024 * 1024;
-    QVERIFY(m_llm.setScript({QJsonObject {
-            {"flood", "line"}, {"flood_bytes", double(kLine)}, {"flood_piece", 512}}}));
     auto model = provider();
-    QElapsedTimer clock;
-    clock.start();
-    ChatStream *stream = model->start(simpleRequest());
-    StreamRecorder rec(stream);
-    QVERIFY(rec.waitForEnd(60000));
-    QVERIFY2(!rec.error, qPrintable(rec.error ? rec.error->message : QString()));
-    QCOMPARE(rec.text.count(QLatin1Char('x')), kLine);
-    QVERIFY2(clock.elapsed() < 20000, qPrintable(QString::number(clock.elapsed())));
+    checkLongEventUnderTheBound(m_llm, *model);
 }
 
 QTEST_GUILESS_MAIN(tst_OpenAiProvider)
