@@ -235,7 +235,6 @@ void EventStreamClient::handleData(QByteArrayView chunk)
         err.message = QStringLiteral("an event-stream line or event exceeded %1; the stream was "
                                      "dropped")
                               .arg(mib(m_maxEventBytes));
-        qCWarning(lcApiClient).noquote() << err.message;
         fail(err);
     }
 }
