@@ -129,7 +129,6 @@ void ApiClient::request(const QByteArray &method, const QString &path, const QBy
         if (pending->done)
             return;
         pending->done = true;
-        reply->disconnect();
         if (reply->isRunning())
             reply->abort();
         reply->deleteLater();
@@ -202,7 +201,6 @@ void ApiClient::request(const QByteArray &method, const QString &path, const QBy
         // The guard: a destroyed context ends its requests (and never sees their callbacks).
         connect(ctx, &QObject::destroyed, reply, [pending, reply] {
             pending->done = true;
-            reply->disconnect();
             reply->abort();
             reply->deleteLater();
         });
