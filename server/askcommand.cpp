@@ -1,11 +1,9 @@
 #include "askcommand.h"
 
-#include "chatmodel.h"
 #include "chatservice.h"
 #include "elicitationform.h"
 #include "hostcore.h"
 #include "logging.h"
-#include "reactagent.h"
 #include "serverregistry.h"
 #include "session.h"
 #include "sessionmanager.h"
@@ -126,7 +124,7 @@ void AskCommand::run(std::function<void(int)> done)
         qCInfo(lcServer) << "--session" << m_options.sessionId
                          << "ignored: the command line keeps no sessions between runs";
     if (!m_options.json)
-        line(QStringLiteral("[model] %1").arg(m_core->model()->displayName()));
+        line(QStringLiteral("[model] %1").arg(m_core->chat()->modelName()));
     ServerRegistry *registry = m_core->registry();
     if (registry->connections().isEmpty()) {
         QTimer::singleShot(0, this, &AskCommand::startTurn);
@@ -163,9 +161,10 @@ void AskCommand::startTurn()
     m_sessionId = session->id();
     connect(session, &Session::eventAppended, this, &AskCommand::print);
     connect(m_core->chat(), &ChatService::turnFinished, this,
-            [this](const QString &sessionId, const QString &, ReactAgent *agent) {
+            [this](const QString &sessionId, const QString &,
+                   const ChatService::TurnResult &result) {
                 if (sessionId == m_sessionId)
-                    finish(agent->state() == ReactAgent::State::Answered ? 0 : 1);
+                    finish(result.answered ? 0 : 1);
             });
     const auto result = m_core->chat()->send(m_sessionId, m_options.question);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {

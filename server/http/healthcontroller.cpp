@@ -2,7 +2,6 @@
 
 #include "apijson.h"
 #include "apirouter.h"
-#include "chatmodel.h"
 #include "chatservice.h"
 #include "httpresponses.h"
 #include "serverregistry.h"
@@ -78,7 +77,7 @@ QJsonObject HealthController::health(bool authorized) const
     if (failed > 0)
         o.insert(QStringLiteral("status"), QStringLiteral("degraded"));
     o.insert(QStringLiteral("uptime_s"), double(m_uptime.elapsed()) / 1000.0);
-    o.insert(QStringLiteral("model"), m_chat->model()->displayName());
+    o.insert(QStringLiteral("model"), m_chat->modelName());
     o.insert(QStringLiteral("sessions"), m_sessions->count());
     o.insert(QStringLiteral("connections"), m_connections->connectionCount());
     o.insert(QStringLiteral("max_connections"), m_connections->options().maxConnections);
