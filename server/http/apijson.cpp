@@ -1,7 +1,7 @@
 #include "apijson.h"
 
 #include "chatmodel.h"
-#include "serverregistry.h"
+#include "serverservice.h"
 #include "streamevent.h"
 
 namespace ApiJson {
@@ -39,33 +39,34 @@ QJsonObject sessionSummary(const SessionService::Summary &s, int connections)
             {QStringLiteral("connections"), connections}};
 }
 
-QJsonObject servers(const ServerRegistry *registry)
+QJsonObject servers(const ServerService *service)
 {
     QJsonArray servers;
-    for (ServerConnection *c : registry->connections()) {
-        QJsonObject o {{QStringLiteral("name"), c->name()},
-                       {QStringLiteral("state"), ServerConnection::stateName(c->state())},
-                       {QStringLiteral("transport"),
-                        c->transportName().isEmpty() ? c->config().kindName() : c->transportName()},
-                       {QStringLiteral("tools"), int(c->tools().size())},
-                       {QStringLiteral("restarts"), c->restartCount()}};
-        if (!c->reason().isEmpty())
-            o.insert(QStringLiteral("reason"), c->reason());
-        if (McpClient *client = c->client()) {
-            o.insert(QStringLiteral("protocol_version"), client->serverInfo().protocolVersion);
+    const QList<ServerService::Server> all = service->servers();
+    for (const ServerService::Server &c : all) {
+        QJsonObject o {{QStringLiteral("name"), c.name},
+                       {QStringLiteral("state"), c.state},
+                       {QStringLiteral("transport"), c.transport},
+                       {QStringLiteral("tools"), c.toolCount},
+                       {QStringLiteral("restarts"), c.restarts}};
+        if (!c.reason.isEmpty())
+            o.insert(QStringLiteral("reason"), c.reason);
+        if (c.info) {
+            o.insert(QStringLiteral("protocol_version"), c.info->protocolVersion);
             o.insert(QStringLiteral("server"),
-                     QJsonObject {{QStringLiteral("name"), client->serverInfo().name},
-                                  {QStringLiteral("version"), client->serverInfo().version}});
+                     QJsonObject {{QStringLiteral("name"), c.info->name},
+                                  {QStringLiteral("version"), c.info->version}});
         }
         servers.append(o);
     }
     return {{QStringLiteral("servers"), servers}};
 }
 
-QJsonObject tools(const ServerRegistry *registry)
+QJsonObject tools(const ServerService *servers)
 {
     QJsonArray tools;
-    for (const auto &entry : registry->catalog()) {
+    const QList<ServerService::Tool> catalog = servers->tools();
+    for (const auto &entry : catalog) {
         QJsonObject t {{QStringLiteral("name"), entry.name},
                        {QStringLiteral("server"), entry.server},
                        {QStringLiteral("tool"), entry.tool.name},
@@ -80,12 +81,9 @@ QJsonObject tools(const ServerRegistry *registry)
     return {{QStringLiteral("tools"), tools}};
 }
 
-QJsonArray toolNames(const ServerRegistry *registry)
+QJsonArray toolNames(const ServerService *servers)
 {
-    QJsonArray tools;
-    for (const auto &entry : registry->catalog())
-        tools.append(entry.name);
-    return tools;
+    return QJsonArray::fromStringList(servers->toolNames());
 }
 
 } // namespace ApiJson

@@ -6,7 +6,7 @@
 #include <QJsonObject>
 
 struct ChatMessage;
-class ServerRegistry;
+class ServerService;
 
 /// The JSON shapes of the API's answers (docs/api.md), built from the core's types in one place.
 namespace ApiJson {
@@ -16,10 +16,10 @@ namespace ApiJson {
 /// A session's summary (`GET /api/v3/sessions`); `connections`: its open streams.
 [[nodiscard]] QJsonObject sessionSummary(const SessionService::Summary &session, int connections);
 /// `{"servers":[…]}`: each MCP server's name, state, transport, tools and reason.
-[[nodiscard]] QJsonObject servers(const ServerRegistry *registry);
+[[nodiscard]] QJsonObject servers(const ServerService *servers);
 /// `{"tools":[…]}`: the tool catalog with schemas.
-[[nodiscard]] QJsonObject tools(const ServerRegistry *registry);
+[[nodiscard]] QJsonObject tools(const ServerService *servers);
 /// The qualified names of the catalog (the stream's `session_start`).
-[[nodiscard]] QJsonArray toolNames(const ServerRegistry *registry);
+[[nodiscard]] QJsonArray toolNames(const ServerService *servers);
 
 } // namespace ApiJson

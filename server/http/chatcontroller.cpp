@@ -28,13 +28,12 @@ public:
 };
 } // namespace
 
-ChatController::ChatController(ChatService *chat, SessionService *sessions,
-                               ServerRegistry *registry, SseConnectionManager *connections,
-                               QObject *parent)
+ChatController::ChatController(ChatService *chat, SessionService *sessions, ServerService *servers,
+                               SseConnectionManager *connections, QObject *parent)
     : QObject(parent)
     , m_chat(chat)
     , m_sessions(sessions)
-    , m_registry(registry)
+    , m_servers(servers)
     , m_connections(connections)
 { }
 
@@ -112,7 +111,7 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
                                  {QStringLiteral("message_count"), session.messageCount},
                                  {QStringLiteral("last_seq"), session.lastSeq},
                                  {QStringLiteral("model"), m_chat->modelName()},
-                                 {QStringLiteral("tools"), ApiJson::toolNames(m_registry)}},
+                                 {QStringLiteral("tools"), ApiJson::toolNames(m_servers)}},
                                 session.busy ? session.turnId : QString());
     start.sessionId = session.id;
     start.seq = session.lastSeq;
