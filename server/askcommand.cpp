@@ -1,14 +1,11 @@
 #include "askcommand.h"
 
-#include "chatmodel.h"
 #include "chatservice.h"
 #include "elicitationform.h"
 #include "hostcore.h"
 #include "logging.h"
-#include "reactagent.h"
-#include "serverregistry.h"
-#include "session.h"
-#include "sessionmanager.h"
+#include "serverservice.h"
+#include "sessionservice.h"
 #include "stdinlinereader.h"
 
 #include <QJsonArray>
@@ -126,13 +123,13 @@ void AskCommand::run(std::function<void(int)> done)
         qCInfo(lcServer) << "--session" << m_options.sessionId
                          << "ignored: the command line keeps no sessions between runs";
     if (!m_options.json)
-        line(QStringLiteral("[model] %1").arg(m_core->model()->displayName()));
-    ServerRegistry *registry = m_core->registry();
-    if (registry->connections().isEmpty()) {
+        line(QStringLiteral("[model] %1").arg(m_core->chat()->modelName()));
+    ServerService *servers = m_core->serverService();
+    if (servers->servers().isEmpty()) {
         QTimer::singleShot(0, this, &AskCommand::startTurn);
         return;
     }
-    connect(registry, &ServerRegistry::settled, this, &AskCommand::startTurn,
+    connect(servers, &ServerService::settled, this, &AskCommand::startTurn,
             Qt::SingleShotConnection);
     QTimer::singleShot(m_options.settleTimeoutMs, this, [this] {
         if (m_sessionId.isEmpty() && !m_finishing) {
@@ -148,24 +145,34 @@ void AskCommand::startTurn()
     if (!m_sessionId.isEmpty() || m_finishing)
         return;
     if (!m_options.json) {
-        for (ServerConnection *c : m_core->registry()->connections()) {
-            if (c->state() == ServerConnection::State::Ready)
-                line(QStringLiteral("[server] %1: ready, %2 tools")
-                             .arg(c->name())
-                             .arg(c->tools().size()));
-            else if (c->state() != ServerConnection::State::Disabled)
-                line(QStringLiteral("[server] %1: %2 %3")
-                             .arg(c->name(), ServerConnection::stateName(c->state()), c->reason()));
+        const QList<ServerService::Server> servers = m_core->serverService()->servers();
+        for (const ServerService::Server &s : servers) {
+            if (s.ready)
+                line(QStringLiteral("[server] %1: ready, %2 tools").arg(s.name).arg(s.toolCount));
+            else if (!s.disabled)
+                line(QStringLiteral("[server] %1: %2 %3").arg(s.name, s.state, s.reason));
         }
     }
+    SessionService *sessions = m_core->sessionService();
+    const auto created = sessions->create();
+    if (const auto *e = std::get_if<SessionService::CreateError>(&created)) {
+        m_err << "mcp-hostd: " << sessions->errorMessage(*e) << '\n';
+        m_err.flush();
+        finish(2);
+        return;
+    }
+    m_sessionId = std::get<SessionService::Summary>(created).id;
     // Subscribe before the turn starts: its first event is appended while it starts.
-    Session *session = m_core->sessions()->create();
-    m_sessionId = session->id();
-    connect(session, &Session::eventAppended, this, &AskCommand::print);
-    connect(m_core->chat(), &ChatService::turnFinished, this,
-            [this](const QString &sessionId, const QString &, ReactAgent *agent) {
+    connect(sessions, &SessionService::eventAppended, this,
+            [this](const QString &sessionId, const StreamEvent &event) {
                 if (sessionId == m_sessionId)
-                    finish(agent->state() == ReactAgent::State::Answered ? 0 : 1);
+                    print(event);
+            });
+    connect(m_core->chat(), &ChatService::turnFinished, this,
+            [this](const QString &sessionId, const QString &,
+                   const ChatService::TurnResult &result) {
+                if (sessionId == m_sessionId)
+                    finish(result.answered ? 0 : 1);
             });
     const auto result = m_core->chat()->send(m_sessionId, m_options.question);
     if (const auto *e = std::get_if<ChatService::Error>(&result)) {
@@ -446,7 +453,7 @@ void AskCommand::finish(int exitCode)
         m_out.flush();
         m_midLine = false;
     }
-    if (!m_core || !m_core->registry()) {
+    if (!m_core || !m_core->serverService()) {
         QTimer::singleShot(0, this, [this] { m_done(m_exitCode); });
         return;
     }

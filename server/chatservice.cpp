@@ -1,5 +1,6 @@
 #include "chatservice.h"
 
+#include "chatmodel.h"
 #include "reactagent.h"
 #include "session.h"
 #include "sessionmanager.h"
@@ -85,7 +86,9 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
         m_agents.remove(id);
         m_modelCallStart.remove(id);
         ++m_stats.turnsFinished;
-        Q_EMIT turnFinished(id, agent->turnId(), agent);
+        const TurnResult result {agent->answer(), agent->iteration(), agent->stopReason(),
+                                 agent->state() == ReactAgent::State::Answered};
+        Q_EMIT turnFinished(id, agent->turnId(), result);
         agent->deleteLater();
     });
     m_agents.insert(id, agent);
@@ -130,6 +133,11 @@ void ChatService::observe(const StreamEvent &event)
     default:
         break;
     }
+}
+
+QString ChatService::modelName() const
+{
+    return m_model->displayName();
 }
 
 ReactAgent *ChatService::runningAgent(const QString &sessionId) const

@@ -28,6 +28,15 @@ struct ChatTurnOptions
     bool waitForApproval = true;
 };
 
+/// How a turn ended, for whoever waited for it.
+struct ChatTurnResult
+{
+    QString answer; ///< the final answer (empty when there is none)
+    int iterations = 0;
+    QString stopReason; ///< "answer", "max_iterations", "cancelled"; empty after an error
+    bool answered = false; ///< the turn reached an answer (not cancelled, not failed)
+};
+
 /// Runs turns on sessions: one ReactAgent per running turn, at most one turn per session.
 /// The API (HTTP routes, the CLI) calls it; errors come back typed and are mapped to HTTP
 /// statuses at the edge.
@@ -54,6 +63,7 @@ public:
     };
     using StartResult = std::variant<Started, Error>;
     using TurnOptions = ChatTurnOptions;
+    using TurnResult = ChatTurnResult;
 
     /// Latencies and counts for /metrics.
     struct Stats
@@ -91,19 +101,21 @@ public:
     /// Cancels every running turn (shutdown).
     void cancelAll();
 
-    [[nodiscard]] ReactAgent *runningAgent(const QString &sessionId) const;
     [[nodiscard]] int runningTurns() const { return int(m_agents.size()); }
     [[nodiscard]] const Stats &stats() const { return m_stats; }
-    [[nodiscard]] ChatModel *model() const { return m_model; }
+    /// The chat model's name for people ("gpt-4o-mini (openai)", "offline").
+    [[nodiscard]] QString modelName() const;
     /// The message for people (TooManySessions names the cap and how to raise it).
     [[nodiscard]] QString errorMessage(Error error) const;
 
 Q_SIGNALS:
-    /// A turn ended (its last event is stored); `agent` is deleted after this signal.
-    void turnFinished(const QString &sessionId, const QString &turnId, ReactAgent *agent);
+    /// A turn ended (its last event is stored).
+    void turnFinished(const QString &sessionId, const QString &turnId,
+                      const ChatTurnResult &result);
 
 private:
     void observe(const StreamEvent &event);
+    [[nodiscard]] ReactAgent *runningAgent(const QString &sessionId) const;
 
     SessionManager *m_sessions;
     ChatModel *m_model;

@@ -7,11 +7,11 @@
 
 #include <functional>
 
-class ServerRegistry;
+class ServerCheck;
 
-/// `mcp-hostd doctor`: starts every configured server once (no restarts), and reports for each
-/// its state, transport, protocol version, capabilities and tool/resource/prompt counts, or
-/// why it failed with the tail of its stderr.
+/// `mcp-hostd doctor`: runs the core's ServerCheck on the config (every configured server
+/// started once, its state, transport, protocol version, capabilities and tool/resource/prompt
+/// counts, or why it failed with the tail of its stderr) and formats its report.
 class Doctor : public QObject
 {
     Q_OBJECT
@@ -28,13 +28,5 @@ public:
     [[nodiscard]] static QString formatText(const QJsonObject &report);
 
 private:
-    void collect();
-    void finish();
-
-    HostConfig m_config;
-    ServerRegistry *m_registry = nullptr;
-    QJsonObject m_report;
-    QHash<QString, QJsonObject> m_details;
-    int m_outstanding = 0;
-    std::function<void(const QJsonObject &, int)> m_done;
+    ServerCheck *m_check;
 };

@@ -1,9 +1,6 @@
 #include "servecommand.h"
 
-#include "chatmodel.h"
-#include "chatservice.h"
 #include "logging.h"
-#include "serverregistry.h"
 
 #include <QJsonArray>
 #include <QSocketNotifier>

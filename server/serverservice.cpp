@@ -21,8 +21,13 @@ ServerService::Server ServerService::snapshot(const ServerConnection *c)
     s.disabled = c->state() == ServerConnection::State::Disabled;
     s.transport = c->transportName().isEmpty() ? c->config().kindName() : c->transportName();
     s.reason = c->reason();
-    s.toolCount = int(c->tools().size());
+    const QList<Mcp::Tool> tools = c->tools();
+    s.toolCount = int(tools.size());
+    for (const Mcp::Tool &t : tools)
+        s.toolNames.append(t.name);
     s.restarts = c->restartCount();
+    s.enabled = c->isEnabled();
+    s.stderrTail = c->stderrTail();
     if (const McpClient *client = c->client())
         s.info = client->serverInfo();
     return s;

@@ -33,6 +33,9 @@ public:
         QString reason; ///< why it failed or restarts (empty otherwise)
         int toolCount = 0;
         int restarts = 0;
+        bool enabled = true; ///< false: disabled by the config or through the API
+        QStringList toolNames; ///< the server's own tool names
+        QStringList stderrTail; ///< its recent stderr (stdio)
         std::optional<Mcp::ServerInfo> info; ///< what it said at initialize (while ready)
     };
     /// One tool of the catalog.

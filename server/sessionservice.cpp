@@ -112,7 +112,8 @@ QString SessionService::errorMessage(CreateError error) const
                                             : SessionManager::CreateError::IdTaken);
 }
 
-std::optional<SessionService::Summary> SessionService::rename(const QString &id, const QString &title)
+std::optional<SessionService::Summary> SessionService::rename(const QString &id,
+                                                              const QString &title)
 {
     Session *s = m_sessions->get(id);
     if (!s)

@@ -6,9 +6,10 @@
 #include <QString>
 
 /// An error at the API edge: what went wrong (a code from one enum) and a message for people.
-/// Errors are typed in the core (ChatService::Error, SessionManager's create errors) and turned
-/// into an ApiError by the controllers; toHttp() is the one place that maps a code to its HTTP
-/// status and its `{"error":{"code":"…","message":"…"}}` body.
+/// Errors are typed in the core (ChatService::Error, SessionService::CreateError,
+/// ServerService::Error) and turned into an ApiError by the controllers (CoreErrors); toHttp() is
+/// the one place that maps a code to its HTTP status and its `{"error":{"code":"…","message":"…"}}`
+/// body.
 struct ApiError
 {
     enum class Code {

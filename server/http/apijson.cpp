@@ -1,7 +1,7 @@
 #include "apijson.h"
 
 #include "chatmodel.h"
-#include "serverregistry.h"
+#include "serverservice.h"
 #include "streamevent.h"
 
 namespace ApiJson {
@@ -43,88 +43,84 @@ QJsonObject sessionSummary(const SessionService::Summary &s, int connections)
 
 namespace {
 
-QJsonObject toolJson(const ServerRegistry::CatalogEntry &entry)
+QJsonObject toolJson(const ServerService::Tool &entry)
 {
-    return {{QStringLiteral("name"), entry.name},
-            {QStringLiteral("server"), entry.server},
-            {QStringLiteral("tool"), entry.tool.name},
-            {QStringLiteral("title"), entry.tool.title},
-            {QStringLiteral("description"), entry.tool.description},
-            {QStringLiteral("input_schema"), entry.tool.inputSchema},
-            {QStringLiteral("annotations"), entry.tool.annotations}};
+    QJsonObject t {{QStringLiteral("name"), entry.name},
+                   {QStringLiteral("server"), entry.server},
+                   {QStringLiteral("tool"), entry.tool.name},
+                   {QStringLiteral("description"), entry.tool.description},
+                   {QStringLiteral("input_schema"), entry.tool.inputSchema}};
+    if (!entry.tool.title.isEmpty())
+        t.insert(QStringLiteral("title"), entry.tool.title);
+    if (!entry.tool.annotations.isEmpty())
+        t.insert(QStringLiteral("annotations"), entry.tool.annotations);
+    return t;
 }
 
 } // namespace
 
-QJsonObject server(const ServerConnection *c)
+QJsonObject server(const ServerService::Server &c)
 {
-    const QList<Mcp::Tool> tools = c->tools();
-    QJsonArray names;
-    for (const Mcp::Tool &t : tools)
-        names.append(t.name);
     QJsonArray tail;
-    const QStringList lines = c->stderrTail();
+    const QStringList &lines = c.stderrTail;
     for (const QString &line : lines.mid(std::max<qsizetype>(0, lines.size() - kStderrTailLines)))
         tail.append(line.size() > kStderrLineChars ? line.left(kStderrLineChars - 1) + QChar(0x2026)
                                                    : line);
-    QJsonObject o {{QStringLiteral("name"), c->name()},
-                   {QStringLiteral("state"), ServerConnection::stateName(c->state())},
-                   {QStringLiteral("enabled"), c->isEnabled()},
-                   {QStringLiteral("transport"),
-                    c->transportName().isEmpty() ? c->config().kindName() : c->transportName()},
-                   {QStringLiteral("tools"), int(tools.size())},
-                   {QStringLiteral("tool_count"), int(tools.size())},
-                   {QStringLiteral("tool_names"), names},
-                   {QStringLiteral("restarts"), c->restartCount()},
+    QJsonObject o {{QStringLiteral("name"), c.name},
+                   {QStringLiteral("state"), c.state},
+                   {QStringLiteral("enabled"), c.enabled},
+                   {QStringLiteral("transport"), c.transport},
+                   {QStringLiteral("tools"), c.toolCount},
+                   {QStringLiteral("tool_count"), c.toolCount},
+                   {QStringLiteral("tool_names"), QJsonArray::fromStringList(c.toolNames)},
+                   {QStringLiteral("restarts"), c.restarts},
                    {QStringLiteral("stderr_tail"), tail}};
-    if (!c->reason().isEmpty())
-        o.insert(QStringLiteral("reason"), c->reason());
-    if (McpClient *client = c->client()) {
-        o.insert(QStringLiteral("protocol_version"), client->serverInfo().protocolVersion);
+    if (!c.reason.isEmpty())
+        o.insert(QStringLiteral("reason"), c.reason);
+    if (c.info) {
+        o.insert(QStringLiteral("protocol_version"), c.info->protocolVersion);
         o.insert(QStringLiteral("server"),
-                 QJsonObject {{QStringLiteral("name"), client->serverInfo().name},
-                              {QStringLiteral("version"), client->serverInfo().version}});
+                 QJsonObject {{QStringLiteral("name"), c.info->name},
+                              {QStringLiteral("version"), c.info->version}});
     }
     return o;
 }
 
-QJsonObject serverDetail(const ServerConnection *c, const ServerRegistry *registry)
+QJsonObject serverDetail(const ServerService::Server &c, const ServerService *servers)
 {
     QJsonObject o = server(c);
     QJsonArray tools;
-    for (const auto &entry : registry->catalog()) {
-        if (entry.server == c->name())
+    const QList<ServerService::Tool> catalog = servers->tools();
+    for (const auto &entry : catalog) {
+        if (entry.server == c.name)
             tools.append(toolJson(entry));
     }
     o.insert(QStringLiteral("tools"), tools);
-    McpClient *client = c->client();
-    o.insert(QStringLiteral("capabilities"),
-             client ? client->serverInfo().capabilities : QJsonObject());
+    o.insert(QStringLiteral("capabilities"), c.info ? c.info->capabilities : QJsonObject());
     return o;
 }
 
-QJsonObject servers(const ServerRegistry *registry)
+QJsonObject servers(const ServerService *service)
 {
     QJsonArray servers;
-    for (ServerConnection *c : registry->connections())
+    const QList<ServerService::Server> all = service->servers();
+    for (const ServerService::Server &c : all)
         servers.append(server(c));
     return {{QStringLiteral("servers"), servers}};
 }
 
-QJsonObject tools(const ServerRegistry *registry)
+QJsonObject tools(const ServerService *servers)
 {
     QJsonArray tools;
-    for (const auto &entry : registry->catalog())
+    const QList<ServerService::Tool> catalog = servers->tools();
+    for (const auto &entry : catalog)
         tools.append(toolJson(entry));
     return {{QStringLiteral("tools"), tools}};
 }
 
-QJsonArray toolNames(const ServerRegistry *registry)
+QJsonArray toolNames(const ServerService *servers)
 {
-    QJsonArray tools;
-    for (const auto &entry : registry->catalog())
-        tools.append(entry.name);
-    return tools;
+    return QJsonArray::fromStringList(servers->toolNames());
 }
 
 } // namespace ApiJson

@@ -2,11 +2,9 @@
 
 #include "apijson.h"
 #include "apirouter.h"
-#include "chatmodel.h"
 #include "coreerrors.h"
 #include "httpresponses.h"
 #include "jsonfields.h"
-#include "reactagent.h"
 #include "responsewriter.h"
 #include "sessionservice.h"
 #include "sseconnectionmanager.h"
@@ -30,13 +28,12 @@ public:
 };
 } // namespace
 
-ChatController::ChatController(ChatService *chat, SessionService *sessions,
-                               ServerRegistry *registry, SseConnectionManager *connections,
-                               QObject *parent)
+ChatController::ChatController(ChatService *chat, SessionService *sessions, ServerService *servers,
+                               SseConnectionManager *connections, QObject *parent)
     : QObject(parent)
     , m_chat(chat)
     , m_sessions(sessions)
-    , m_registry(registry)
+    , m_servers(servers)
     , m_connections(connections)
 { }
 
@@ -113,8 +110,8 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
                                 {{QStringLiteral("created"), created},
                                  {QStringLiteral("message_count"), session.messageCount},
                                  {QStringLiteral("last_seq"), session.lastSeq},
-                                 {QStringLiteral("model"), m_chat->model()->displayName()},
-                                 {QStringLiteral("tools"), ApiJson::toolNames(m_registry)}},
+                                 {QStringLiteral("model"), m_chat->modelName()},
+                                 {QStringLiteral("tools"), ApiJson::toolNames(m_servers)}},
                                 session.busy ? session.turnId : QString());
     start.sessionId = session.id;
     start.seq = session.lastSeq;
@@ -174,7 +171,7 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
     const Headers cors = ctx.cors;
     connect(m_chat, &ChatService::turnFinished, pending,
             [this, pending, started, cors](const QString &sid, const QString &turnId,
-                                           ReactAgent *agent) {
+                                           const ChatService::TurnResult &result) {
                 if (sid != started.sessionId || turnId != started.turnId)
                     return;
                 QJsonArray steps;
@@ -189,12 +186,12 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
                 }
                 QJsonObject out {{QStringLiteral("session_id"), sid},
                                  {QStringLiteral("turn_id"), turnId},
-                                 {QStringLiteral("response"), agent->answer()},
-                                 {QStringLiteral("iterations"), agent->iteration()},
-                                 {QStringLiteral("stop_reason"), agent->stopReason()},
+                                 {QStringLiteral("response"), result.answer},
+                                 {QStringLiteral("iterations"), result.iterations},
+                                 {QStringLiteral("stop_reason"), result.stopReason},
                                  {QStringLiteral("steps"), steps}};
                 int status = 200;
-                if (!failure.isEmpty() && agent->stopReason().isEmpty()) {
+                if (!failure.isEmpty() && result.stopReason.isEmpty()) {
                     out.insert(QStringLiteral("error"),
                                QJsonObject {{QStringLiteral("code"),
                                              failure.value(QStringLiteral("code"))},

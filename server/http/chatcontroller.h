@@ -9,7 +9,7 @@
 
 class ApiRouter;
 struct ApiRequest;
-class ServerRegistry;
+class ServerService;
 class SessionService;
 class SseConnectionManager;
 
@@ -23,7 +23,7 @@ class ChatController : public QObject
     Q_DISABLE_COPY_MOVE(ChatController)
 
 public:
-    ChatController(ChatService *chat, SessionService *sessions, ServerRegistry *registry,
+    ChatController(ChatService *chat, SessionService *sessions, ServerService *servers,
                    SseConnectionManager *connections, QObject *parent = nullptr);
 
     void registerRoutes(ApiRouter &router);
@@ -43,6 +43,6 @@ private:
 
     ChatService *m_chat;
     SessionService *m_sessions;
-    ServerRegistry *m_registry;
+    ServerService *m_servers;
     SseConnectionManager *m_connections;
 };

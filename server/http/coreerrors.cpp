@@ -38,4 +38,16 @@ ApiError fromSessions(const SessionService &sessions, SessionService::CreateErro
     return {ApiError::Code::SessionExists, message};
 }
 
+ApiError fromServers(ServerService::Error error, const QString &name)
+{
+    const QString message = ServerService::errorMessage(error, name);
+    switch (error) {
+    case ServerService::Error::UnknownServer:
+        return {ApiError::Code::UnknownServer, message};
+    case ServerService::Error::Disabled:
+        return {ApiError::Code::ServerDisabled, message};
+    }
+    return {ApiError::Code::UnknownServer, message};
+}
+
 } // namespace CoreErrors

@@ -2,6 +2,7 @@
 
 #include "apierror.h"
 #include "chatservice.h"
+#include "serverservice.h"
 #include "sessionservice.h"
 
 /// The core's typed errors as API errors: the one translation of each core enum (the
@@ -11,5 +12,7 @@ namespace CoreErrors {
 [[nodiscard]] ApiError fromChat(const ChatService &chat, ChatService::Error error);
 [[nodiscard]] ApiError fromSessions(const SessionService &sessions,
                                     SessionService::CreateError error);
+/// `name`: the server the request named.
+[[nodiscard]] ApiError fromServers(ServerService::Error error, const QString &name);
 
 } // namespace CoreErrors

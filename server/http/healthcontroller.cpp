@@ -2,10 +2,9 @@
 
 #include "apijson.h"
 #include "apirouter.h"
-#include "chatmodel.h"
 #include "chatservice.h"
 #include "httpresponses.h"
-#include "serverregistry.h"
+#include "serverservice.h"
 #include "sessionservice.h"
 #include "sseconnectionmanager.h"
 
@@ -40,11 +39,11 @@ Percentiles percentiles(QList<double> v)
 } // namespace
 
 HealthController::HealthController(ChatService *chat, SessionService *sessions,
-                                   ServerRegistry *registry,
-                                   const SseConnectionManager *connections, const ApiRouter *router)
+                                   ServerService *servers, const SseConnectionManager *connections,
+                                   const ApiRouter *router)
     : m_chat(chat)
     , m_sessions(sessions)
-    , m_registry(registry)
+    , m_servers(servers)
     , m_connections(connections)
     , m_router(router)
 {
@@ -73,19 +72,20 @@ QJsonObject HealthController::health(bool authorized) const
     if (!authorized)
         return o;
     int failed = 0;
-    for (ServerConnection *c : m_registry->connections())
-        failed += c->state() == ServerConnection::State::Failed;
+    const QList<ServerService::Server> servers = m_servers->servers();
+    for (const ServerService::Server &s : servers)
+        failed += s.failed;
     if (failed > 0)
         o.insert(QStringLiteral("status"), QStringLiteral("degraded"));
     o.insert(QStringLiteral("uptime_s"), double(m_uptime.elapsed()) / 1000.0);
-    o.insert(QStringLiteral("model"), m_chat->model()->displayName());
+    o.insert(QStringLiteral("model"), m_chat->modelName());
     o.insert(QStringLiteral("sessions"), m_sessions->count());
     o.insert(QStringLiteral("connections"), m_connections->connectionCount());
     o.insert(QStringLiteral("max_connections"), m_connections->options().maxConnections);
     o.insert(QStringLiteral("running_turns"), m_chat->runningTurns());
-    o.insert(QStringLiteral("tools"), int(m_registry->catalog().size()));
+    o.insert(QStringLiteral("tools"), m_servers->toolCount());
     o.insert(QStringLiteral("mcp_servers"),
-             ApiJson::servers(m_registry).value(QStringLiteral("servers")));
+             ApiJson::servers(m_servers).value(QStringLiteral("servers")));
     return o;
 }
 
@@ -129,8 +129,9 @@ QByteArray HealthController::metrics() const
             st.modelCalls, st.modelCallMsSum);
     out += "# HELP mcphost_mcp_server_up Whether each MCP server is ready.\n# TYPE "
            "mcphost_mcp_server_up gauge\n";
-    for (ServerConnection *c : m_registry->connections())
-        out += "mcphost_mcp_server_up{server=\"" + c->name().toUtf8().replace('"', "'") + "\"} "
-                + (c->state() == ServerConnection::State::Ready ? "1" : "0") + '\n';
+    const QList<ServerService::Server> servers = m_servers->servers();
+    for (const ServerService::Server &s : servers)
+        out += "mcphost_mcp_server_up{server=\"" + s.name.toUtf8().replace('"', "'") + "\"} "
+                + (s.ready ? "1" : "0") + '\n';
     return out;
 }

@@ -5,7 +5,7 @@
 
 class ApiRouter;
 class ChatService;
-class ServerRegistry;
+class ServerService;
 class SessionService;
 class SseConnectionManager;
 
@@ -14,7 +14,7 @@ class SseConnectionManager;
 class HealthController
 {
 public:
-    HealthController(ChatService *chat, SessionService *sessions, ServerRegistry *registry,
+    HealthController(ChatService *chat, SessionService *sessions, ServerService *servers,
                      const SseConnectionManager *connections, const ApiRouter *router);
 
     void registerRoutes(ApiRouter &router);
@@ -25,7 +25,7 @@ private:
 
     ChatService *m_chat;
     SessionService *m_sessions;
-    ServerRegistry *m_registry;
+    ServerService *m_servers;
     const SseConnectionManager *m_connections;
     const ApiRouter *m_router;
     QElapsedTimer m_uptime;

@@ -31,16 +31,16 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
 {
     ChatService *chat = core->chat();
     SessionService *sessions = core->sessionService();
-    ServerRegistry *registry = core->registry();
+    ServerService *servers = core->serverService();
     m_http = new QHttpServer(this);
     m_connections = new SseConnectionManager(sessions, m_options.sse, this);
-    m_chatController = new ChatController(chat, sessions, registry, m_connections, this);
+    m_chatController = new ChatController(chat, sessions, servers, m_connections, this);
     m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections);
-    m_toolController = std::make_unique<ToolController>(registry);
-    m_healthController = std::make_unique<HealthController>(chat, sessions, registry, m_connections,
-                                                            &m_router);
+    m_toolController = std::make_unique<ToolController>(servers);
+    m_healthController
+            = std::make_unique<HealthController>(chat, sessions, servers, m_connections, &m_router);
     m_approvalController = std::make_unique<ApprovalController>(core->state());
-    m_serverController = std::make_unique<ServerController>(registry, core->state());
+    m_serverController = std::make_unique<ServerController>(servers, core->state());
 
     StaticController::registerRoutes(m_router);
     m_healthController->registerRoutes(m_router);

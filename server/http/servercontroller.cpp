@@ -4,7 +4,7 @@
 #include "apirouter.h"
 #include "hoststateservice.h"
 #include "httpresponses.h"
-#include "serverregistry.h"
+#include "serverservice.h"
 
 #include <QJsonDocument>
 
@@ -33,10 +33,10 @@ void ServerController::registerRoutes(ApiRouter &router)
 
 void ServerController::detail(ApiRequest &ctx, QHttpServerResponder &r)
 {
-    const ServerConnection *c = m_registry->connection(ctx.args.value(0));
+    const auto c = m_servers->server(ctx.args.value(0));
     if (!c)
         return HttpResponses::sendError(r, unknownServer(ctx.args.value(0)), ctx.cors);
-    HttpResponses::sendJson(r, 200, QJsonDocument(ApiJson::serverDetail(c, m_registry)), ctx.cors);
+    HttpResponses::sendJson(r, 200, QJsonDocument(ApiJson::serverDetail(*c, m_servers)), ctx.cors);
 }
 
 void ServerController::setEnabled(ApiRequest &ctx, QHttpServerResponder &r, bool enabled)
@@ -44,10 +44,12 @@ void ServerController::setEnabled(ApiRequest &ctx, QHttpServerResponder &r, bool
     const QString name = ctx.args.value(0);
     if (const auto failure = m_state->setServerEnabled(name, enabled))
         return HttpResponses::sendError(r, unknownServer(name), ctx.cors);
-    const ServerConnection *c = m_registry->connection(name);
+    const auto c = m_servers->server(name);
+    if (!c)
+        return HttpResponses::sendError(r, unknownServer(name), ctx.cors);
     QJsonObject out {{QStringLiteral("name"), name},
-                     {QStringLiteral("state"), ServerConnection::stateName(c->state())},
-                     {QStringLiteral("enabled"), c->isEnabled()}};
+                     {QStringLiteral("state"), c->state},
+                     {QStringLiteral("enabled"), c->enabled}};
     if (!m_state->lastSaveError().isEmpty())
         out.insert(QStringLiteral("warning"),
                    QStringLiteral("the choice holds until the host stops but was not saved: ")

@@ -3,7 +3,7 @@
 class ApiRouter;
 class HostStateService;
 class QHttpServerResponder;
-class ServerRegistry;
+class ServerService;
 struct ApiRequest;
 
 /// One MCP server over the API: `GET /api/v3/servers/{name}` (state, stderr tail, tools with
@@ -12,8 +12,8 @@ struct ApiRequest;
 class ServerController
 {
 public:
-    ServerController(ServerRegistry *registry, HostStateService *state)
-        : m_registry(registry)
+    ServerController(ServerService *servers, HostStateService *state)
+        : m_servers(servers)
         , m_state(state)
     { }
 
@@ -23,6 +23,6 @@ private:
     void detail(ApiRequest &ctx, QHttpServerResponder &r);
     void setEnabled(ApiRequest &ctx, QHttpServerResponder &r, bool enabled);
 
-    ServerRegistry *m_registry;
+    ServerService *m_servers;
     HostStateService *m_state;
 };

@@ -105,8 +105,8 @@ void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &r)
     if (!summary)
         return HttpResponses::sendError(
                 r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession), ctx.cors);
-    HttpResponses::sendJson(
-            r, 200,
-            QJsonDocument(ApiJson::sessionSummary(*summary, m_connections->connectionsFor(summary->id))),
-            ctx.cors);
+    HttpResponses::sendJson(r, 200,
+                            QJsonDocument(ApiJson::sessionSummary(
+                                    *summary, m_connections->connectionsFor(summary->id))),
+                            ctx.cors);
 }

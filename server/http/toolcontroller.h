@@ -1,19 +1,19 @@
 #pragma once
 
 class ApiRouter;
-class ServerRegistry;
+class ServerService;
 
 /// The MCP side of the API: the tool catalog, the servers with their state, and restarting a
 /// server.
 class ToolController
 {
 public:
-    explicit ToolController(ServerRegistry *registry)
-        : m_registry(registry)
+    explicit ToolController(ServerService *servers)
+        : m_servers(servers)
     { }
 
     void registerRoutes(ApiRouter &router);
 
 private:
-    ServerRegistry *m_registry;
+    ServerService *m_servers;
 };
