@@ -56,7 +56,7 @@ RouteSet registeredRoutes()
         qWarning() << "HostCore:" << error;
         return {};
     }
-    HttpApiServer server(core.chat(), core.sessions(), core.registry(), {});
+    HttpApiServer server(&core, {});
     RouteSet out;
     for (const HttpApiServer::RouteInfo &route : server.routes())
         out.insert(QString::fromLatin1(route.method) + QLatin1Char(' ') + route.path);
