@@ -405,6 +405,16 @@ void tst_ApprovalRules::serverRuleThroughTheApi()
     QVERIFY(call > 0);
     QCOMPARE(approvalAt(a, call), QStringLiteral("auto"));
     QVERIFY(ranAfter(a, call, "c_s3"));
+
+    // A tool name may hold a '/' (the key is split at the first one): it can be revoked too.
+    r = m_rest.post(
+            QStringLiteral("/api/v3/approvals/rules"),
+            {{"scope", "tool"}, {"server", "fixture"}, {"tool", "ns/op"}, {"decision", "ask"}});
+    QVERIFY2(r.status == 201, r.describe().constData());
+    const QJsonArray rules
+            = m_rest.get(QStringLiteral("/api/v3/approvals")).json().value("rules").toArray();
+    QVERIFY(!findRule(rules, "tool", "fixture", "ns/op", "remembered").isEmpty());
+    QCOMPARE(m_rest.request("DELETE", rulePath("tool", "fixture", "ns/op")).status, 204);
 }
 
 void tst_ApprovalRules::badRules_data()
