@@ -7,7 +7,9 @@
 #include "logging.h"
 #include "serverregistry.h"
 #include "serverrequestrouter.h"
+#include "serverservice.h"
 #include "sessionmanager.h"
+#include "sessionservice.h"
 #include "sessionstore.h"
 
 #include <QTimer>
@@ -79,6 +81,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
     // A rule remembered or revoked by any client decides the approvals that wait now.
     connect(m_rules, &ApprovalRules::rememberedChanged, m_chat,
             [chat = m_chat] { chat->reconsiderApprovals(); });
+    m_sessionService = new SessionService(m_sessions, m_chat, this);
+    m_serverService = new ServerService(m_registry, this);
     qCInfo(lcServer).noquote() << "model:" << m_model->displayName()
                                << "- MCP servers:" << m_config.servers.size() << "- config:"
                                << (m_config.path.isEmpty() ? QStringLiteral("(none)")

@@ -15,11 +15,17 @@ class HostStateService;
 class MemorySessionStore;
 class ServerRegistry;
 class ServerRequestRouter;
+class ServerService;
 class SessionManager;
+class SessionService;
 
 /// The working parts of a host, built from its config: the MCP servers (registry and the
 /// router for their requests), the chat model, the sessions and the chat service that runs
 /// turns. The headless server and the desktop app's local mode both use it.
+///
+/// The API layers (mcphost_http, the CLI commands, the desktop app) use only its services:
+/// chat() (turns, approvals, elicitations), sessionService() and serverService(); registry(),
+/// model() and sessions() are the parts inside the core (and for tests).
 class HostCore : public QObject
 {
     Q_OBJECT
@@ -53,6 +59,8 @@ public:
     [[nodiscard]] ChatModel *model() const { return m_model; }
     [[nodiscard]] SessionManager *sessions() const { return m_sessions; }
     [[nodiscard]] ChatService *chat() const { return m_chat; }
+    [[nodiscard]] SessionService *sessionService() const { return m_sessionService; }
+    [[nodiscard]] ServerService *serverService() const { return m_serverService; }
     [[nodiscard]] const AgentOptions &agentOptions() const { return m_agentOptions; }
     /// The live approval policy (config + remembered rules + each session's answers).
     [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
@@ -68,6 +76,8 @@ private:
     MemorySessionStore *m_store = nullptr;
     SessionManager *m_sessions = nullptr;
     ChatService *m_chat = nullptr;
+    SessionService *m_sessionService = nullptr;
+    ServerService *m_serverService = nullptr;
     ApprovalRules *m_rules = nullptr;
     HostStateService *m_state = nullptr;
     bool m_shuttingDown = false;

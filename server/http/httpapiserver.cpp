@@ -23,26 +23,32 @@ ApiSecurity::Options securityOptions(const HttpApiServer::Options &o)
 
 } // namespace
 
-HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
-                             Options options, QObject *parent)
+HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_security(securityOptions(m_options))
     , m_router(&m_security, m_options.maxBodyBytes)
 {
+    ChatService *chat = core->chat();
+    SessionService *sessions = core->sessionService();
+    ServerRegistry *registry = core->registry();
     m_http = new QHttpServer(this);
-    m_connections = new SseConnectionManager(m_options.sse, this);
+    m_connections = new SseConnectionManager(sessions, m_options.sse, this);
     m_chatController = new ChatController(chat, sessions, registry, m_connections, this);
     m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections);
     m_toolController = std::make_unique<ToolController>(registry);
     m_healthController = std::make_unique<HealthController>(chat, sessions, registry, m_connections,
                                                             &m_router);
+    m_approvalController = std::make_unique<ApprovalController>(core->state());
+    m_serverController = std::make_unique<ServerController>(registry, core->state());
 
     StaticController::registerRoutes(m_router);
     m_healthController->registerRoutes(m_router);
     m_chatController->registerRoutes(m_router);
     m_sessionController->registerRoutes(m_router);
     m_toolController->registerRoutes(m_router);
+    m_approvalController->registerRoutes(m_router);
+    m_serverController->registerRoutes(m_router);
 
     // One dispatcher for every request: the router of QHttpServer is not used, so 404 and 405
     // are told apart and every answer passes the same checks.
@@ -51,15 +57,6 @@ HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, Server
             [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                 m_router.dispatch(request, std::move(responder));
             });
-}
-
-HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
-    : HttpApiServer(core->chat(), core->sessions(), core->registry(), std::move(options), parent)
-{
-    m_approvalController = std::make_unique<ApprovalController>(core->state());
-    m_serverController = std::make_unique<ServerController>(core->registry(), core->state());
-    m_approvalController->registerRoutes(m_router);
-    m_serverController->registerRoutes(m_router);
 }
 
 HttpApiServer::~HttpApiServer() = default;

@@ -4,7 +4,7 @@ class ApiRouter;
 class ChatService;
 class QHttpServerResponder;
 struct ApiRequest;
-class SessionManager;
+class SessionService;
 class SseConnectionManager;
 
 /// The sessions: list, create (with an optional id of the caller's), read with the messages,
@@ -12,7 +12,7 @@ class SseConnectionManager;
 class SessionController
 {
 public:
-    SessionController(ChatService *chat, SessionManager *sessions,
+    SessionController(ChatService *chat, SessionService *sessions,
                       const SseConnectionManager *connections)
         : m_chat(chat)
         , m_sessions(sessions)
@@ -25,6 +25,6 @@ private:
     void rename(ApiRequest &ctx, QHttpServerResponder &r);
 
     ChatService *m_chat;
-    SessionManager *m_sessions;
+    SessionService *m_sessions;
     const SseConnectionManager *m_connections;
 };
