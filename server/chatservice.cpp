@@ -172,6 +172,9 @@ std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
         return Error::BadScope;
     if (!m_rules)
         scope = ApprovalScope::Once;
+    // The call first: a remembered rule decides every other waiting call, not this one.
+    if (!agent->approve(callId, approved))
+        return Error::UnknownRequest;
     using D = ApprovalPolicy::Decision;
     const D decision = approved ? D::Allow : D::Deny;
     switch (scope) {
@@ -188,10 +191,9 @@ std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
         m_rules->setRemembered(ApprovalRules::RuleScope::Server, pending->server, {}, decision);
         break;
     }
-    if (!agent->approve(callId, approved))
-        return Error::UnknownRequest;
-    if (scope != ApprovalScope::Once)
-        reconsiderApprovals(scope == ApprovalScope::Session ? sessionId : QString());
+    // A remembered rule reaches every running turn through rememberedChanged (HostCore).
+    if (scope == ApprovalScope::Session)
+        reconsiderApprovals(sessionId);
     return std::nullopt;
 }
 

@@ -78,6 +78,9 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
     // A session's "for this session" answers end with it.
     connect(m_sessions, &SessionManager::sessionRemoved, m_rules,
             [rules = m_rules](const QString &id) { rules->forgetSession(id); });
+    // A rule remembered or revoked by any client decides the approvals that wait now.
+    connect(m_rules, &ApprovalRules::rememberedChanged, m_chat,
+            [chat = m_chat] { chat->reconsiderApprovals(); });
     m_sessionService = new SessionService(m_sessions, m_chat, this);
     m_serverService = new ServerService(m_registry, this);
     qCInfo(lcServer).noquote() << "model:" << m_model->displayName()

@@ -27,13 +27,14 @@ ApiError fromState(const HostStateService::Failure &f)
     return {ApiError::Code::InvalidField, f.message};
 }
 
-/// A server or tool name: 1..256 characters, no control characters, no '/'.
-bool validName(const QString &name)
+/// A server or tool name: 1..256 characters, no control characters; a server name has no '/'
+/// (the key "<server>/<tool>" is split at the first one; tool names may hold one).
+bool validName(const QString &name, bool server)
 {
     if (name.isEmpty() || name.size() > HostState::kMaxNameChars)
         return false;
     for (const QChar c : name) {
-        if (c.unicode() < 0x20 || c.unicode() == 0x7f || c == QLatin1Char('/'))
+        if (c.unicode() < 0x20 || c.unicode() == 0x7f || (server && c == QLatin1Char('/')))
             return false;
     }
     return true;
@@ -84,13 +85,13 @@ std::variant<ApprovalController::Key, ApiError> ApprovalController::readKey(cons
         return invalid(scope.isEmpty() ? QStringLiteral("missing field \"scope\"")
                                        : QStringLiteral("field \"scope\" must be \"tool\" or "
                                                         "\"server\""));
-    if (!validName(server))
+    if (!validName(server, true))
         return invalid(QStringLiteral("field \"server\" must be a server name (1 to %1 "
                                       "characters, no '/' or control characters)")
                                .arg(HostState::kMaxNameChars));
-    if (key.scope == ApprovalRules::RuleScope::Tool && !validName(tool))
+    if (key.scope == ApprovalRules::RuleScope::Tool && !validName(tool, false))
         return invalid(QStringLiteral("field \"tool\" must be a tool name (1 to %1 characters, "
-                                      "no '/' or control characters) for a \"tool\" rule")
+                                      "no control characters) for a \"tool\" rule")
                                .arg(HostState::kMaxNameChars));
     if (key.scope == ApprovalRules::RuleScope::Server && toolGiven)
         return invalid(QStringLiteral("a \"server\" rule has no field \"tool\""));

@@ -63,6 +63,7 @@ private Q_SLOTS:
     void badRules_data();
     void badRules();
     void approveScopeChecked();
+    void waitingCallsFollowTheAnswer();
     void samplingSessionScope();
     void serverDetail();
     void disableServerSurvivesRestart();
@@ -404,6 +405,16 @@ void tst_ApprovalRules::serverRuleThroughTheApi()
     QVERIFY(call > 0);
     QCOMPARE(approvalAt(a, call), QStringLiteral("auto"));
     QVERIFY(ranAfter(a, call, "c_s3"));
+
+    // A tool name may hold a '/' (the key is split at the first one): it can be revoked too.
+    r = m_rest.post(
+            QStringLiteral("/api/v3/approvals/rules"),
+            {{"scope", "tool"}, {"server", "fixture"}, {"tool", "ns/op"}, {"decision", "ask"}});
+    QVERIFY2(r.status == 201, r.describe().constData());
+    const QJsonArray rules
+            = m_rest.get(QStringLiteral("/api/v3/approvals")).json().value("rules").toArray();
+    QVERIFY(!findRule(rules, "tool", "fixture", "ns/op", "remembered").isEmpty());
+    QCOMPARE(m_rest.request("DELETE", rulePath("tool", "fixture", "ns/op")).status, 204);
 }
 
 void tst_ApprovalRules::badRules_data()
@@ -527,6 +538,40 @@ void tst_ApprovalRules::approveScopeChecked()
     QCOMPARE(approvalAt(a, again), QStringLiteral("required"));
     QCOMPARE(approve(sessionOf(a), "c_v2", false, {}).status, 200);
     QVERIFY(!ranAfter(a, again, "c_v2"));
+}
+
+void tst_ApprovalRules::waitingCallsFollowTheAnswer()
+{
+    // Two calls of the tool wait in one turn: answering the first "for this session" runs the
+    // second too.
+    SseClient a;
+    QVERIFY(openStream(a));
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c_w1", "image", {}), toolCall("c_w2", "image", {{"size", 2}})}),
+             textReply("Done.")}));
+    int from = int(a.events.size());
+    QCOMPARE(m_rest.post(QStringLiteral("/api/v3/chat/send"),
+                         {{"session_id", sessionOf(a)}, {"message", "two pictures"}})
+                     .status,
+             202);
+    QVERIFY(TestSupport::waitFor([&] { return a.ofType("tool_call").size() == 2; }));
+    QCOMPARE(approve(sessionOf(a), "c_w1", true, "session").status, 200);
+    QVERIFY(ranAfter(a, from, "c_w1"));
+    QVERIFY2(ranAfter(a, from, "c_w2"), qPrintable(a.types().join(',')));
+
+    // A rule another client remembers decides a call that waits in any session.
+    SseClient b;
+    QVERIFY(openStream(b));
+    const int call = callTool(b, "c_w3", "image");
+    QVERIFY(call > 0);
+    QCOMPARE(approvalAt(b, call), QStringLiteral("required"));
+    const Reply r = m_rest.post(
+            QStringLiteral("/api/v3/approvals/rules"),
+            {{"scope", "tool"}, {"server", "fixture"}, {"tool", "image"}, {"decision", "deny"}});
+    QCOMPARE(r.status, 201);
+    QVERIFY(b.waitForType(QStringLiteral("final_response"), 10000, call) > 0);
+    QVERIFY(!ranAfter(b, call, "c_w3"));
+    QCOMPARE(m_rest.request("DELETE", rulePath("tool", "fixture", "image")).status, 204);
 }
 
 void tst_ApprovalRules::samplingSessionScope()

@@ -162,6 +162,15 @@ void tst_HostConfig::mistakes_data()
     QTest::newRow("roots item a number") << QByteArray("{\"roots\": [\"/tmp\",\n 7]}") << "2:2"
                                          << "roots item 1 must be a folder path";
 
+    // state_file
+    QTest::newRow("state_file empty") << QByteArray("{\"state_file\": \" \"}") << "1:16"
+                                      << "state_file must be a file path of 1 to 4096 characters";
+    QTest::newRow("state_file too long")
+            << QByteArray("{\"state_file\": \"" + QByteArray(4097, 'a') + "\"}") << "1:16"
+            << "state_file must be a file path of 1 to 4096 characters";
+    QTest::newRow("state_file a number") << QByteArray("{\"state_file\": 7}") << "1:16"
+                                         << "state_file must be a string";
+
     // mcpServers, through the same model
     QTest::newRow("server timeout 0")
             << in("mcpServers", R"("fs": {"command": "npx", "timeout": 0})") << "3:41"
@@ -262,6 +271,13 @@ void tst_HostConfig::unsetIsNotSet()
     QCOMPARE(c.server.effectiveMaxHeaderBytes(), qint64(32768));
     QCOMPARE(c.server.effectiveMaxHeaderCount(), 100);
     QCOMPARE(c.sessions.effectiveMaxSessions(), 1000);
+    QVERIFY(!c.stateFile);
+    // A relative state_file is relative to the config's folder.
+    const HostConfig rel
+            = HostConfig::parse(R"({"state_file": "st/state.json"})", QStringLiteral("host.json"),
+                                QStringLiteral("/etc/mh"));
+    QVERIFY(rel.ok());
+    QCOMPARE(rel.stateFile.value_or(QString()), QStringLiteral("/etc/mh/st/state.json"));
 }
 
 void tst_HostConfig::unknownFieldsAreIgnored()
