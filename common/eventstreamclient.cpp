@@ -48,6 +48,8 @@ EventStreamClient::EventStreamClient(QObject *parent)
     , m_parser(std::make_unique<SseParser>())
 {
     m_retryTimer.setSingleShot(true);
+    // A coarse timer may fire 5 % early, before a server's Retry-After has passed.
+    m_retryTimer.setTimerType(Qt::PreciseTimer);
     m_watchdog.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &EventStreamClient::connectNow);
     connect(&m_watchdog, &QTimer::timeout, this, &EventStreamClient::onWatchdog);
