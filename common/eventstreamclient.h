@@ -40,6 +40,8 @@ public:
     void setBaseUrl(const QUrl &);
     [[nodiscard]] QUrl baseUrl() const { return m_baseUrl; }
     void setToken(const QString &);
+    /// The stream's path under the base URL; default "/api/v3/chat/stream".
+    void setStreamPath(const QString &path) { m_streamPath = path; }
     /// Opens the stream of `sessionId` (empty: the server creates a session, whose id
     /// session_start carries and reconnections then use); `afterSeq` > 0 is sent as
     /// Last-Event-ID (0: the server replays the whole log). Closes any stream open before.
@@ -97,6 +99,7 @@ private:
     QTimer m_watchdog;
     QElapsedTimer m_sinceByte;
     QUrl m_baseUrl;
+    QString m_streamPath = QStringLiteral("/api/v3/chat/stream");
     QByteArray m_authorization;
     QString m_sessionId;
     qint64 m_lastSeq = 0;
