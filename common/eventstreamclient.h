@@ -52,7 +52,7 @@ public:
     [[nodiscard]] qint64 lastSeq() const { return m_lastSeq; }
     [[nodiscard]] State state() const { return m_state; }
     /// The error that ended in Failed (or the last reconnect reason while Reconnecting).
-    [[nodiscard]] std::optional<ApiError> lastError() const { return m_lastError; }
+    [[nodiscard]] std::optional<McpHostClient::ApiError> lastError() const { return m_lastError; }
 
     void setHeartbeatTimeout(int ms); ///< default 45000; no byte for that long = dead, reconnect
     [[nodiscard]] int heartbeatTimeout() const { return m_heartbeatTimeoutMs; }
@@ -76,7 +76,8 @@ Q_SIGNALS:
     void eventReceived(const StreamEvent &event);
     void stateChanged(EventStreamClient::State state);
     void reconnecting(int attempt, int delayMs, const QString &reason);
-    void failed(const ApiError &error); ///< not retryable (401/403/404/400): State::Failed
+    void failed(const McpHostClient::ApiError
+                        &error); ///< not retryable (401/403/404/400): State::Failed
 
 private:
     void connectNow();
@@ -85,7 +86,7 @@ private:
     void onWatchdog();
     void setState(State);
     void scheduleReconnect(const QString &reason, std::optional<int> overrideMs);
-    void fail(const ApiError &);
+    void fail(const McpHostClient::ApiError &);
     void dropReply();
     bool handleHead();
     void handleData(QByteArrayView chunk);
@@ -104,7 +105,7 @@ private:
     QString m_sessionId;
     qint64 m_lastSeq = 0;
     State m_state = State::Closed;
-    std::optional<ApiError> m_lastError;
+    std::optional<McpHostClient::ApiError> m_lastError;
     std::optional<int> m_streamRetryMs; // the stream's `retry:`
     QByteArray m_errorBody; // a non-stream answer's body (bounded)
     int m_heartbeatTimeoutMs = 45000;
