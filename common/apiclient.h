@@ -40,7 +40,8 @@ class ApiClient : public QObject
     Q_DISABLE_COPY_MOVE(ApiClient)
 public:
     template<typename T>
-    using Callback = std::function<void(const T &value, const std::optional<ApiError> &)>;
+    using Callback
+            = std::function<void(const T &value, const std::optional<McpHostClient::ApiError> &)>;
 
     explicit ApiClient(QObject *parent = nullptr);
     ~ApiClient() override;
@@ -100,7 +101,7 @@ private:
     void jsonCall(const QByteArray &method, const QString &path, const QJsonObject *body,
                   QObject *ctx,
                   std::function<void(const QJsonObject &, const ApiResponse &,
-                                     const std::optional<ApiError> &)>
+                                     const std::optional<McpHostClient::ApiError> &)>
                           done);
     [[nodiscard]] QUrl urlFor(const QString &path) const;
 

@@ -9,6 +9,13 @@
 
 #include <optional>
 
+// The server has its own ApiError (server/http/apierror.h: the error at the API edge, typed by
+// an enum). Both end up in one program (mcp-hostd links mcphost_common; the app may run the
+// server in-process), so the client's lives in a namespace: a distinct type to the linker (no
+// clash of their inline members), `ApiError` to everyone who includes this header. A file that
+// needs both headers defines MCPHOST_NO_CLIENT_APIERROR_ALIAS and says McpHostClient::ApiError.
+namespace McpHostClient {
+
 /// A failed API call: the server's error (`httpStatus` and its `error.code` / `error.message`)
 /// or a failure on our side.
 ///
@@ -31,6 +38,12 @@ struct ApiError
                                            const QString &fallbackCode
                                            = QStringLiteral("bad_response"));
 };
+
+} // namespace McpHostClient
+
+#ifndef MCPHOST_NO_CLIENT_APIERROR_ALIAS
+using ApiError = McpHostClient::ApiError;
+#endif
 
 /// One session as `GET /api/v3/sessions` lists it.
 struct SessionSummary
@@ -85,4 +98,4 @@ struct ApprovalRule
     QJsonObject toJson() const;
 };
 
-Q_DECLARE_METATYPE(ApiError)
+Q_DECLARE_METATYPE(McpHostClient::ApiError)

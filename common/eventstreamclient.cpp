@@ -48,6 +48,8 @@ EventStreamClient::EventStreamClient(QObject *parent)
     , m_parser(std::make_unique<SseParser>())
 {
     m_retryTimer.setSingleShot(true);
+    // A coarse timer may fire 5 % early, before a server's Retry-After has passed.
+    m_retryTimer.setTimerType(Qt::PreciseTimer);
     m_watchdog.setSingleShot(true);
     connect(&m_retryTimer, &QTimer::timeout, this, &EventStreamClient::connectNow);
     connect(&m_watchdog, &QTimer::timeout, this, &EventStreamClient::onWatchdog);
@@ -135,7 +137,7 @@ void EventStreamClient::connectNow()
 {
     dropReply();
     ++m_generation;
-    QString path = QStringLiteral("/api/v3/chat/stream");
+    QString path = m_streamPath;
     if (!m_sessionId.isEmpty())
         path += QStringLiteral("?session_id=") + ApiEndpoint::segment(m_sessionId);
     QNetworkRequest request(ApiEndpoint::url(m_baseUrl, path));
@@ -242,22 +244,35 @@ void EventStreamClient::handleData(QByteArrayView chunk)
 void EventStreamClient::handleEvent(const QByteArray &type, const QByteArray &id, bool hasId,
                                     const QByteArray &data)
 {
+    if (hasId && type != "session_start") {
+        // A replay of an event already seen is dropped before any JSON is parsed.
+        bool ok = false;
+        const qint64 idSeq = id.toLongLong(&ok);
+        if (ok && idSeq > 0 && idSeq <= m_lastSeq) {
+            ++m_duplicates;
+            return;
+        }
+    }
     QJsonParseError parseError {};
-    const QJsonDocument doc = QJsonDocument::fromJson(data, &parseError);
-    const QJsonObject object = doc.object();
+    // The document is dropped at once, so the object is not shared and StreamEvent takes its
+    // fields over without a copy.
+    QJsonObject object = QJsonDocument::fromJson(data, &parseError).object();
+    // The SSE event name says it; only a stream without names needs the JSON's type.
     const bool isStart = type == "session_start"
-            || object.value(QLatin1String("type")).toString() == QLatin1String("session_start");
+            || (type == "message"
+                && object.value(QLatin1String("type")).toString()
+                        == QLatin1String("session_start"));
     if (isStart) {
         // No id: it never moves the resume point and always passes.
         if (m_sessionId.isEmpty())
             m_sessionId = object.value(QLatin1String("session_id")).toString();
-        if (auto event = StreamEvent::fromJson(object))
+        if (auto event = StreamEvent::fromJson(std::move(object)))
             Q_EMIT eventReceived(*event);
         return;
     }
     std::optional<StreamEvent> event;
-    if (parseError.error == QJsonParseError::NoError && doc.isObject())
-        event = StreamEvent::fromJson(object);
+    if (parseError.error == QJsonParseError::NoError)
+        event = StreamEvent::fromJson(std::move(object));
     qint64 seq = event ? event->seq : 0;
     if (seq <= 0 && hasId)
         seq = id.toLongLong();

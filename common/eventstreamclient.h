@@ -40,6 +40,8 @@ public:
     void setBaseUrl(const QUrl &);
     [[nodiscard]] QUrl baseUrl() const { return m_baseUrl; }
     void setToken(const QString &);
+    /// The stream's path under the base URL; default "/api/v3/chat/stream".
+    void setStreamPath(const QString &path) { m_streamPath = path; }
     /// Opens the stream of `sessionId` (empty: the server creates a session, whose id
     /// session_start carries and reconnections then use); `afterSeq` > 0 is sent as
     /// Last-Event-ID (0: the server replays the whole log). Closes any stream open before.
@@ -50,7 +52,7 @@ public:
     [[nodiscard]] qint64 lastSeq() const { return m_lastSeq; }
     [[nodiscard]] State state() const { return m_state; }
     /// The error that ended in Failed (or the last reconnect reason while Reconnecting).
-    [[nodiscard]] std::optional<ApiError> lastError() const { return m_lastError; }
+    [[nodiscard]] std::optional<McpHostClient::ApiError> lastError() const { return m_lastError; }
 
     void setHeartbeatTimeout(int ms); ///< default 45000; no byte for that long = dead, reconnect
     [[nodiscard]] int heartbeatTimeout() const { return m_heartbeatTimeoutMs; }
@@ -74,7 +76,8 @@ Q_SIGNALS:
     void eventReceived(const StreamEvent &event);
     void stateChanged(EventStreamClient::State state);
     void reconnecting(int attempt, int delayMs, const QString &reason);
-    void failed(const ApiError &error); ///< not retryable (401/403/404/400): State::Failed
+    void failed(const McpHostClient::ApiError
+                        &error); ///< not retryable (401/403/404/400): State::Failed
 
 private:
     void connectNow();
@@ -83,7 +86,7 @@ private:
     void onWatchdog();
     void setState(State);
     void scheduleReconnect(const QString &reason, std::optional<int> overrideMs);
-    void fail(const ApiError &);
+    void fail(const McpHostClient::ApiError &);
     void dropReply();
     bool handleHead();
     void handleData(QByteArrayView chunk);
@@ -97,11 +100,12 @@ private:
     QTimer m_watchdog;
     QElapsedTimer m_sinceByte;
     QUrl m_baseUrl;
+    QString m_streamPath = QStringLiteral("/api/v3/chat/stream");
     QByteArray m_authorization;
     QString m_sessionId;
     qint64 m_lastSeq = 0;
     State m_state = State::Closed;
-    std::optional<ApiError> m_lastError;
+    std::optional<McpHostClient::ApiError> m_lastError;
     std::optional<int> m_streamRetryMs; // the stream's `retry:`
     QByteArray m_errorBody; // a non-stream answer's body (bounded)
     int m_heartbeatTimeoutMs = 45000;

@@ -74,6 +74,11 @@ QJsonObject StreamEvent::toJson() const
 
 std::optional<StreamEvent> StreamEvent::fromJson(const QJsonObject &object)
 {
+    return fromJson(QJsonObject(object));
+}
+
+std::optional<StreamEvent> StreamEvent::fromJson(QJsonObject &&object)
+{
     const auto type = streamEventTypeFromName(object.value(kType).toString());
     if (!type || !object.value(kSeq).isDouble())
         return std::nullopt;
@@ -83,9 +88,9 @@ std::optional<StreamEvent> StreamEvent::fromJson(const QJsonObject &object)
     event.turnId = object.value(kTurnId).toString();
     event.seq = object.value(kSeq).toInteger();
     event.ts = parseTimestamp(object.value(kTs).toString());
-    event.data = object;
     for (const QLatin1String &key : {kType, kSessionId, kTurnId, kSeq, kTs})
-        event.data.remove(key);
+        object.remove(key);
+    event.data = std::move(object);
     return event;
 }
 
@@ -98,6 +103,26 @@ QString StreamEvent::formatTimestamp(const QDateTime &time)
 
 QDateTime StreamEvent::parseTimestamp(const QString &text)
 {
+    // Fast path for the one form the API writes, "2026-01-02T03:04:05.678Z" (a client parses
+    // one per event); anything else goes through Qt's ISO 8601 parser.
+    if (text.size() == 24 && text.at(4) == u'-' && text.at(7) == u'-' && text.at(10) == u'T'
+        && text.at(13) == u':' && text.at(16) == u':' && text.at(19) == u'.'
+        && text.at(23) == u'Z') {
+        const auto num = [&text](int at, int n) {
+            int v = 0;
+            for (int i = at; i < at + n; ++i) {
+                const char16_t c = text.at(i).unicode();
+                if (c < u'0' || c > u'9')
+                    return -1;
+                v = v * 10 + (c - u'0');
+            }
+            return v;
+        };
+        const QDate date(num(0, 4), num(5, 2), num(8, 2));
+        const QTime time(num(11, 2), num(14, 2), num(17, 2), num(20, 3));
+        if (date.isValid() && time.isValid())
+            return QDateTime(date, time, Qt::UTC);
+    }
     QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
     return time.isValid() ? time.toUTC() : time;
 }

@@ -53,6 +53,8 @@ struct StreamEvent
     [[nodiscard]] QJsonObject toJson() const;
     /// Parses the flat wire object; nullopt when `type` is unknown or `seq` is missing.
     [[nodiscard]] static std::optional<StreamEvent> fromJson(const QJsonObject &object);
+    /// The same, taking the object over (no copy of its fields when it is not shared).
+    [[nodiscard]] static std::optional<StreamEvent> fromJson(QJsonObject &&object);
 
     /// "2026-01-02T03:04:05.678Z"
     [[nodiscard]] static QString formatTimestamp(const QDateTime &time);

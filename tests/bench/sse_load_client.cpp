@@ -1,8 +1,8 @@
 // SSE load client for the streaming benchmarks (docs/benchmarks.md, issue 4).
 //
-// Opens N raw QTcpSocket connections (QNetworkAccessManager would allow only 6 per host),
-// sends an HTTP/1.1 GET to each, decodes the response (plain or chunked) and parses the
-// text/event-stream body with SseParser. Prints one JSON object on stdout.
+// Opens N streams with the project's own EventStreamClient (common/; one QNetworkAccessManager
+// each, since one allows only 6 connections per host), the client the desktop app uses, and
+// triggers the events with ApiClient. Prints one JSON object on stdout.
 //
 //   sse_load_client --url http://127.0.0.1:P/api/v3/chat/stream [--session ID | --new-session]
 //                   --connections N --mode idle|fanout [--duration S]
@@ -23,7 +23,8 @@
 // --new-session: the first connection goes without session_id and reads it from the
 // `session_start` event; the others then join that session.
 
-#include "sseparser.h"
+#include "apiclient.h"
+#include "eventstreamclient.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -32,10 +33,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
-#include <QUrlQuery>
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -55,41 +54,6 @@ qint64 nowUs()
     return std::chrono::duration_cast<std::chrono::microseconds>(
                    std::chrono::system_clock::now().time_since_epoch())
             .count();
-}
-
-int digits(const char *p, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; ++i) {
-        if (p[i] < '0' || p[i] > '9')
-            return -1;
-        v = v * 10 + (p[i] - '0');
-    }
-    return v;
-}
-
-/// The `"ts":"YYYY-MM-DDTHH:MM:SS.mmmZ"` of an event's JSON, in µs since the epoch (UTC);
-/// -1 if absent. A byte search, not a JSON parse: the client must stay cheap.
-qint64 eventTsUs(const QByteArray &data)
-{
-    static const QByteArray key = "\"ts\":\"";
-    const qsizetype at = data.indexOf(key);
-    if (at < 0 || data.size() < at + key.size() + 24)
-        return -1;
-    const char *p = data.constData() + at + key.size();
-    struct tm t
-    {
-    };
-    t.tm_year = digits(p, 4) - 1900;
-    t.tm_mon = digits(p + 5, 2) - 1;
-    t.tm_mday = digits(p + 8, 2);
-    t.tm_hour = digits(p + 11, 2);
-    t.tm_min = digits(p + 14, 2);
-    t.tm_sec = digits(p + 17, 2);
-    const int ms = digits(p + 20, 3);
-    if (ms < 0 || t.tm_year < 0)
-        return -1;
-    return qint64(timegm(&t)) * 1000000 + qint64(ms) * 1000;
 }
 
 struct ProcSample
@@ -143,46 +107,25 @@ double percentile(std::vector<float> &v, double p)
 
 class LoadClient;
 
-/// One HTTP/1.1 GET holding an event stream.
+/// One event stream (an EventStreamClient); any reconnection counts as a failure here.
 class Connection : public QObject
 {
 public:
-    Connection(LoadClient *owner, int index)
-        : m_owner(owner)
-        , m_index(index)
-    {
-        m_parser.setCommentHandler([this](QByteArrayView text) { onComment(text); });
-        connect(&m_socket, &QTcpSocket::connected, this, [this] { sendRequest(); });
-        connect(&m_socket, &QTcpSocket::readyRead, this, [this] { onReadyRead(); });
-        connect(&m_socket, &QTcpSocket::disconnected, this, [this] { onGone("disconnected"); });
-        connect(&m_socket, &QTcpSocket::errorOccurred, this,
-                [this](QAbstractSocket::SocketError) { onGone(m_socket.errorString().toUtf8()); });
-    }
+    Connection(LoadClient *owner, int index);
 
     void open(const QUrl &url, const QString &session);
 
     bool established = false;
     bool gone = false;
     qint64 counted = 0;
-    qint64 heartbeats = 0;
+    EventStreamClient client;
 
 private:
-    void sendRequest();
-    void onReadyRead();
-    void onBody(QByteArrayView bytes);
-    void onComment(QByteArrayView text);
+    void onEvent(const StreamEvent &e);
     void onGone(const QByteArray &why);
 
     LoadClient *m_owner;
     int m_index;
-    QTcpSocket m_socket;
-    QByteArray m_request;
-    QByteArray m_head;
-    bool m_inBody = false;
-    bool m_chunked = false;
-    QByteArray m_chunkBuf;
-    qint64 m_chunkLeft = 0; // bytes of chunk data still to come; -1: expecting a size line
-    SseParser m_parser;
 };
 
 class LoadClient : public QObject
@@ -209,6 +152,7 @@ public:
         : m_o(std::move(o))
     {
         m_latencies.reserve(size_t(std::max<qint64>(m_o.expect, 1)) * size_t(m_o.connections));
+        m_eventType = streamEventTypeFromName(QString::fromUtf8(m_o.eventType));
         m_wall.start();
     }
 
@@ -254,9 +198,9 @@ public:
             openMore();
         checkDone();
     }
-    void onEvent(Connection *c, const SseEvent &e)
+    void onEvent(Connection *c, const StreamEvent &e)
     {
-        if (e.type != m_o.eventType)
+        if (e.type != m_eventType)
             return;
         const qint64 now = nowUs();
         if (m_firstUs == 0)
@@ -264,7 +208,7 @@ public:
         m_lastUs = now;
         ++c->counted;
         ++m_events;
-        const qint64 ts = eventTsUs(e.data);
+        const qint64 ts = e.ts.isValid() ? e.ts.toMSecsSinceEpoch() * 1000 : -1;
         if (ts > 0) {
             m_latencies.push_back(float(now - ts) / 1000.0f);
             if (m_firstTsUs == 0 || ts < m_firstTsUs)
@@ -275,7 +219,14 @@ public:
         m_idleClock.start();
         checkDone();
     }
-    void onHeartbeat() { ++m_heartbeats; }
+    /// Heartbeat comments received by every stream so far.
+    [[nodiscard]] qint64 heartbeats() const
+    {
+        qint64 n = 0;
+        for (const auto &c : m_conns)
+            n += c->client.commentCount();
+        return n;
+    }
 
     [[nodiscard]] const QString &session() const { return m_session; }
 
@@ -303,7 +254,7 @@ private:
             // Let the server settle a moment, then sample over exactly the hold period.
             QTimer::singleShot(500, this, [this] {
                 m_before = sampleProcess(m_o.serverPid);
-                m_heartbeatsAtStart = m_heartbeats;
+                m_heartbeatsAtStart = heartbeats();
                 m_holdClock.start();
                 QTimer::singleShot(int(m_o.durationS * 1000), this, [this] {
                     m_after = sampleProcess(m_o.serverPid);
@@ -331,24 +282,17 @@ private:
             return;
         QByteArray body = m_o.triggerBody;
         body.replace("{session}", m_session.toUtf8());
-        auto *s = new QTcpSocket(this);
         const QUrl u = m_o.triggerUrl;
-        connect(s, &QTcpSocket::connected, s, [s, u, body] {
-            QByteArray req = "POST " + u.path(QUrl::FullyEncoded).toUtf8()
-                    + " HTTP/1.1\r\nHost: " + u.host().toUtf8() + ':' + QByteArray::number(u.port())
-                    + "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: "
-                    + QByteArray::number(body.size()) + "\r\n\r\n" + body;
-            s->write(req);
-        });
-        connect(s, &QTcpSocket::readyRead, s, [this, s] {
-            const QByteArray head = s->readAll();
-            const QByteArray status = head.left(head.indexOf('\n')).trimmed();
-            if (!status.contains(" 200") && !status.contains(" 202")) {
-                ++m_errors;
-                m_errorSamples << QStringLiteral("trigger: ") + QString::fromUtf8(head.left(300));
-            }
-        });
-        s->connectToHost(u.host(), quint16(u.port()));
+        m_api.setBaseUrl(u.adjusted(QUrl::RemovePath | QUrl::RemoveQuery));
+        m_api.request("POST", u.path(QUrl::FullyEncoded), body, {}, this,
+                      [this](const ApiResponse &r, const std::optional<ApiError> &error) {
+                          if (error || (r.status != 200 && r.status != 202)) {
+                              ++m_errors;
+                              m_errorSamples << QStringLiteral("trigger: ")
+                                              + (error ? error->toString()
+                                                       : QString::fromUtf8(r.body.left(300)));
+                          }
+                      });
     }
 
     void checkDone()
@@ -388,11 +332,10 @@ private:
         if (m_o.mode == QLatin1String("idle")) {
             const double held = m_holdClock.isValid() ? m_holdClock.elapsed() / 1000.0 : 0;
             out.insert("held_s", held);
-            out.insert("heartbeats", m_heartbeats - m_heartbeatsAtStart);
+            const qint64 beats = heartbeats() - m_heartbeatsAtStart;
+            out.insert("heartbeats", beats);
             out.insert("heartbeats_per_stream_per_s",
-                       held > 0 && m_established > 0
-                               ? double(m_heartbeats - m_heartbeatsAtStart) / m_established / held
-                               : 0.0);
+                       held > 0 && m_established > 0 ? double(beats) / m_established / held : 0.0);
         } else {
             // From the creation of the first event (its ts) to the receipt of the last one.
             const qint64 from = m_firstTsUs > 0 ? std::min(m_firstTsUs, m_firstUs) : m_firstUs;
@@ -439,7 +382,8 @@ private:
     bool m_finished = false;
     qint64 m_events = 0;
     qint64 m_complete = 0;
-    qint64 m_heartbeats = 0;
+    std::optional<StreamEventType> m_eventType;
+    ApiClient m_api;
     qint64 m_heartbeatsAtStart = 0;
     qint64 m_firstUs = 0;
     qint64 m_lastUs = 0;
@@ -450,114 +394,44 @@ private:
     ProcSample m_after;
 };
 
+Connection::Connection(LoadClient *owner, int index)
+    : m_owner(owner)
+    , m_index(index)
+{
+    client.setHeartbeatTimeout(120000);
+    connect(&client, &EventStreamClient::eventReceived, this, &Connection::onEvent);
+    connect(&client, &EventStreamClient::stateChanged, this, [this](EventStreamClient::State s) {
+        if (s == EventStreamClient::State::Open && !established) {
+            established = true;
+            m_owner->onEstablished();
+        }
+    });
+    connect(&client, &EventStreamClient::reconnecting, this,
+            [this](int, int, const QString &reason) { onGone(reason.toUtf8()); });
+    connect(&client, &EventStreamClient::failed, this,
+            [this](const ApiError &e) { onGone(e.toString().toUtf8()); });
+}
+
 void Connection::open(const QUrl &url, const QString &session)
 {
-    QUrl u = url;
-    QUrlQuery q(u);
-    if (!session.isEmpty())
-        q.addQueryItem(QStringLiteral("session_id"), session);
-    u.setQuery(q);
-    QByteArray target = u.path(QUrl::FullyEncoded).toUtf8();
-    if (u.hasQuery())
-        target += '?' + u.query(QUrl::FullyEncoded).toUtf8();
-    m_request = "GET " + target + " HTTP/1.1\r\nHost: " + u.host().toUtf8() + ':'
-            + QByteArray::number(u.port())
-            + "\r\nAccept: text/event-stream\r\n"
-              "Cache-Control: no-cache\r\n\r\n";
-    m_socket.connectToHost(u.host(), quint16(u.port()));
+    client.setBaseUrl(url.adjusted(QUrl::RemovePath | QUrl::RemoveQuery));
+    client.setStreamPath(url.path(QUrl::FullyEncoded));
+    client.open(session);
 }
 
-void Connection::sendRequest()
+void Connection::onEvent(const StreamEvent &e)
 {
-    m_socket.write(m_request);
-}
-
-void Connection::onReadyRead()
-{
-    const QByteArray bytes = m_socket.readAll();
-    if (m_inBody) {
-        onBody(bytes);
+    if (e.type == StreamEventType::SessionStart) {
+        if (m_index == 0)
+            m_owner->onSession(e.sessionId);
         return;
     }
-    m_head += bytes;
-    const qsizetype end = m_head.indexOf("\r\n\r\n");
-    if (end < 0)
-        return;
-    const QByteArray head = m_head.left(end);
-    const QByteArray rest = m_head.mid(end + 4);
-    m_head.clear();
-    const QByteArray status = head.left(head.indexOf("\r\n"));
-    if (!status.startsWith("HTTP/1.") || status.mid(9, 3) != "200") {
-        gone = true;
-        m_owner->onFailed(m_index, "status: " + status);
-        m_socket.abort();
-        return;
-    }
-    m_chunked = head.toLower().contains("transfer-encoding: chunked");
-    m_chunkLeft = -1;
-    m_inBody = true;
-    established = true;
-    m_owner->onEstablished();
-    if (!rest.isEmpty())
-        onBody(rest);
-}
-
-void Connection::onBody(QByteArrayView bytes)
-{
-    QList<SseEvent> events;
-    if (!m_chunked) {
-        events = m_parser.feed(bytes);
-    } else {
-        // Transfer-Encoding: chunked: size line, data, CRLF.
-        m_chunkBuf.append(bytes.data(), bytes.size());
-        qsizetype pos = 0;
-        while (pos < m_chunkBuf.size()) {
-            if (m_chunkLeft < 0) {
-                const qsizetype eol = m_chunkBuf.indexOf("\r\n", pos);
-                if (eol < 0)
-                    break;
-                bool ok = false;
-                const QByteArray sizeLine = m_chunkBuf.mid(pos, eol - pos);
-                const qint64 size = sizeLine.split(';').first().trimmed().toLongLong(&ok, 16);
-                pos = eol + 2;
-                if (!ok) // the CRLF after a chunk's data, or garbage: skip the line
-                    continue;
-                if (size == 0) {
-                    pos = m_chunkBuf.size();
-                    break;
-                }
-                m_chunkLeft = size;
-            } else {
-                const qsizetype take = std::min<qsizetype>(m_chunkLeft, m_chunkBuf.size() - pos);
-                events += m_parser.feed(QByteArrayView(m_chunkBuf.constData() + pos, take));
-                pos += take;
-                m_chunkLeft -= take;
-                if (m_chunkLeft == 0)
-                    m_chunkLeft = -1; // the CRLF that follows is skipped as an empty line
-            }
-        }
-        m_chunkBuf.remove(0, pos);
-    }
-    for (const SseEvent &e : std::as_const(events)) {
-        if (e.type == "session_start" && m_index == 0) {
-            const QJsonObject o = QJsonDocument::fromJson(e.data).object();
-            m_owner->onSession(o.value(QLatin1String("session_id")).toString());
-            continue;
-        }
-        m_owner->onEvent(this, e);
-    }
-}
-
-void Connection::onComment(QByteArrayView text)
-{
-    if (text.startsWith("heartbeat") || text.isEmpty() || text.startsWith("ping")) {
-        ++heartbeats;
-        m_owner->onHeartbeat();
-    }
+    m_owner->onEvent(this, e);
 }
 
 void Connection::onGone(const QByteArray &why)
 {
+    client.close(); // a benchmark does not reconnect: a dropped stream is an error
     if (gone)
         return;
     gone = true;

@@ -1,12 +1,14 @@
 #pragma once
 
 // Helpers for the HTTP integration tests: the real `mcp-hostd` as a child process on a free
-// port, a plain REST client (QNetworkAccessManager) and a raw SSE client over QTcpSocket (so a
-// test controls every header, including Host, and can drop the connection at any moment).
+// port, a synchronous REST client over the project's ApiClient, and a raw SSE client over
+// QTcpSocket (so a test controls every header, including Host, and can drop the connection at any
+// moment; tests about the API's behaviour use EventStreamClient, see apitestsupport.h).
 
 #include "../integration/testsupport.h"
 #include "../llm/llmtestutil.h"
 
+#include <apiclient.h>
 #include <sseparser.h>
 
 #include <QDir>
@@ -219,43 +221,37 @@ inline bool processGone(qint64 pid)
     return text.mid(text.lastIndexOf(')') + 2).startsWith('Z');
 }
 
-/// Synchronous REST calls with QNetworkAccessManager.
+/// Synchronous REST calls through the project's own ApiClient (common/apiclient.h): its raw
+/// level, so a test sees every status, header and body (tests/http/apitestsupport.h has the
+/// typed calls).
 class RestClient
 {
 public:
     explicit RestClient(quint16 port = 0)
         : port(port)
-    {
-        m_nam.setProxy(QNetworkProxy::NoProxy);
-    }
+    { }
 
     Reply request(const QByteArray &method, const QString &path, const QByteArray &body = {},
                   const Headers &headers = {}, int timeoutMs = 60000)
     {
-        QNetworkRequest request(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(path)));
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
-                             QNetworkRequest::ManualRedirectPolicy);
-        if (!body.isEmpty())
-            request.setHeader(QNetworkRequest::ContentTypeHeader,
-                              QByteArrayLiteral("application/json"));
-        if (!token.isEmpty())
-            request.setRawHeader("Authorization", "Bearer " + token);
-        for (const auto &h : headers)
-            request.setRawHeader(h.first, h.second);
-        QNetworkReply *reply = m_nam.sendCustomRequest(request, method, body);
-        TestSupport::waitFor([reply] { return reply->isFinished(); }, timeoutMs);
+        m_api.setBaseUrl(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+        m_api.setToken(QString::fromUtf8(token));
+        m_api.setTransferTimeout(timeoutMs);
         Reply out;
-        if (!reply->isFinished()) {
+        bool done = false;
+        QObject context;
+        m_api.request(method, path, body, headers, &context,
+                      [&](const ApiResponse &r, const auto &error) {
+                          done = true;
+                          out.status = r.status;
+                          out.body = r.body;
+                          for (const auto &pair : r.headers)
+                              out.headers.insert(pair.first.toLower(), pair.second);
+                          if (error)
+                              out.transportError = error->toString();
+                      });
+        if (!TestSupport::waitFor([&done] { return done; }, timeoutMs + 5000))
             out.transportError = QStringLiteral("timed out");
-            reply->abort();
-        }
-        out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        out.body = reply->readAll();
-        for (const auto &pair : reply->rawHeaderPairs())
-            out.headers.insert(pair.first.toLower(), pair.second);
-        if (out.status == 0)
-            out.transportError = reply->errorString();
-        reply->deleteLater();
         return out;
     }
     Reply get(const QString &path, const Headers &headers = {})
@@ -273,7 +269,7 @@ public:
     QByteArray token; ///< sent as a bearer token when set
 
 private:
-    QNetworkAccessManager m_nam;
+    ApiClient m_api;
 };
 
 /// One event as received on a stream.

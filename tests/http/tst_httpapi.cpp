@@ -3,6 +3,7 @@
 // the event stream of whole turns, resumption after a dropped connection, several streams on
 // one session, and every kind of bad input with its status and JSON error.
 
+#include "apitestsupport.h"
 #include "httptestsupport.h"
 
 #include <QElapsedTimer>
@@ -903,10 +904,11 @@ void tst_HttpApi::twoConnectionsSeeEveryEvent()
                                       .json()
                                       .value("session_id")
                                       .toString();
-    SseClient a;
-    SseClient b;
-    QVERIFY(openStream(a, sessionId));
-    QVERIFY(openStream(b, sessionId));
+    // Two windows as the desktop app opens them: the project's EventStreamClient.
+    ApiTest::Stream a(m_host->port);
+    ApiTest::Stream b(m_host->port);
+    QVERIFY(a.open(sessionId));
+    QVERIFY(b.open(sessionId));
     QCOMPARE(m_rest.get(QStringLiteral("/api/v3/sessions/") + sessionId)
                      .json()
                      .value("connections")
@@ -917,12 +919,12 @@ void tst_HttpApi::twoConnectionsSeeEveryEvent()
     QVERIFY(b.waitForType(QStringLiteral("final_response")) > 0);
     QCOMPARE(a.events.size(), b.events.size());
     for (int i = 1; i < a.events.size(); ++i) {
-        QCOMPARE(a.events.at(i).sse.id, b.events.at(i).sse.id);
-        QCOMPARE(a.events.at(i).data, b.events.at(i).data);
+        QCOMPARE(a.events.at(i).seq, b.events.at(i).seq);
+        QCOMPARE(a.events.at(i).toJson(), b.events.at(i).toJson());
     }
     QVERIFY(a.ofType("acting").size() >= 4); // the call and its progress
     // A closed window is noticed: the session counts one connection again.
-    a.abort();
+    a.client.close();
     QVERIFY(TestSupport::waitFor([&] {
         return m_rest.get(QStringLiteral("/api/v3/sessions/") + sessionId)
                        .json()
@@ -930,6 +932,7 @@ void tst_HttpApi::twoConnectionsSeeEveryEvent()
                        .toInt()
                 == 1;
     }));
+    QCOMPARE(b.client.state(), EventStreamClient::State::Open);
 }
 
 void tst_HttpApi::badInput_data()

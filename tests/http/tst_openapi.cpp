@@ -2,6 +2,8 @@
 // reaches a handler of the live server (no "no such endpoint", no 405), and every route the
 // server registers (its router's table, HttpApiServer::routes()) is documented.
 
+// The server's own ApiError is in scope here too; the client's is spelt with its namespace.
+#define MCPHOST_NO_CLIENT_APIERROR_ALIAS
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "httptestsupport.h"

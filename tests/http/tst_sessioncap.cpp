@@ -5,6 +5,8 @@
 // that names the cap and sessions.max_sessions; existing sessions keep working; a deleted
 // session frees its place.
 
+// The server's own ApiError is in scope here too; the client's is spelt with its namespace.
+#define MCPHOST_NO_CLIENT_APIERROR_ALIAS
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "httptestsupport.h"
