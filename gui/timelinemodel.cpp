@@ -746,7 +746,8 @@ void TimelineModel::classifyContent(Step &step)
             continue;
         BlockView &view = step.views[size_t(i)];
         const QByteArray utf8 = text.toUtf8();
-        step.fullBytes += utf8.size();
+        view.bytes = utf8.size();
+        step.fullBytes += view.bytes;
         bool truncated = false;
         const QString preview = previewOf(text, &truncated);
         view.truncated = truncated || block.value(QLatin1String("truncated")).toBool();
@@ -1343,7 +1344,7 @@ QVariantList TimelineModel::contentOf(const Step &s) const
         if (view.format == Format::Json)
             map.insert(QStringLiteral("pretty"), view.rendered);
         map.insert(QStringLiteral("truncated"), view.truncated);
-        map.insert(QStringLiteral("bytes"), text.toUtf8().size());
+        map.insert(QStringLiteral("bytes"), view.bytes);
         list.append(map);
     }
     return list;

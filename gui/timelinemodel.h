@@ -164,6 +164,7 @@ private:
     {
         Format format = Format::Text;
         bool truncated = false;
+        qint64 bytes = 0; ///< the whole text's UTF-8 size
         QString rendered;
     };
 

@@ -120,6 +120,7 @@ private Q_SLOTS:
     void observationPreview();
     void approvalDeadline();
     void interruptedTurn();
+    void cancelWhileAnswering();
     void expansionIsKeptInTheModel();
     void largeSession();
 
@@ -583,7 +584,12 @@ void TstTimelineModel::observationPreview()
             QJsonObject {{"type", "text"}, {"text", json}},
             QJsonObject {{"type", "text"}, {"text", markdown}},
             QJsonObject {{"type", "image"}, {"mimeType", "image/png"}, {"data", "iVBORw0KGgo="}},
-            QJsonObject {{"type", "resource_link"}, {"uri", "file:///x"}, {"name", "x"}}};
+            QJsonObject {{"type", "resource_link"}, {"uri", "file:///x"}, {"name", "x"}},
+            QJsonObject {{"type", "resource"},
+                         {"resource",
+                          QJsonObject {{"uri", "file:///r.txt"},
+                                       {"mimeType", "text/plain"},
+                                       {"text", big}}}}};
     model.applyEvent(ev(StreamEventType::Observing, "t", 4, 50,
                         {{"iteration", 1},
                          {"call_id", "c"},
@@ -597,7 +603,7 @@ void TstTimelineModel::observationPreview()
     QCOMPARE(role(model, rowOf(model, "acting"), "durationMs").toLongLong(), 48);
     QVERIFY(role(model, obs, "previewTruncated").toBool());
     const QVariantList blocks = role(model, obs, "content").toList();
-    QCOMPARE(blocks.size(), 6);
+    QCOMPARE(blocks.size(), 7);
     QCOMPARE(blocks.at(0).toMap().value("text").toString().size(), TimelineModel::kPreviewBytes);
     QVERIFY(blocks.at(0).toMap().value("truncated").toBool());
     QCOMPARE(blocks.at(0).toMap().value("bytes").toInt(), 10'000);
@@ -613,11 +619,16 @@ void TstTimelineModel::observationPreview()
     QCOMPARE(blocks.at(0).toMap().value("format").toString(), QStringLiteral("text"));
     QCOMPARE(blocks.at(4).toMap().value("data").toString(), QStringLiteral("iVBORw0KGgo="));
     QCOMPARE(blocks.at(5).toMap().value("uri").toString(), QStringLiteral("file:///x"));
+    const QVariantMap resource = blocks.at(6).toMap().value("resource").toMap();
+    QCOMPARE(resource.value("uri").toString(), QStringLiteral("file:///r.txt"));
+    QCOMPARE(resource.value("text").toString().size(), TimelineModel::kPreviewBytes);
+    QVERIFY(blocks.at(6).toMap().value("truncated").toBool());
     const QString full = model.fullResult(obs);
     QVERIFY(full.startsWith(big + QLatin1Char('\n') + lines));
     QVERIFY(full.contains(QStringLiteral("[image: image/png")));
     QCOMPARE(role(model, obs, "fullBytes").toLongLong(),
-             qint64(big.size() + lines.size() + json.size() + markdown.toUtf8().size()));
+             qint64(2 * big.size() + lines.size() + json.size() + markdown.toUtf8().size()));
+    QVERIFY(full.endsWith(big));
     QVERIFY(role(model, obs, "text").toString().size() < 3 * TimelineModel::kPreviewBytes);
 }
 
@@ -682,6 +693,25 @@ void TstTimelineModel::interruptedTurn()
             ev(StreamEventType::SessionEnd, QString(), 20, 9000, {{"reason", "shutdown"}}));
     QVERIFY(!model.running());
     QCOMPARE(role(model, 8, "status").toString(), QStringLiteral("interrupted"));
+}
+
+void TstTimelineModel::cancelWhileAnswering()
+{
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.applyEvent(ev(StreamEventType::Thinking, "t", 1, 0, {{"iteration", 1}, {"input", "go"}}));
+    model.applyEvent(ev(StreamEventType::PartialResponse, "t", 2, 10,
+                        {{"iteration", 1}, {"delta", "Half an ans"}}));
+    model.applyEvent(ev(StreamEventType::FinalResponse, "t", 3, 700,
+                        {{"iteration", 1},
+                         {"iterations", 1},
+                         {"stop_reason", "cancelled"},
+                         {"content", "Half an ans"}}));
+    // The text the model had written is kept as a cancelled answer.
+    QCOMPARE(rows(model), (QStringList {"user:done", "answer:cancelled", "turnSummary:cancelled"}));
+    QCOMPARE(role(model, 1, "durationMs").toLongLong(), 700);
+    QVERIFY(role(model, 1, "html").toString().contains(QStringLiteral("Half an ans")));
+    QCOMPARE(role(model, 2, "stopReason").toString(), QStringLiteral("cancelled"));
 }
 
 void TstTimelineModel::expansionIsKeptInTheModel()
