@@ -407,7 +407,6 @@ void TimelineModel::clear()
     m_latestCall.clear();
     m_requests.clear();
     m_dirty.clear();
-    m_findText.clear();
     m_openTurn = -1;
     endResetModel();
     if (m_lastSeq != 0) {
@@ -562,11 +561,11 @@ void TimelineModel::onPartial(const StreamEvent &event)
 
 TimelineModel::Call *TimelineModel::callFor(int turn, const QString &callId)
 {
-    const QString key = m_turns[size_t(turn)].id + QChar(0x1f) + callId;
-    auto it = m_calls.find(key);
+    const QString callKey = m_turns[size_t(turn)].id + QChar(0x1f) + callId;
+    auto it = m_calls.find(callKey);
     if (it == m_calls.end()) {
-        it = m_calls.insert(key, Call());
-        m_latestCall.insert(callId, key);
+        it = m_calls.insert(callKey, Call());
+        m_latestCall.insert(callId, callKey);
     }
     return &it.value();
 }
@@ -1212,9 +1211,7 @@ int TimelineModel::find(const QString &text, int fromRow, bool forward)
 {
     flush();
     // Marks: every visible row that matches (and nothing else).
-    m_findText = text;
-    for (int r = 0; r < m_rows.size(); ++r) {
-        const int index = m_rows[r];
+    for (const int index : std::as_const(m_rows)) {
         const bool match = !text.isEmpty()
                 && (m_steps[size_t(index)].kind == Kind::Fold
                             ? false
@@ -1278,8 +1275,8 @@ QString TimelineModel::fullResultOf(int index) const
         return s.text;
     }
     QStringList parts;
-    for (qsizetype i = 0; i < s.content.size(); ++i) {
-        const QJsonObject block = s.content.at(i).toObject();
+    for (const QJsonValue value : s.content) {
+        const QJsonObject block = value.toObject();
         bool hasText = false;
         const QString text = blockText(block, &hasText);
         parts << (hasText ? text : describeBlock(block));
@@ -1297,8 +1294,8 @@ QString TimelineModel::fullResult(int row) const
 QString TimelineModel::previewTextOf(const Step &s) const
 {
     QStringList parts;
-    for (qsizetype i = 0; i < s.content.size(); ++i) {
-        const QJsonObject block = s.content.at(i).toObject();
+    for (const QJsonValue value : s.content) {
+        const QJsonObject block = value.toObject();
         bool hasText = false;
         const QString text = blockText(block, &hasText);
         bool truncated = false;

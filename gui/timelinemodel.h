@@ -238,7 +238,7 @@ private:
     int addStep(Step step);
     int thinkingStep(int turn, int iteration, qint64 at, bool create);
     void endThinking(int turn, int iteration, qint64 at);
-    void finishStep(int step, Status status, qint64 at);
+    void finishStep(int index, Status status, qint64 at);
     void endTurn(int turn, Status status, const QString &stopReason, qint64 at, int iterations,
                  qint64 inputTokens, qint64 outputTokens);
     Call *callFor(int turn, const QString &callId);
@@ -249,9 +249,9 @@ private:
     void foldTurn(int turn);
     void unfoldTurn(int turn);
     [[nodiscard]] QString foldTextOf(int turn) const;
-    [[nodiscard]] QString markdownOf(int step) const;
-    [[nodiscard]] QString searchTextOf(int step) const;
-    [[nodiscard]] QString fullResultOf(int step) const;
+    [[nodiscard]] QString markdownOf(int index) const;
+    [[nodiscard]] QString searchTextOf(int index) const;
+    [[nodiscard]] QString fullResultOf(int index) const;
     [[nodiscard]] QVariantList contentOf(const Step &step) const;
     [[nodiscard]] QString previewTextOf(const Step &step) const;
     void classifyContent(Step &step);
@@ -265,7 +265,6 @@ private:
     QHash<QString, int> m_requests; ///< request id -> step
     QVector<int> m_dirty; ///< steps with coalesced text
     QTimer m_flushTimer;
-    QString m_findText;
     int m_openTurn = -1;
     qint64 m_lastSeq = 0;
 };

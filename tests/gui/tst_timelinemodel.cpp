@@ -244,7 +244,7 @@ void TstTimelineModel::plainAnswerStreamsInPlace()
     QCOMPARE(reset.count(), 1);
 
     const QList<StreamEvent> events = transcript(QStringLiteral("plain-answer"));
-    const StreamEvent final = events.last();
+    const StreamEvent &final = events.last();
     QCOMPARE(final.type, StreamEventType::FinalResponse);
     feed(model, events.mid(0, events.size() - 1)); // everything up to the answer's last delta
     QCOMPARE(model.rowCount(), 2);
