@@ -561,11 +561,11 @@ void TimelineModel::onPartial(const StreamEvent &event)
 
 TimelineModel::Call *TimelineModel::callFor(int turn, const QString &callId)
 {
-    const QString callKey = m_turns[size_t(turn)].id + QChar(0x1f) + callId;
-    auto it = m_calls.find(callKey);
+    const QString compoundKey = m_turns[size_t(turn)].id + QChar(0x1f) + callId;
+    auto it = m_calls.find(compoundKey);
     if (it == m_calls.end()) {
-        it = m_calls.insert(callKey, Call());
-        m_latestCall.insert(callId, callKey);
+        it = m_calls.insert(compoundKey, Call());
+        m_latestCall.insert(callId, compoundKey);
     }
     return &it.value();
 }
