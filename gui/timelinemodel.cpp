@@ -1173,8 +1173,8 @@ QString TimelineModel::foldTextOf(int turn) const
             continue;
         if (s.kind == Kind::ToolCall)
             ++calls;
-        else if (s.kind == Kind::Thinking)
-            ++thoughts;
+        else if (s.kind == Kind::Thinking && s.markdown && !s.markdown->source().isEmpty())
+            ++thoughts; // a model call that only asked for tools is no thought
     }
     QStringList parts;
     parts << countOf(calls, "tool call", "tool calls");

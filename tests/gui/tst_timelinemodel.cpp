@@ -469,6 +469,15 @@ void TstTimelineModel::foldAndUnfold()
     QCOMPARE(model.rowOfCall(QStringLiteral("call_a")), 1); // the fold row holds it
     QVERIFY(model.stepMarkdown(1).contains(QStringLiteral("Echo: hi")));
 
+    // A model call without text (it only asked for a tool) is not counted as a thought.
+    TimelineModel approval;
+    const QList<StreamEvent> approvalEvents = transcript(QStringLiteral("approval"));
+    feed(approval, approvalEvents);
+    approval.toggleFold(approvalEvents.at(1).turnId);
+    QVERIFY(role(approval, 1, "foldText")
+                    .toString()
+                    .startsWith(QStringLiteral("1 tool call \u00b7 0 thoughts \u00b7 ")));
+
     model.toggleFold(turn);
     QVERIFY(!model.isFolded(turn));
     QCOMPARE(rows(model), before);
