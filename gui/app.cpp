@@ -17,6 +17,7 @@ App::App(QObject *parent, const QString &tokenDir)
     , m_tokens(new TokenStore(tokenDir, this))
     , m_connection(new ConnectionController(m_local, m_tokens, this))
     , m_conversation(new ConversationController(m_connection->api(), this))
+    , m_timeline(new TimelineModel(this))
     , m_theme(new Theme(this))
     , m_notifier(new Notifier(this))
 {
@@ -27,6 +28,11 @@ App::App(QObject *parent, const QString &tokenDir)
     connect(m_connection, &ConnectionController::endpointChanged, this, [this] {
         m_conversation->setEndpoint(m_connection->serverUrl(), m_connection->token());
     });
+    // The conversation's stream feeds the timeline, event by event.
+    connect(m_conversation, &ConversationController::timelineCleared, m_timeline,
+            &TimelineModel::clear);
+    connect(m_conversation, &ConversationController::eventArrived, m_timeline,
+            &TimelineModel::applyEvent);
     connect(m_conversation, &ConversationController::approvalRequested, m_notifier,
             &Notifier::notifyApproval);
     connect(m_notifier, &Notifier::activated, this,

@@ -4,6 +4,7 @@
 #include "conversationcontroller.h"
 #include "notifier.h"
 #include "theme.h"
+#include "timelinemodel.h"
 
 #include <QObject>
 #include <QQmlEngine>
@@ -26,6 +27,7 @@ class App : public QObject
     Q_PROPERTY(QString version READ version CONSTANT)
     Q_PROPERTY(ConnectionController *connection READ connection CONSTANT)
     Q_PROPERTY(ConversationController *conversation READ conversation CONSTANT)
+    Q_PROPERTY(TimelineModel *timeline READ timeline CONSTANT)
     Q_PROPERTY(Theme *theme READ theme CONSTANT)
     Q_PROPERTY(Notifier *notifier READ notifier CONSTANT)
 
@@ -41,6 +43,7 @@ public:
     [[nodiscard]] QString version() const;
     [[nodiscard]] ConnectionController *connection() const { return m_connection; }
     [[nodiscard]] ConversationController *conversation() const { return m_conversation; }
+    [[nodiscard]] TimelineModel *timeline() const { return m_timeline; }
     [[nodiscard]] Theme *theme() const { return m_theme; }
     [[nodiscard]] Notifier *notifier() const { return m_notifier; }
     [[nodiscard]] LocalServer *localServer() const { return m_local; }
@@ -55,6 +58,7 @@ private:
     TokenStore *m_tokens;
     ConnectionController *m_connection;
     ConversationController *m_conversation;
+    TimelineModel *m_timeline;
     Theme *m_theme;
     Notifier *m_notifier;
 };
