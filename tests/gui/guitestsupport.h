@@ -22,9 +22,10 @@ inline void clearHostEnvironment()
         qunsetenv(name);
 }
 
-inline QString writeConfig(const QTemporaryDir &dir, const QJsonObject &config)
+inline QString writeConfig(const QTemporaryDir &dir, const QJsonObject &config,
+                           const QString &name = QStringLiteral("config.json"))
 {
-    const QString path = dir.filePath(QStringLiteral("config.json"));
+    const QString path = dir.filePath(name);
     QFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return {};
