@@ -18,8 +18,10 @@ LocalServer::~LocalServer()
 {
     // A server that was not stopped goes down with its parent; the listener closes first so
     // no request reaches a half-destroyed core.
-    if (m_http)
+    if (m_http) {
         m_http->close();
+        delete m_http; // before the core it uses (children go in creation order)
+    }
 }
 
 QString LocalServer::generateToken()
@@ -56,7 +58,7 @@ bool LocalServer::start(const Options &options, QString *error)
     local.token = token;
     const HttpApiServer::Options http
             = ServeCommand::httpOptions(HostConfig::Server::merged(core->config().server, local));
-    auto *server = new HttpApiServer(core->chat(), core->sessions(), core->registry(), http, this);
+    auto *server = new HttpApiServer(core, http, this);
     if (!server->listen(error)) {
         delete server;
         delete core;
