@@ -6,6 +6,7 @@
 #include "localserver.h"
 #include "privatefile.h"
 #include "providerfactory.h"
+#include "quitsignals.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -208,10 +209,14 @@ int main(int argc, char *argv[])
             [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
     // Closing the window ends the sessions and stops the MCP servers before the app exits
     // (at most 5 s).
-    QObject::connect(&application, &QGuiApplication::lastWindowClosed, &app, [&app] {
+    const auto quit = [&app] {
         QTimer::singleShot(5000, qApp, [] { QCoreApplication::exit(0); });
         app.connection()->shutdown([] { QCoreApplication::exit(0); });
-    });
+    };
+    QObject::connect(&application, &QGuiApplication::lastWindowClosed, &app, quit);
+    // Ctrl+C and SIGTERM: the same way out.
+    QuitSignals quitSignals;
+    QObject::connect(&quitSignals, &QuitSignals::requested, &app, quit);
 #if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
     engine.loadFromModule(QStringLiteral("McpHost.Views"), QStringLiteral("Main"));
 #else
