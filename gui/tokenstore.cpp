@@ -29,8 +29,10 @@ QString accountFor(const QString &serverUrl)
 TokenStore::TokenStore(const QString &fallbackDir, QObject *parent)
     : QObject(parent)
 {
+    // Next to the user's config (~/.config/mcp-host/config.json, HostConfig's search path).
     const QString dir = fallbackDir.isEmpty()
-            ? QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation)
+            ? QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)
+                    + QStringLiteral("/mcp-host")
             : fallbackDir;
     m_fallbackPath = QDir(dir).filePath(QStringLiteral("tokens.json"));
 }

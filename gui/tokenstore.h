@@ -8,9 +8,9 @@
 
 /// Keeps the bearer tokens of remote servers, one per server URL: in the system keychain
 /// (QtKeychain) where a secret service runs, otherwise in a file only the user can read
-/// (`tokens.json`, mode 0600, in the app's config folder) with a visible warning. Every call is
-/// asynchronous (keychain jobs are); callbacks are not called once `context` is destroyed.
-/// A fallback file that others can read is refused, as `--token-file` refuses one.
+/// (`~/.config/mcp-host/tokens.json`, mode 0600, next to the user's config) with a visible warning.
+/// Every call is asynchronous (keychain jobs are); callbacks are not called once `context` is
+/// destroyed. A fallback file that others can read is refused, as `--token-file` refuses one.
 class TokenStore : public QObject
 {
     Q_OBJECT
@@ -27,7 +27,7 @@ public:
     };
     using Callback = std::function<void(const Result &)>;
 
-    /// `fallbackDir` empty: QStandardPaths::AppConfigLocation.
+    /// `fallbackDir` empty: <GenericConfigLocation>/mcp-host.
     explicit TokenStore(const QString &fallbackDir = {}, QObject *parent = nullptr);
     ~TokenStore() override;
 
