@@ -8,8 +8,10 @@
 
 #include <functional>
 
+class ApprovalRules;
 class ChatModel;
 class ChatService;
+class HostStateService;
 class MemorySessionStore;
 class ServerRegistry;
 class ServerRequestRouter;
@@ -41,7 +43,8 @@ public:
     explicit HostCore(QObject *parent = nullptr);
     ~HostCore() override;
 
-    /// Loads the config and builds everything; false with a message for people on failure.
+    /// Loads the config and the state file (HostState; `state_file`) and builds everything;
+    /// false with a message for people on failure (a bad state file is one).
     bool init(const Options &options, QString *error);
     /// The same with a config already read (it must be ok()).
     bool init(HostConfig config, const Options &options, QString *error);
@@ -59,6 +62,10 @@ public:
     [[nodiscard]] SessionService *sessionService() const { return m_sessionService; }
     [[nodiscard]] ServerService *serverService() const { return m_serverService; }
     [[nodiscard]] const AgentOptions &agentOptions() const { return m_agentOptions; }
+    /// The live approval policy (config + remembered rules + each session's answers).
+    [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
+    /// The remembered rules and server choices, kept in the state file.
+    [[nodiscard]] HostStateService *state() const { return m_state; }
 
 private:
     HostConfig m_config;
@@ -71,5 +78,7 @@ private:
     ChatService *m_chat = nullptr;
     SessionService *m_sessionService = nullptr;
     ServerService *m_serverService = nullptr;
+    ApprovalRules *m_rules = nullptr;
+    HostStateService *m_state = nullptr;
     bool m_shuttingDown = false;
 };

@@ -12,6 +12,8 @@ SessionService::Summary summaryOf(const Session *s)
     out.id = s->id();
     out.created = s->created();
     out.updated = s->updated();
+    out.title = s->title();
+    out.turnCount = s->turnCount();
     out.messageCount = int(s->messages().size());
     out.lastSeq = s->lastSeq();
     out.busy = s->isBusy();
@@ -108,4 +110,13 @@ QString SessionService::errorMessage(CreateError error) const
     return m_sessions->errorMessage(error == CreateError::Full
                                             ? SessionManager::CreateError::Full
                                             : SessionManager::CreateError::IdTaken);
+}
+
+std::optional<SessionService::Summary> SessionService::rename(const QString &id, const QString &title)
+{
+    Session *s = m_sessions->get(id);
+    if (!s)
+        return std::nullopt;
+    s->setTitle(title);
+    return summaryOf(s);
 }

@@ -30,6 +30,8 @@ public:
     struct Summary
     {
         QString id;
+        QString title; ///< from the first user message until renamed ("" before)
+        int turnCount = 0;
         QDateTime created;
         QDateTime updated; ///< the last activity
         int messageCount = 0;
@@ -64,6 +66,8 @@ public:
     /// Cancels its running turn, ends it (`session_end` reason "deleted") and removes it;
     /// false for an unknown id.
     bool remove(const QString &id);
+    /// Renames it (`title` already validated: SessionTitle::validate); nullopt for an unknown id.
+    std::optional<Summary> rename(const QString &id, const QString &title);
     /// The stored events of a session (empty for an unknown id).
     [[nodiscard]] QList<StreamEvent> events(const QString &id) const;
     /// The stored events with seq > `afterSeq`.

@@ -1,10 +1,12 @@
 #include "httpapiserver.h"
 
+#include "approvalcontroller.h"
 #include "chatcontroller.h"
 #include "guardedtcpserver.h"
 #include "healthcontroller.h"
 #include "hostcore.h"
 #include "responsewriter.h"
+#include "servercontroller.h"
 #include "sessioncontroller.h"
 #include "staticcontroller.h"
 #include "toolcontroller.h"
@@ -37,12 +39,16 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     m_toolController = std::make_unique<ToolController>(registry);
     m_healthController = std::make_unique<HealthController>(chat, sessions, registry, m_connections,
                                                             &m_router);
+    m_approvalController = std::make_unique<ApprovalController>(core->state());
+    m_serverController = std::make_unique<ServerController>(registry, core->state());
 
     StaticController::registerRoutes(m_router);
     m_healthController->registerRoutes(m_router);
     m_chatController->registerRoutes(m_router);
     m_sessionController->registerRoutes(m_router);
     m_toolController->registerRoutes(m_router);
+    m_approvalController->registerRoutes(m_router);
+    m_serverController->registerRoutes(m_router);
 
     // One dispatcher for every request: the router of QHttpServer is not used, so 404 and 405
     // are told apart and every answer passes the same checks.

@@ -12,11 +12,13 @@
 
 #include <memory>
 
+class ApprovalController;
 class ChatController;
 class HealthController;
 class HostCore;
 class QHttpServer;
 class QTcpServer;
+class ServerController;
 class SessionController;
 class ToolController;
 
@@ -55,6 +57,8 @@ public:
     using RouteInfo = ApiRouter::RouteInfo;
 
     /// `core` must be initialized (HostCore::init) and outlive the server; it is not owned.
+    /// The whole API of a host, including its approval rules and server choices
+    /// (ApprovalController, ServerController).
     HttpApiServer(HostCore *core, Options options, QObject *parent = nullptr);
     ~HttpApiServer() override;
 
@@ -80,5 +84,7 @@ private:
     std::unique_ptr<SessionController> m_sessionController;
     std::unique_ptr<ToolController> m_toolController;
     std::unique_ptr<HealthController> m_healthController;
+    std::unique_ptr<ApprovalController> m_approvalController;
+    std::unique_ptr<ServerController> m_serverController;
     quint16 m_port = 0;
 };

@@ -7,6 +7,7 @@
 #include "httpresponses.h"
 #include "jsonfields.h"
 #include "sessionservice.h"
+#include "sessiontitle.h"
 #include "sseconnectionmanager.h"
 
 #include <QJsonDocument>
@@ -71,6 +72,8 @@ void SessionController::registerRoutes(ApiRouter &router)
                 o.insert(QStringLiteral("messages"), messages);
                 HttpResponses::sendJson(r, 200, QJsonDocument(o), ctx.cors);
             });
+    router.addRoute(Method::Patch, QStringLiteral("/api/v3/sessions/{id}"), true,
+                    [this](ApiRequest &ctx, QHttpServerResponder &&r) { rename(ctx, r); });
     router.addRoute(
             Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
             [this](ApiRequest &ctx, QHttpServerResponder &&r) {
@@ -80,4 +83,30 @@ void SessionController::registerRoutes(ApiRouter &router)
                             ctx.cors);
                 HttpResponses::sendJson(r, 204, {}, ctx.cors);
             });
+}
+
+void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &r)
+{
+    const auto body = ctx.jsonBody(r);
+    if (!body)
+        return;
+    JsonFields f(*body);
+    const QString requested = f.string("title", true);
+    std::optional<QString> title;
+    if (!f.error()) {
+        QString why;
+        title = SessionTitle::validate(requested, &why);
+        if (!title)
+            f.fail(why);
+    }
+    if (const auto e = f.error())
+        return HttpResponses::sendError(r, *e, ctx.cors);
+    const auto summary = m_sessions->rename(ctx.args.value(0), *title);
+    if (!summary)
+        return HttpResponses::sendError(
+                r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession), ctx.cors);
+    HttpResponses::sendJson(
+            r, 200,
+            QJsonDocument(ApiJson::sessionSummary(*summary, m_connections->connectionsFor(summary->id))),
+            ctx.cors);
 }
