@@ -15,6 +15,8 @@ SessionsModel::SessionsModel(QObject *parent)
     : KeyedListModel(parent)
 {
     m_undoTimer.setSingleShot(true);
+    // The promised 5 s, not up to 5 % less (a coarse timer may fire early).
+    m_undoTimer.setTimerType(Qt::PreciseTimer);
     m_undoTimer.setInterval(kDefaultUndoDelayMs);
     connect(&m_undoTimer, &QTimer::timeout, this, &SessionsModel::commitRemoval);
 }
