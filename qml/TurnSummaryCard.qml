@@ -25,7 +25,7 @@ StepCard {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
             color: Style.mutedText
-            text: qsTr("%n iteration(s)", "", card.iterations) + " · " + card.stopReason
+            text: (card.iterations === 1 ? qsTr("1 iteration") : qsTr("%1 iterations").arg(card.iterations)) + " · " + card.stopReason
                   + " · " + qsTr("%1 in / %2 out tokens").arg(card.inputTokens).arg(card.outputTokens)
                   + (card.durationMs >= 0 ? " · " + Format.duration(card.durationMs) : "")
         }
