@@ -271,7 +271,7 @@ FocusScope {
                 onTextChanged: jumpList.selectFirstShown()
                 onAccepted: {
                     var it = jumpList.currentItem;
-                    if (it && it.shown)
+                    if (it && sidebar.matches(it.title, jumpField.text))
                         jump.pick(it.sessionId);
                 }
             }
@@ -285,7 +285,7 @@ FocusScope {
                 function selectFirstShown() {
                     for (var i = 0; i < count; ++i) {
                         var it = itemAtIndex(i);
-                        if (it && it.shown) {
+                        if (it && sidebar.matches(it.title, jumpField.text)) {
                             currentIndex = i;
                             return;
                         }
