@@ -11,10 +11,12 @@ StepCard {
     required property string requestId
     required property string server
     required property string message
-    required property var args
+    required property var content
+    required property int maxTokens
     required property var deadline
 
-    readonly property var messages: card.args && Array.isArray(card.args.messages) ? card.args.messages : []
+    // The messages the server sends (MCP sampling: {role, content: {type, text}}).
+    readonly property var messages: Array.isArray(card.content) ? card.content : []
     readonly property bool waiting: status === "waiting"
 
     signal approve(string callId, bool approved, string scope)
@@ -23,13 +25,6 @@ StepCard {
     symbol: "⇄"
     forceOpen: waiting
 
-    Label {
-        width: parent.width
-        visible: card.message !== ""
-        text: card.message
-        wrapMode: Text.Wrap
-        color: Style.text
-    }
     Repeater {
         model: card.messages
         delegate: Label {
@@ -45,17 +40,17 @@ StepCard {
     Label {
         objectName: "samplingLimits"
         width: parent.width
-        visible: card.args && card.args.maxTokens !== undefined
-        text: qsTr("At most %1 tokens").arg(card.args ? card.args.maxTokens : 0)
+        visible: card.maxTokens > 0
+        text: qsTr("At most %1 tokens").arg(card.maxTokens)
         color: Style.mutedText
     }
     ApprovalCard {
         width: parent.width
         visible: card.waiting
         sampling: true
-        callId: card.callId !== "" ? card.callId : card.requestId
+        callId: card.requestId !== "" ? card.requestId : card.callId
         server: card.server
-        argsJson: card.args && card.args.systemPrompt ? qsTr("System prompt: %1").arg(card.args.systemPrompt) : ""
+        argsJson: ""
         deadline: card.deadline
         onApprove: (callId, approved, scope) => card.approve(callId, approved, scope)
     }

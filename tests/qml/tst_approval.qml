@@ -109,8 +109,8 @@ Item {
         function test_sampling_offers_once_and_session_only() {
             var c = make(samplingCard, H.step({
                 kind: "sampling", status: "waiting", durationMs: -1, callId: "", requestId: "s-1", server: "summarizer",
-                message: "", deadline: new Date(NaN),
-                args: { maxTokens: 256, messages: [{ role: "user", content: { type: "text", text: "Summarize the log" } }] } }));
+                message: "Summarize the log", deadline: new Date(NaN), maxTokens: 256,
+                content: [{ role: "user", content: { type: "text", text: "Summarize the log" } }] }));
             var t = H.visibleText(c);
             verify(t.indexOf("user: Summarize the log") >= 0, t);
             verify(t.indexOf("At most 256 tokens") >= 0, t);
