@@ -23,7 +23,6 @@ ApplicationWindow {
     readonly property var servers: App.servers ? App.servers : null
     readonly property var settings: App.settings ? App.settings : null
     readonly property var approvalRules: App.approvalRules ? App.approvalRules : null
-    readonly property var notifier: App.notifier ? App.notifier : null
 
     color: Style.background
 
@@ -45,14 +44,13 @@ ApplicationWindow {
         value: serversDialog.visible
     }
 
+    // A notification was clicked (App opens its session first): bring the call into view.
     Connections {
-        target: window.notifier
+        target: App
         ignoreUnknownSignals: true
-        function onActivated(sessionId, callId) {
+        function onRevealCall(sessionId, callId) {
             window.raise();
             window.requestActivate();
-            if (window.conversation && window.conversation.sessionId !== sessionId)
-                window.conversation.open(sessionId);
             if (window.timeline)
                 Qt.callLater(() => timelineView.showRow(window.timeline.rowOfCall(callId)));
         }
