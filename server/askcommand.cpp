@@ -342,6 +342,11 @@ void AskCommand::askElicitation(const QString &id, const QJsonObject &data)
     auto state = std::make_shared<State>();
     const QString url = data.value(QStringLiteral("url")).toString();
     state->form = ElicitationForm::fromSchema(data.value(QStringLiteral("schema")).toObject());
+    if (!state->form.error.isEmpty()) {
+        line(QStringLiteral("[elicitation] declined: %1").arg(state->form.error));
+        send(QStringLiteral("decline"), {});
+        return;
+    }
     auto q = std::make_shared<Question>();
     q->prompt = [state, url] {
         QString p;

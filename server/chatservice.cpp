@@ -46,6 +46,9 @@ QString ChatService::errorMessage(Error error) const
         return QStringLiteral("action must be \"accept\", \"decline\" or \"cancel\"");
     case Error::TooManySessions:
         return m_sessions->errorMessage(SessionManager::CreateError::Full);
+    case Error::BadScope:
+        return QStringLiteral("a sampling request can be approved \"once\" or for the "
+                              "\"session\" only");
     }
     return {};
 }
@@ -72,6 +75,7 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
     options.waitForApproval = m_options.waitForApproval && turn.waitForApproval;
     auto *agent = new ReactAgent(session, m_model, m_registry, options, this);
     agent->setRequestRouter(m_router);
+    agent->setApprovalRules(m_rules);
     const QString id = session->id();
     QPointer<Session> guard(session);
     const auto subscription
@@ -145,16 +149,51 @@ std::optional<ChatService::Error> ChatService::cancel(const QString &sessionId)
 }
 
 std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
-                                                       const QString &callId, bool approved)
+                                                       const QString &callId, bool approved,
+                                                       ApprovalScope scope)
 {
     if (!m_sessions->get(sessionId))
         return Error::UnknownSession;
     ReactAgent *agent = runningAgent(sessionId);
     if (!agent)
         return Error::NoTurn;
+    const auto pending = agent->pendingApproval(callId);
+    if (!pending)
+        return Error::UnknownRequest;
+    if (pending->sampling && scope != ApprovalScope::Once && scope != ApprovalScope::Session)
+        return Error::BadScope;
+    if (!m_rules)
+        scope = ApprovalScope::Once;
+    using D = ApprovalPolicy::Decision;
+    const D decision = approved ? D::Allow : D::Deny;
+    switch (scope) {
+    case ApprovalScope::Once:
+        break;
+    case ApprovalScope::Session:
+        m_rules->rememberForSession(sessionId, pending->server, pending->tool, approved);
+        break;
+    case ApprovalScope::Tool:
+        m_rules->setRemembered(ApprovalRules::RuleScope::Tool, pending->server, pending->tool,
+                               decision);
+        break;
+    case ApprovalScope::Server:
+        m_rules->setRemembered(ApprovalRules::RuleScope::Server, pending->server, {}, decision);
+        break;
+    }
     if (!agent->approve(callId, approved))
         return Error::UnknownRequest;
+    if (scope != ApprovalScope::Once)
+        reconsiderApprovals(scope == ApprovalScope::Session ? sessionId : QString());
     return std::nullopt;
+}
+
+void ChatService::reconsiderApprovals(const QString &sessionId)
+{
+    const auto agents = m_agents;
+    for (auto it = agents.cbegin(); it != agents.cend(); ++it) {
+        if (it.value() && (sessionId.isEmpty() || it.key() == sessionId))
+            it.value()->reconsiderApprovals();
+    }
 }
 
 std::optional<ChatService::Error> ChatService::elicit(const QString &sessionId,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "agentoptions.h"
+#include "approvalrules.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -44,6 +45,7 @@ public:
         UnknownRequest, ///< no pending approval/elicitation with that id
         BadAction, ///< an elicitation action other than accept/decline/cancel
         TooManySessions, ///< a new session was needed and the session cap is reached
+        BadScope, ///< a sampling request answered with scope "tool" or "server"
     };
     struct Started
     {
@@ -74,7 +76,16 @@ public:
     StartResult send(const QString &sessionId, const QString &message,
                      const TurnOptions &turn = {});
     std::optional<Error> cancel(const QString &sessionId);
-    std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved);
+    /// Answers a waiting approval; a `scope` past Once also records the answer (this session's
+    /// memory, or a remembered rule) and decides the other waiting questions it now covers.
+    std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved,
+                                 ApprovalScope scope = ApprovalScope::Once);
+    /// Decides the waiting approvals again after the rules changed: of `sessionId`'s turn, or
+    /// of every running turn when it is empty.
+    void reconsiderApprovals(const QString &sessionId = {});
+    /// The host's live approval rules every turn decides with (not owned; HostCore sets them).
+    void setApprovalRules(ApprovalRules *rules) { m_rules = rules; }
+    [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
     std::optional<Error> elicit(const QString &sessionId, const QString &requestId,
                                 const QString &action, const QJsonObject &content);
     /// Cancels every running turn (shutdown).
@@ -99,6 +110,7 @@ private:
     ServerRegistry *m_registry;
     ServerRequestRouter *m_router;
     AgentOptions m_options;
+    QPointer<ApprovalRules> m_rules;
     QHash<QString, QPointer<ReactAgent>> m_agents; // session id -> running turn
     QHash<QString, QElapsedTimer> m_modelCallStart; // session id -> model call in flight
     Stats m_stats;

@@ -2,29 +2,39 @@
 
 #include <QJsonArray>
 
+#include <algorithm>
+
 ElicitationForm ElicitationForm::fromSchema(const QJsonObject &schema)
 {
     ElicitationForm form;
-    const QJsonObject properties = schema.value(QStringLiteral("properties")).toObject();
-    const QJsonArray required = schema.value(QStringLiteral("required")).toArray();
-    for (auto it = properties.begin(); it != properties.end(); ++it) {
-        const QJsonObject p = it.value().toObject();
+    const ElicitationSchema parsed = ElicitationSchema::parse(schema);
+    form.error = parsed.error;
+    for (const ElicitationSchema::Field &s : parsed.fields) {
         Field f;
-        f.name = it.key();
-        f.title = p.value(QStringLiteral("title")).toString();
-        if (f.title.isEmpty())
-            f.title = p.value(QStringLiteral("description")).toString();
-        f.type = p.value(QStringLiteral("type")).toString(QStringLiteral("string"));
-        for (const auto &v : p.value(QStringLiteral("enum")).toArray())
-            f.choices << v.toString();
-        f.required = required.contains(QJsonValue(f.name));
-        f.defaultValue = p.value(QStringLiteral("default"));
-        if (p.value(QStringLiteral("minimum")).isDouble())
-            f.minimum = p.value(QStringLiteral("minimum")).toDouble();
-        if (p.value(QStringLiteral("maximum")).isDouble())
-            f.maximum = p.value(QStringLiteral("maximum")).toDouble();
-        if (p.value(QStringLiteral("maxLength")).isDouble())
-            f.maxLength = p.value(QStringLiteral("maxLength")).toInteger();
+        f.name = s.name;
+        // The shared reader falls back to the name; the prompt shows the name already.
+        f.title = s.title != s.name ? s.title : s.description;
+        switch (s.type) {
+        case ElicitationSchema::Type::Enum:
+            f.type = QStringLiteral("string");
+            break;
+        case ElicitationSchema::Type::MultiEnum:
+            f.type = QStringLiteral("array");
+            break;
+        default:
+            f.type = ElicitationSchema::typeName(s.type);
+            break;
+        }
+        for (const ElicitationSchema::Option &o : s.options)
+            f.choices << o.value;
+        f.required = s.required;
+        f.defaultValue = s.defaultValue;
+        if (s.minimum)
+            f.minimum = *s.minimum;
+        if (s.maximum)
+            f.maximum = *s.maximum;
+        f.maxLength = s.maxLength;
+        f.schema = s;
         form.fields.append(f);
     }
     return form;
@@ -35,7 +45,10 @@ QString ElicitationForm::prompt(const Field &field)
     QStringList notes;
     if (!field.title.isEmpty())
         notes << field.title;
-    if (!field.choices.isEmpty())
+    if (field.type == QLatin1String("array"))
+        notes << QStringLiteral("any of: %1, separated by commas")
+                         .arg(field.choices.join(QStringLiteral(", ")));
+    else if (!field.choices.isEmpty())
         notes << QStringLiteral("one of: %1").arg(field.choices.join(QStringLiteral(", ")));
     else if (field.type == QLatin1String("boolean"))
         notes << QStringLiteral("y/n");
@@ -57,11 +70,46 @@ std::optional<QJsonValue> ElicitationForm::parse(const Field &field, const QStri
     if (text.isEmpty()) {
         if (!field.defaultValue.isUndefined() && !field.defaultValue.isNull())
             return field.defaultValue;
+        if (field.required && field.type == QLatin1String("array") && field.schema.minItems == 0)
+            return QJsonValue(QJsonArray());
         if (field.required) {
             *why = QStringLiteral("%1 is required").arg(field.name);
             return std::nullopt;
         }
         return QJsonValue(QJsonValue::Undefined);
+    }
+    const std::optional<QJsonValue> value = parseText(field, text, why);
+    if (!value)
+        return std::nullopt;
+    // What the schema asks beyond the type (formats, lengths, patterns, counts).
+    const QString problem = ElicitationSchema::check(field.schema, *value);
+    if (!problem.isEmpty()) {
+        *why = problem.left(1).toLower() + problem.mid(1);
+        return std::nullopt;
+    }
+    return value;
+}
+
+std::optional<QJsonValue> ElicitationForm::parseText(const Field &field, const QString &text,
+                                                     QString *why)
+{
+    if (field.type == QLatin1String("array")) {
+        QJsonArray chosen;
+        for (const QString &part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
+            const QString item = part.trimmed();
+            const auto match = std::find_if(field.choices.cbegin(), field.choices.cend(),
+                                            [&item](const QString &c) {
+                                                return c.compare(item, Qt::CaseInsensitive) == 0;
+                                            });
+            if (match == field.choices.cend()) {
+                *why = QStringLiteral("type any of: %1")
+                               .arg(field.choices.join(QStringLiteral(", ")));
+                return std::nullopt;
+            }
+            if (!chosen.contains(*match))
+                chosen.append(*match);
+        }
+        return QJsonValue(chosen);
     }
     if (!field.choices.isEmpty()) {
         for (const QString &c : field.choices) {

@@ -77,6 +77,24 @@ HostConfig::Sessions readSessions(ConfigReader &reader, const QJsonObject &root)
     return s;
 }
 
+std::optional<QString> readStateFile(ConfigReader &reader, const QJsonObject &root,
+                                     const QString &baseDir)
+{
+    const auto path = reader.string(root, QString(), QStringLiteral("state_file"));
+    if (!path)
+        return std::nullopt;
+    const QString p = path->trimmed();
+    if (p.isEmpty() || p.size() > HostConfig::kMaxStateFilePathChars || p.contains(QChar(0))) {
+        reader.error(QStringLiteral("/state_file"),
+                     QStringLiteral("state_file must be a file path of 1 to %1 characters")
+                             .arg(HostConfig::kMaxStateFilePathChars));
+        return std::nullopt;
+    }
+    if (p.startsWith(QLatin1String("~/")))
+        return QDir::homePath() + p.mid(1);
+    return QDir::cleanPath(QDir(baseDir).absoluteFilePath(p));
+}
+
 HostConfig::Server readServer(ConfigReader &reader, const QJsonObject &root)
 {
     using S = HostConfig::Server;
@@ -217,6 +235,7 @@ HostConfig HostConfig::parse(const QByteArray &text, const QString &fileName,
     config.agent = AgentSettings::read(reader, config.root);
     config.sessions = readSessions(reader, config.root);
     config.server = readServer(reader, config.root);
+    config.stateFile = readStateFile(reader, config.root, baseDir);
     config.errors = reader.takeErrors();
     // In the order of the file (errors without a place first).
     std::stable_sort(config.errors.begin(), config.errors.end(),

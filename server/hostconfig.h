@@ -16,8 +16,8 @@
 class ConfigReader;
 
 /// The host's configuration file, read once into typed sections: `mcpServers` (the de-facto
-/// format), `roots`, `provider`, `agent` + `approval`, `sessions` and `server`. Every wrong
-/// type, out-of-range value and unknown choice is an error with file, line, column and what
+/// format), `roots`, `provider`, `agent` + `approval`, `sessions`, `server` and `state_file`. Every
+/// wrong type, out-of-range value and unknown choice is an error with file, line, column and what
 /// would be valid; unknown keys are ignored (other hosts add their own). A value that is not
 /// in the file is not set (std::optional), so a layer above it (the command line) knows.
 /// Found, in order, at --config, $MCPHOST_CONFIG, the user's config folder
@@ -114,6 +114,11 @@ struct HostConfig
     AgentSettings agent; ///< `agent` and `approval`
     Sessions sessions;
     Server server;
+    /// `state_file`: where the host keeps what clients change at run time (remembered approval
+    /// rules, enabled/disabled servers; HostState). Relative to the config's folder; unset:
+    /// HostState::defaultPath().
+    std::optional<QString> stateFile;
+    static constexpr qsizetype kMaxStateFilePathChars = 4096;
     QJsonObject root; ///< the whole document (for sections other parts add later)
     QList<ConfigError> errors;
 

@@ -1,7 +1,9 @@
 #include "hostcore.h"
 
+#include "approvalrules.h"
 #include "chatmodel.h"
 #include "chatservice.h"
+#include "hoststateservice.h"
 #include "logging.h"
 #include "serverregistry.h"
 #include "serverrequestrouter.h"
@@ -40,10 +42,21 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
 
     m_config.agent.applyTo(&m_agentOptions);
 
+    // What clients changed at run time, over the config: refused whole when it is bad.
+    const QString statePath = m_config.stateFile.value_or(HostState::defaultPath());
+    auto state = HostState::load(statePath, error);
+    if (!state)
+        return false;
+    QList<ServerConfig> servers = m_config.servers;
+    HostStateService::applyServerChoices(*state, &servers);
+
     ServerConnection::Options serverOptions;
     serverOptions.autoRestart = options.autoRestart;
     serverOptions.roots = m_config.roots;
-    m_registry = new ServerRegistry(m_config.servers, serverOptions, this);
+    m_registry = new ServerRegistry(servers, serverOptions, this);
+    m_rules = new ApprovalRules(m_agentOptions.approval, this);
+    m_state = new HostStateService(statePath, std::move(*state), m_config.servers, m_rules,
+                                   m_registry, this);
     m_router = new ServerRequestRouter(this);
     m_router->install(m_registry); // before startAll: it decides the declared capabilities
 
@@ -59,6 +72,10 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
             = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
     m_sessions = new SessionManager(m_store, sessionOptions, this);
     m_chat = new ChatService(m_sessions, m_model, m_registry, m_router, m_agentOptions, this);
+    m_chat->setApprovalRules(m_rules);
+    // A session's "for this session" answers end with it.
+    connect(m_sessions, &SessionManager::sessionRemoved, m_rules,
+            [rules = m_rules](const QString &id) { rules->forgetSession(id); });
     qCInfo(lcServer).noquote() << "model:" << m_model->displayName()
                                << "- MCP servers:" << m_config.servers.size() << "- config:"
                                << (m_config.path.isEmpty() ? QStringLiteral("(none)")

@@ -8,8 +8,10 @@
 
 #include <functional>
 
+class ApprovalRules;
 class ChatModel;
 class ChatService;
+class HostStateService;
 class MemorySessionStore;
 class ServerRegistry;
 class ServerRequestRouter;
@@ -35,7 +37,8 @@ public:
     explicit HostCore(QObject *parent = nullptr);
     ~HostCore() override;
 
-    /// Loads the config and builds everything; false with a message for people on failure.
+    /// Loads the config and the state file (HostState; `state_file`) and builds everything;
+    /// false with a message for people on failure (a bad state file is one).
     bool init(const Options &options, QString *error);
     /// The same with a config already read (it must be ok()).
     bool init(HostConfig config, const Options &options, QString *error);
@@ -51,6 +54,10 @@ public:
     [[nodiscard]] SessionManager *sessions() const { return m_sessions; }
     [[nodiscard]] ChatService *chat() const { return m_chat; }
     [[nodiscard]] const AgentOptions &agentOptions() const { return m_agentOptions; }
+    /// The live approval policy (config + remembered rules + each session's answers).
+    [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
+    /// The remembered rules and server choices, kept in the state file.
+    [[nodiscard]] HostStateService *state() const { return m_state; }
 
 private:
     HostConfig m_config;
@@ -61,5 +68,7 @@ private:
     MemorySessionStore *m_store = nullptr;
     SessionManager *m_sessions = nullptr;
     ChatService *m_chat = nullptr;
+    ApprovalRules *m_rules = nullptr;
+    HostStateService *m_state = nullptr;
     bool m_shuttingDown = false;
 };

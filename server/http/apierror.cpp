@@ -63,6 +63,8 @@ ApiError::Http ApiError::toHttp() const
             return {404, "unknown_request"};
         case C::UnknownServer:
             return {404, "unknown_server"};
+        case C::UnknownRule:
+            return {404, "unknown_rule"};
         case C::TurnRunning:
             return {409, "turn_running"};
         case C::NoTurn:
@@ -71,6 +73,8 @@ ApiError::Http ApiError::toHttp() const
             return {409, "session_exists"};
         case C::ServerDisabled:
             return {409, "server_disabled"};
+        case C::ConfigRule:
+            return {409, "config_rule"};
         case C::BodyTooLarge:
             return {413, "body_too_large"};
         case C::MissingResource:

@@ -46,11 +46,13 @@ struct ApiError
         UnknownSession, ///< no session with that id
         UnknownRequest, ///< no pending approval or elicitation with that id
         UnknownServer, ///< no MCP server with that name
+        UnknownRule, ///< no remembered approval rule for that key
         // 409
         TurnRunning, ///< a turn already runs on the session
         NoTurn, ///< no turn runs on the session
         SessionExists, ///< the session id is taken
-        ServerDisabled, ///< the MCP server is disabled in the config
+        ServerDisabled, ///< the MCP server is disabled (config or API)
+        ConfigRule, ///< the approval rule comes from the config file, not the API
         // 413
         BodyTooLarge, ///< the body exceeds the limit
         // 500, 503

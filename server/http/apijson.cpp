@@ -31,6 +31,8 @@ QJsonObject message(const ChatMessage &m)
 QJsonObject sessionSummary(const Session *s, int connections)
 {
     return {{QStringLiteral("session_id"), s->id()},
+            {QStringLiteral("title"), s->title()},
+            {QStringLiteral("turn_count"), s->turnCount()},
             {QStringLiteral("created"), StreamEvent::formatTimestamp(s->created())},
             {QStringLiteral("updated"), StreamEvent::formatTimestamp(s->updated())},
             {QStringLiteral("message_count"), int(s->messages().size())},
@@ -40,44 +42,81 @@ QJsonObject sessionSummary(const Session *s, int connections)
             {QStringLiteral("connections"), connections}};
 }
 
+namespace {
+
+QJsonObject toolJson(const ServerRegistry::CatalogEntry &entry)
+{
+    return {{QStringLiteral("name"), entry.name},
+            {QStringLiteral("server"), entry.server},
+            {QStringLiteral("tool"), entry.tool.name},
+            {QStringLiteral("title"), entry.tool.title},
+            {QStringLiteral("description"), entry.tool.description},
+            {QStringLiteral("input_schema"), entry.tool.inputSchema},
+            {QStringLiteral("annotations"), entry.tool.annotations}};
+}
+
+} // namespace
+
+QJsonObject server(const ServerConnection *c)
+{
+    const QList<Mcp::Tool> tools = c->tools();
+    QJsonArray names;
+    for (const Mcp::Tool &t : tools)
+        names.append(t.name);
+    QJsonArray tail;
+    const QStringList lines = c->stderrTail();
+    for (const QString &line : lines.mid(std::max<qsizetype>(0, lines.size() - kStderrTailLines)))
+        tail.append(line.size() > kStderrLineChars ? line.left(kStderrLineChars - 1) + QChar(0x2026)
+                                                   : line);
+    QJsonObject o {{QStringLiteral("name"), c->name()},
+                   {QStringLiteral("state"), ServerConnection::stateName(c->state())},
+                   {QStringLiteral("enabled"), c->isEnabled()},
+                   {QStringLiteral("transport"),
+                    c->transportName().isEmpty() ? c->config().kindName() : c->transportName()},
+                   {QStringLiteral("tools"), int(tools.size())},
+                   {QStringLiteral("tool_count"), int(tools.size())},
+                   {QStringLiteral("tool_names"), names},
+                   {QStringLiteral("restarts"), c->restartCount()},
+                   {QStringLiteral("stderr_tail"), tail}};
+    if (!c->reason().isEmpty())
+        o.insert(QStringLiteral("reason"), c->reason());
+    if (McpClient *client = c->client()) {
+        o.insert(QStringLiteral("protocol_version"), client->serverInfo().protocolVersion);
+        o.insert(QStringLiteral("server"),
+                 QJsonObject {{QStringLiteral("name"), client->serverInfo().name},
+                              {QStringLiteral("version"), client->serverInfo().version}});
+    }
+    return o;
+}
+
+QJsonObject serverDetail(const ServerConnection *c, const ServerRegistry *registry)
+{
+    QJsonObject o = server(c);
+    QJsonArray tools;
+    for (const auto &entry : registry->catalog()) {
+        if (entry.server == c->name())
+            tools.append(toolJson(entry));
+    }
+    o.insert(QStringLiteral("tools"), tools);
+    McpClient *client = c->client();
+    o.insert(QStringLiteral("capabilities"),
+             client ? client->serverInfo().capabilities : QJsonObject());
+    return o;
+}
+
 QJsonObject servers(const ServerRegistry *registry)
 {
     QJsonArray servers;
-    for (ServerConnection *c : registry->connections()) {
-        QJsonObject o {{QStringLiteral("name"), c->name()},
-                       {QStringLiteral("state"), ServerConnection::stateName(c->state())},
-                       {QStringLiteral("transport"),
-                        c->transportName().isEmpty() ? c->config().kindName() : c->transportName()},
-                       {QStringLiteral("tools"), int(c->tools().size())},
-                       {QStringLiteral("restarts"), c->restartCount()}};
-        if (!c->reason().isEmpty())
-            o.insert(QStringLiteral("reason"), c->reason());
-        if (McpClient *client = c->client()) {
-            o.insert(QStringLiteral("protocol_version"), client->serverInfo().protocolVersion);
-            o.insert(QStringLiteral("server"),
-                     QJsonObject {{QStringLiteral("name"), client->serverInfo().name},
-                                  {QStringLiteral("version"), client->serverInfo().version}});
-        }
-        servers.append(o);
-    }
+    for (ServerConnection *c : registry->connections())
+        servers.append(server(c));
     return {{QStringLiteral("servers"), servers}};
 }
 
 QJsonObject tools(const ServerRegistry *registry)
 {
     QJsonArray tools;
-    for (const auto &entry : registry->catalog()) {
-        QJsonObject t {{QStringLiteral("name"), entry.name},
-                       {QStringLiteral("server"), entry.server},
-                       {QStringLiteral("tool"), entry.tool.name},
-                       {QStringLiteral("description"), entry.tool.description},
-                       {QStringLiteral("input_schema"), entry.tool.inputSchema}};
-        if (!entry.tool.title.isEmpty())
-            t.insert(QStringLiteral("title"), entry.tool.title);
-        if (!entry.tool.annotations.isEmpty())
-            t.insert(QStringLiteral("annotations"), entry.tool.annotations);
-        tools.append(t);
-    }
+    for (const auto &entry : registry->catalog())
+        tools.append(toolJson(entry));
     return {{QStringLiteral("tools"), tools}};
 }
 

@@ -4,6 +4,7 @@
 #include <QJsonObject>
 
 struct ChatMessage;
+class ServerConnection;
 class ServerRegistry;
 class Session;
 
@@ -16,6 +17,16 @@ namespace ApiJson {
 [[nodiscard]] QJsonObject sessionSummary(const Session *session, int connections);
 /// `{"servers":[…]}`: each MCP server's name, state, transport, tools and reason.
 [[nodiscard]] QJsonObject servers(const ServerRegistry *registry);
+/// One item of `servers`: name, state, enabled, transport, tools (count), tool_count,
+/// tool_names, restarts, reason, protocol_version, server {name, version}, stderr_tail.
+[[nodiscard]] QJsonObject server(const ServerConnection *connection);
+/// `GET /api/v3/servers/{name}`: the item plus `tools` (the catalog entries of the server,
+/// as in `tools()`) and `capabilities`.
+[[nodiscard]] QJsonObject serverDetail(const ServerConnection *connection,
+                                       const ServerRegistry *registry);
+/// The stderr lines an item carries at most, and the characters of one line.
+constexpr int kStderrTailLines = 50;
+constexpr int kStderrLineChars = 1000;
 /// `{"tools":[…]}`: the tool catalog with schemas.
 [[nodiscard]] QJsonObject tools(const ServerRegistry *registry);
 /// The qualified names of the catalog (the stream's `session_start`).

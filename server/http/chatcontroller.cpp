@@ -234,15 +234,22 @@ void ChatController::approve(ApiRequest &ctx, QHttpServerResponder &&r)
     const QString sessionId = f.string("session_id", true);
     const QString callId = f.string("call_id", true);
     const bool approved = f.boolean("approved");
+    const QString scopeName = f.string("scope", false);
+    const auto scope = scopeName.isEmpty() ? ApprovalScope::Once : approvalScopeFromName(scopeName);
+    if (!scope)
+        f.fail(QStringLiteral(
+                "field \"scope\" must be \"once\", \"session\", \"tool\" or \"server\""));
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->approve(sessionId, callId, approved))
+    if (const auto e = m_chat->approve(sessionId, callId, approved, *scope))
         return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
-    HttpResponses::sendJson(r, 200,
-                            QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
-                                                       {QStringLiteral("call_id"), callId},
-                                                       {QStringLiteral("approved"), approved}}),
-                            ctx.cors);
+    HttpResponses::sendJson(
+            r, 200,
+            QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
+                                       {QStringLiteral("call_id"), callId},
+                                       {QStringLiteral("approved"), approved},
+                                       {QStringLiteral("scope"), approvalScopeName(*scope)}}),
+            ctx.cors);
 }
 
 void ChatController::elicit(ApiRequest &ctx, QHttpServerResponder &&r)

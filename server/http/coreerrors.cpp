@@ -20,6 +20,8 @@ ApiError fromChat(const ChatService &chat, ChatService::Error error)
         return {ApiError::Code::InvalidField, message};
     case ChatService::Error::TooManySessions:
         return {ApiError::Code::TooManySessions, message};
+    case ChatService::Error::BadScope:
+        return {ApiError::Code::InvalidField, message};
     }
     return {ApiError::Code::InvalidField, message};
 }

@@ -1,9 +1,12 @@
 #include "httpapiserver.h"
 
+#include "approvalcontroller.h"
 #include "chatcontroller.h"
 #include "guardedtcpserver.h"
 #include "healthcontroller.h"
+#include "hostcore.h"
 #include "responsewriter.h"
+#include "servercontroller.h"
 #include "sessioncontroller.h"
 #include "staticcontroller.h"
 #include "toolcontroller.h"
@@ -48,6 +51,15 @@ HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, Server
             [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
                 m_router.dispatch(request, std::move(responder));
             });
+}
+
+HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
+    : HttpApiServer(core->chat(), core->sessions(), core->registry(), std::move(options), parent)
+{
+    m_approvalController = std::make_unique<ApprovalController>(core->state());
+    m_serverController = std::make_unique<ServerController>(core->registry(), core->state());
+    m_approvalController->registerRoutes(m_router);
+    m_serverController->registerRoutes(m_router);
 }
 
 HttpApiServer::~HttpApiServer() = default;

@@ -12,12 +12,15 @@
 
 #include <memory>
 
+class ApprovalController;
 class ChatController;
 class ChatService;
 class HealthController;
+class HostCore;
 class QHttpServer;
 class QTcpServer;
 class ServerRegistry;
+class ServerController;
 class SessionController;
 class SessionManager;
 class ToolController;
@@ -50,6 +53,9 @@ public:
 
     HttpApiServer(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
                   Options options, QObject *parent = nullptr);
+    /// The whole API of a host, including its approval rules and server choices
+    /// (ApprovalController, ServerController).
+    HttpApiServer(HostCore *core, Options options, QObject *parent = nullptr);
     ~HttpApiServer() override;
 
     /// Starts listening; on failure returns false and sets *error.
@@ -74,5 +80,7 @@ private:
     std::unique_ptr<SessionController> m_sessionController;
     std::unique_ptr<ToolController> m_toolController;
     std::unique_ptr<HealthController> m_healthController;
+    std::unique_ptr<ApprovalController> m_approvalController;
+    std::unique_ptr<ServerController> m_serverController;
     quint16 m_port = 0;
 };

@@ -9,6 +9,7 @@
 #include "jsonfields.h"
 #include "session.h"
 #include "sessionmanager.h"
+#include "sessiontitle.h"
 #include "sseconnectionmanager.h"
 
 #include <QJsonDocument>
@@ -72,6 +73,8 @@ void SessionController::registerRoutes(ApiRouter &router)
                 o.insert(QStringLiteral("messages"), messages);
                 HttpResponses::sendJson(r, 200, QJsonDocument(o), ctx.cors);
             });
+    router.addRoute(Method::Patch, QStringLiteral("/api/v3/sessions/{id}"), true,
+                    [this](ApiRequest &ctx, QHttpServerResponder &&r) { rename(ctx, r); });
     router.addRoute(
             Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
             [this](ApiRequest &ctx, QHttpServerResponder &&r) {
@@ -84,4 +87,31 @@ void SessionController::registerRoutes(ApiRouter &router)
                 m_sessions->remove(id, QStringLiteral("deleted"));
                 HttpResponses::sendJson(r, 204, {}, ctx.cors);
             });
+}
+
+void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &r)
+{
+    const auto body = ctx.jsonBody(r);
+    if (!body)
+        return;
+    JsonFields f(*body);
+    const QString requested = f.string("title", true);
+    std::optional<QString> title;
+    if (!f.error()) {
+        QString why;
+        title = SessionTitle::validate(requested, &why);
+        if (!title)
+            f.fail(why);
+    }
+    if (const auto e = f.error())
+        return HttpResponses::sendError(r, *e, ctx.cors);
+    Session *s = m_sessions->get(ctx.args.value(0));
+    if (!s)
+        return HttpResponses::sendError(
+                r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession), ctx.cors);
+    s->setTitle(*title);
+    HttpResponses::sendJson(
+            r, 200,
+            QJsonDocument(ApiJson::sessionSummary(s, m_connections->connectionsFor(s->id()))),
+            ctx.cors);
 }

@@ -2,11 +2,13 @@
 
 class ApiRouter;
 class ChatService;
+class QHttpServerResponder;
+struct ApiRequest;
 class SessionManager;
 class SseConnectionManager;
 
 /// The sessions: list, create (with an optional id of the caller's), read with the messages,
-/// delete (cancelling a running turn first).
+/// rename (PATCH {"title"}), delete (cancelling a running turn first).
 class SessionController
 {
 public:
@@ -20,6 +22,8 @@ public:
     void registerRoutes(ApiRouter &router);
 
 private:
+    void rename(ApiRequest &ctx, QHttpServerResponder &r);
+
     ChatService *m_chat;
     SessionManager *m_sessions;
     const SseConnectionManager *m_connections;

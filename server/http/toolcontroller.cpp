@@ -34,7 +34,7 @@ void ToolController::registerRoutes(ApiRouter &router)
                             return HttpResponses::sendError(
                                     r,
                                     {ApiError::Code::ServerDisabled,
-                                     QStringLiteral("server \"%1\" is disabled in the config")
+                                     QStringLiteral("server \"%1\" is disabled; enable it first")
                                              .arg(c->name())},
                                     ctx.cors);
                         c->restart();

@@ -181,7 +181,8 @@ void ServerConnection::onClientClosed(const QString &reason)
             connectWith(m_config.kind);
             return;
         }
-        setState(State::Stopped);
+        if (m_state != State::Disabled)
+            setState(State::Stopped);
         Q_EMIT stopped();
         return;
     }
@@ -236,4 +237,26 @@ void ServerConnection::restart()
     m_retryTimer.stop();
     m_backoffStep = 0;
     connectWith(m_config.kind);
+}
+
+void ServerConnection::setEnabled(bool enabled)
+{
+    if (enabled == isEnabled())
+        return;
+    m_config.disabled = !enabled;
+    if (enabled) {
+        setState(State::Stopped);
+        start();
+        return;
+    }
+    m_retryTimer.stop();
+    m_restartAfterStop = false;
+    const bool running = m_client && m_client->state() != McpClient::State::Closed;
+    // Disabled at once, so its tools leave the catalog now; the process stops behind it.
+    setState(State::Disabled, QStringLiteral("disabled through the API"));
+    Q_EMIT toolsChanged();
+    if (running) {
+        m_stopping = true;
+        m_client->close();
+    }
 }

@@ -45,6 +45,9 @@ public:
     void stop();
     /// Stops and starts again (the API's restart).
     void restart();
+    /// Disables the server (stops it; state Disabled, no tools) or enables it (starts it).
+    void setEnabled(bool enabled);
+    [[nodiscard]] bool isEnabled() const { return m_state != State::Disabled; }
 
     [[nodiscard]] const ServerConfig &config() const { return m_config; }
     [[nodiscard]] const QString &name() const { return m_config.name; }

@@ -1,5 +1,6 @@
 #include "reactagent.h"
 
+#include "approvalrules.h"
 #include "contexttrimmer.h"
 #include "logging.h"
 #include "registrytoolinvoker.h"
@@ -243,7 +244,9 @@ void ReactAgent::act(const QList<ToolCall> &calls)
         ApprovalPolicy::Decision decision = ApprovalPolicy::Decision::Allow;
         bool unattended = false; // the policy asks, but this turn does not wait for approvals
         if (c.known) {
-            decision = m_options.approval.decide(c.server, c.mcpTool, c.call.name);
+            decision = m_rules && m_session
+                    ? m_rules->decideTool(m_session->id(), c.server, c.mcpTool, c.call.name)
+                    : m_options.approval.decide(c.server, c.mcpTool, c.call.name);
             if (decision == ApprovalPolicy::Decision::Ask && !m_options.waitForApproval) {
                 decision = ApprovalPolicy::Decision::Deny;
                 unattended = true;
@@ -337,6 +340,63 @@ bool ReactAgent::approve(const QString &id, bool approved)
         return true;
     }
     return false;
+}
+
+void ReactAgent::setApprovalRules(ApprovalRules *rules)
+{
+    m_rules = rules;
+    if (!rules) {
+        m_requests->setSamplingDecider({});
+        return;
+    }
+    const QPointer<ApprovalRules> guard(rules);
+    const QPointer<Session> session(m_session);
+    const ApprovalPolicy::Decision fallback = m_options.approval.sampling;
+    m_requests->setSamplingDecider([guard, session, fallback](const QString &server) {
+        return guard && session ? guard->decideSampling(session->id(), server) : fallback;
+    });
+}
+
+std::optional<ReactAgent::PendingApproval> ReactAgent::pendingApproval(const QString &id) const
+{
+    if (!isRunning())
+        return std::nullopt;
+    if (const auto server = m_requests->waitingSamplingServer(id))
+        return PendingApproval {*server, QString(), true};
+    for (const Call &c : m_calls) {
+        if (c.call.id == id && c.approvalTimer && !c.running && !c.done)
+            return PendingApproval {c.server, c.tool, false};
+    }
+    return std::nullopt;
+}
+
+void ReactAgent::reconsiderApprovals()
+{
+    if (!isRunning() || !m_rules || !m_session)
+        return;
+    m_requests->reconsider();
+    if (m_state != State::Acting)
+        return;
+    // As in act(): nothing moves on to Observe before every waiting call was looked at.
+    m_dispatching = true;
+    for (int i = 0; i < m_calls.size() && isRunning(); ++i) {
+        Call &c = m_calls[i];
+        if (!c.approvalTimer || c.running || c.done)
+            continue;
+        const ApprovalPolicy::Decision d
+                = m_rules->decideTool(m_session->id(), c.server, c.mcpTool, c.call.name);
+        if (d == ApprovalPolicy::Decision::Ask)
+            continue;
+        c.approvalTimer->stop();
+        qCInfo(lcAgent) << "call" << c.call.id << "decided by the user's new rule";
+        if (d == ApprovalPolicy::Decision::Allow)
+            runCall(i);
+        else
+            resolveWithoutRunning(
+                    i, QStringLiteral("The user denied the call to %1.").arg(c.call.name));
+    }
+    m_dispatching = false;
+    checkObserved();
 }
 
 void ReactAgent::runCall(int index)

@@ -13,7 +13,9 @@
 #include <QPointer>
 
 #include <memory>
+#include <optional>
 
+class ApprovalRules;
 class QTimer;
 class RpcResponder;
 class ServerRegistry;
@@ -83,6 +85,22 @@ public:
 
     /// While running, the agent attaches itself to `router` to receive sampling/elicitation.
     void setRequestRouter(ServerRequestRouter *router) { m_router = router; }
+    /// Decide approvals with the host's live rules (and this session's answers) instead of
+    /// the options' policy; not owned.
+    void setApprovalRules(ApprovalRules *rules);
+
+    /// A question waiting for the user's approval.
+    struct PendingApproval
+    {
+        QString server;
+        QString tool; ///< "" for a sampling request
+        bool sampling = false;
+    };
+    /// The `tool_call` (approval "required") or `sampling` request `id`, while it waits.
+    [[nodiscard]] std::optional<PendingApproval> pendingApproval(const QString &id) const;
+    /// Decides the waiting questions again with the rules (after one was answered with a
+    /// scope): the ones they now allow run, the ones they deny are denied.
+    void reconsiderApprovals();
 
     /// Starts the turn; false if the agent already ran or the session is busy.
     bool start(const QString &userMessage);
@@ -160,6 +178,7 @@ private:
     std::unique_ptr<ToolInvoker> m_ownTools; ///< over the registry, when constructed with one
     ToolInvoker *m_tools;
     QPointer<ServerRequestRouter> m_router;
+    QPointer<ApprovalRules> m_rules;
     AgentOptions m_options;
     ServerRequestHandler *m_requests; ///< a child
 

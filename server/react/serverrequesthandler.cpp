@@ -80,7 +80,8 @@ void ServerRequestHandler::abortAll()
 void ServerRequestHandler::handleSampling(const QString &server, const QJsonObject &params,
                                           RpcResponder responder)
 {
-    const ApprovalPolicy::Decision decision = m_options.approval.sampling;
+    const ApprovalPolicy::Decision decision
+            = m_decide ? m_decide(server) : m_options.approval.sampling;
     if (decision == ApprovalPolicy::Decision::Deny || !m_model) {
         responder.fail(-1, QStringLiteral("the host's approval policy denies sampling"));
         return;
@@ -120,6 +121,29 @@ void ServerRequestHandler::handleSampling(const QString &server, const QJsonObje
     s->timer->setSingleShot(true);
     connect(s->timer, &QTimer::timeout, this, [this, id] { answerSampling(id, false); });
     s->timer->start(std::max(0, m_options.approvalTimeoutMs));
+}
+
+std::optional<QString> ServerRequestHandler::waitingSamplingServer(const QString &id) const
+{
+    const auto s = m_samplings.value(id);
+    if (!s || s->stream || !s->timer)
+        return std::nullopt;
+    return s->server;
+}
+
+void ServerRequestHandler::reconsider()
+{
+    if (!m_decide)
+        return;
+    const QList<QString> ids = m_samplings.keys();
+    for (const QString &id : ids) {
+        const auto server = waitingSamplingServer(id);
+        if (!server)
+            continue;
+        const ApprovalPolicy::Decision d = m_decide(*server);
+        if (d != ApprovalPolicy::Decision::Ask)
+            answerSampling(id, d == ApprovalPolicy::Decision::Allow);
+    }
 }
 
 bool ServerRequestHandler::approve(const QString &id, bool approved)

@@ -9,7 +9,9 @@
 #include <QObject>
 #include <QPointer>
 
+#include <functional>
 #include <memory>
+#include <optional>
 
 class ChatModel;
 
@@ -43,6 +45,15 @@ public:
     bool answerElicitation(const QString &id, const QString &action,
                            const QJsonObject &content = {});
     [[nodiscard]] bool hasSampling(const QString &id) const { return m_samplings.contains(id); }
+    /// Decides sampling requests instead of the options' policy (the host's live rules).
+    void setSamplingDecider(std::function<ApprovalPolicy::Decision(const QString &server)> decide)
+    {
+        m_decide = std::move(decide);
+    }
+    /// The server of a sampling request waiting for approval, if `id` is one.
+    [[nodiscard]] std::optional<QString> waitingSamplingServer(const QString &id) const;
+    /// Answers the waiting sampling requests the decider now allows or denies.
+    void reconsider();
     /// Ends every open request (quietly: no events).
     void abortAll();
 
@@ -62,6 +73,7 @@ private:
 
     QPointer<ChatModel> m_model;
     AgentOptions m_options;
+    std::function<ApprovalPolicy::Decision(const QString &server)> m_decide;
     QHash<QString, std::shared_ptr<Sampling>> m_samplings;
     QHash<QString, std::shared_ptr<Elicitation>> m_elicitations;
 };

@@ -1,6 +1,7 @@
 #include "session.h"
 
 #include "logging.h"
+#include "sessiontitle.h"
 
 #include <QUuid>
 
@@ -23,6 +24,15 @@ void Session::touch()
 void Session::appendMessage(const ChatMessage &message)
 {
     m_messages.append(message);
+    if (!m_renamed && m_title.isEmpty() && message.role == ChatMessage::Role::User)
+        m_title = SessionTitle::fromMessage(message.text);
+    touch();
+}
+
+void Session::setTitle(const QString &title)
+{
+    m_title = title;
+    m_renamed = true;
     touch();
 }
 
@@ -58,6 +68,7 @@ bool Session::beginTurn(const QString &turnId)
     if (isBusy() || turnId.isEmpty())
         return false;
     m_turnId = turnId;
+    ++m_turnCount;
     touch();
     Q_EMIT busyChanged(true);
     return true;

@@ -46,6 +46,14 @@ public:
     /// Stores can restore a session: the next append gets `seq` + 1.
     void setLastSeq(qint64 seq) { m_lastSeq = std::max(m_lastSeq, seq); }
 
+    /// The title: from the first user message (SessionTitle::fromMessage) until setTitle();
+    /// "" before.
+    [[nodiscard]] const QString &title() const { return m_title; }
+    /// Renames the session (the caller validated `title`); later messages keep it.
+    void setTitle(const QString &title);
+    /// The turns begun on this session.
+    [[nodiscard]] int turnCount() const { return m_turnCount; }
+
     [[nodiscard]] bool isBusy() const { return !m_turnId.isEmpty(); }
     [[nodiscard]] const QString &turnId() const { return m_turnId; }
     /// Starts a turn; false (and nothing changes) while another turn runs.
@@ -65,4 +73,7 @@ private:
     QList<StreamEvent> m_events;
     qint64 m_lastSeq = 0;
     QString m_turnId;
+    QString m_title;
+    bool m_renamed = false;
+    int m_turnCount = 0;
 };

@@ -98,6 +98,9 @@ public:
              {"MCPHOST_TOKEN", "MCPHOST_CONFIG", "MCPHOST_PROVIDER", "MCPHOST_MODEL",
               "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_KEY"})
             env.remove(QLatin1String(name));
+        // Its own config folder, so the state file (remembered rules, disabled servers) of one
+        // test never reaches another.
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
     }
     ~HostProcess() { kill(); }
     Q_DISABLE_COPY_MOVE(HostProcess)

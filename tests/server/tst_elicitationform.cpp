@@ -3,6 +3,7 @@
 
 #include "elicitationform.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
@@ -14,6 +15,9 @@ private Q_SLOTS:
     void fields();
     void parse_data();
     void parse();
+    void multiSelect();
+    void formatsChecked();
+    void hostileSchemaRefused();
 };
 
 namespace {
@@ -107,6 +111,52 @@ void tst_ElicitationForm::parse()
     }
     QVERIFY2(parsed, qPrintable(problem));
     QCOMPARE(*parsed, value);
+}
+
+void tst_ElicitationForm::multiSelect()
+{
+    const ElicitationForm form = ElicitationForm::fromSchema(QJsonDocument::fromJson(R"({
+        "properties": {"tags": {"type": "array", "maxItems": 2,
+                                "items": {"anyOf": [{"const": "a", "title": "A"},
+                                                    {"const": "b", "title": "B"},
+                                                    {"const": "c", "title": "C"}]}}}})")
+                                                                     .object());
+    QCOMPARE(form.fields.size(), 1);
+    const ElicitationForm::Field &f = form.fields.first();
+    QCOMPARE(ElicitationForm::prompt(f),
+             QStringLiteral("  tags (any of: a, b, c, separated by commas, optional): "));
+    QString why;
+    QCOMPARE(ElicitationForm::parse(f, QStringLiteral(" B, a "), &why),
+             QJsonValue(QJsonArray {"b", "a"}));
+    QVERIFY(!ElicitationForm::parse(f, QStringLiteral("a, z"), &why));
+    QCOMPARE(why, QStringLiteral("type any of: a, b, c"));
+    QVERIFY(!ElicitationForm::parse(f, QStringLiteral("a,b,c"), &why));
+    QCOMPARE(why, QStringLiteral("choose at most 2"));
+}
+
+void tst_ElicitationForm::formatsChecked()
+{
+    const ElicitationForm form = ElicitationForm::fromSchema(QJsonDocument::fromJson(R"({
+        "properties": {"email": {"type": "string", "format": "email", "minLength": 6}}})")
+                                                                     .object());
+    QString why;
+    QVERIFY(!ElicitationForm::parse(form.fields.first(), QStringLiteral("ada"), &why));
+    QCOMPARE(why, QStringLiteral("at least 6 characters"));
+    QVERIFY(!ElicitationForm::parse(form.fields.first(), QStringLiteral("ada-lovelace"), &why));
+    QCOMPARE(why, QStringLiteral("not an email address (name@example.com)"));
+    QCOMPARE(ElicitationForm::parse(form.fields.first(), QStringLiteral("ada@example.org"), &why),
+             QJsonValue(QStringLiteral("ada@example.org")));
+}
+
+void tst_ElicitationForm::hostileSchemaRefused()
+{
+    // The ask command declines such a form and prints why.
+    const ElicitationForm form = ElicitationForm::fromSchema(QJsonDocument::fromJson(R"({
+        "properties": {"addr": {"type": "object", "properties": {}}}})")
+                                                                     .object());
+    QVERIFY(form.fields.isEmpty());
+    QVERIFY2(form.error.startsWith(QStringLiteral("The form's field \"addr\" is a nested object")),
+             qPrintable(form.error));
 }
 
 QTEST_GUILESS_MAIN(tst_ElicitationForm)
