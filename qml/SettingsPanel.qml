@@ -42,7 +42,9 @@ FocusScope {
             if (!panel.settings)
                 return;
             var r = panel.settings.importConfig(selectedFile);
-            panel.importSummary = typeof r === "string" ? r : JSON.stringify(r);
+            panel.importSummary = r.ok ? (r.message || qsTr("Imported: %1").arg((r.added || []).join(", ")))
+                                         + ((r.notes || []).length ? "\n" + r.notes.join("\n") : "")
+                                       : (r.error || r.message || qsTr("Nothing imported"));
             configEdit.text = panel.settings.configText;
         }
     }
@@ -65,7 +67,7 @@ FocusScope {
                     id: providerBox
                     objectName: "providerBox"
                     Layout.fillWidth: true
-                    model: ["openai", "anthropic"]
+                    model: panel.settings && panel.settings.providers ? panel.settings.providers : ["openai", "anthropic"]
                     Accessible.name: qsTr("Provider")
                     currentIndex: panel.settings ? Math.max(0, indexOfValue(panel.settings.provider)) : 0
                     onActivated: panel.set("provider", currentValue)
@@ -175,9 +177,8 @@ FocusScope {
                     text: qsTr("Save")
                     enabled: panel.settings !== null && panel.configErrors.length === 0
                     onClicked: {
-                        var r = panel.settings.saveConfig(configEdit.text);
-                        if (Array.isArray(r))
-                            panel.configErrors = r;
+                        if (!panel.settings.saveConfig(configEdit.text))
+                            panel.configErrors = panel.settings.configErrors;
                     }
                 }
             }
@@ -209,7 +210,8 @@ FocusScope {
                     Layout.fillWidth: true
                     wrapMode: Text.Wrap
                     color: Style.danger
-                    text: (panel.settings && panel.settings.configPath ? panel.settings.configPath : "config") + ":"
+                    text: modelData.text ? modelData.text
+                        : (panel.settings && panel.settings.configPath ? panel.settings.configPath : "config") + ":"
                           + modelData.line + ":" + modelData.column + ": " + modelData.message
                 }
             }
