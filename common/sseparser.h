@@ -38,6 +38,9 @@ public:
     [[nodiscard]] const QByteArray &lastEventId() const { return m_lastEventId; }
     /// The reconnection time the stream asked for, if any.
     [[nodiscard]] std::optional<int> retryMs() const { return m_retry; }
+    /// Bytes held for the unfinished line and the unfinished event's data (what a caller
+    /// bounds against a peer that never ends a line or an event).
+    [[nodiscard]] qsizetype bufferedBytes() const { return m_pending.size() + m_data.size(); }
     /// Forget the partial event and line; keeps lastEventId and retry (for a new connection).
     void resetConnection();
 

@@ -1,0 +1,485 @@
+#include "apiclient.h"
+
+#include "apiendpoint.h"
+#include "logging.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
+#include <QTimer>
+
+#include <memory>
+
+namespace {
+
+QString mib(qint64 bytes)
+{
+    if (bytes % (1024 * 1024) == 0)
+        return QStringLiteral("%1 MiB").arg(bytes / (1024 * 1024));
+    return QStringLiteral("%1 bytes").arg(bytes);
+}
+
+// One call in flight: the bounded body so far and whether the callback already ran.
+struct Pending
+{
+    ApiClient::Callback<ApiResponse> callback;
+    QByteArray body;
+    bool done = false;
+};
+
+template<typename T>
+void deliver(const ApiClient::Callback<T> &cb, const T &value, const std::optional<ApiError> &e)
+{
+    if (cb)
+        cb(value, e);
+}
+
+ApiError badResponse(int status, const QString &what)
+{
+    ApiError e;
+    e.httpStatus = status;
+    e.code = QStringLiteral("bad_response");
+    e.message = what;
+    return e;
+}
+
+} // namespace
+
+QByteArray ApiResponse::header(const QByteArray &name) const
+{
+    for (const auto &h : headers) {
+        if (h.first.compare(name, Qt::CaseInsensitive) == 0)
+            return h.second;
+    }
+    return {};
+}
+
+QJsonObject ApiResponse::json() const
+{
+    return QJsonDocument::fromJson(body).object();
+}
+
+ApiClient::ApiClient(QObject *parent)
+    : QObject(parent)
+    , m_nam(new QNetworkAccessManager(this))
+{ }
+
+ApiClient::~ApiClient() = default;
+
+void ApiClient::setBaseUrl(const QUrl &url)
+{
+    m_baseUrl = url;
+    ApiEndpoint::configureProxy(m_nam, url);
+}
+
+QUrl ApiClient::baseUrl() const
+{
+    return m_baseUrl;
+}
+
+void ApiClient::setToken(const QString &token)
+{
+    m_authorization = ApiEndpoint::bearer(token);
+    if (!token.isEmpty() && m_authorization.isEmpty())
+        qCWarning(lcApiClient) << "the token holds control characters; requests go without it";
+}
+
+void ApiClient::setMaxResponseBytes(qint64 bytes)
+{
+    m_maxResponseBytes = qMax<qint64>(1, bytes);
+}
+
+void ApiClient::setTransferTimeout(int ms)
+{
+    m_transferTimeoutMs = qMax(1, ms);
+}
+
+QUrl ApiClient::urlFor(const QString &path) const
+{
+    return ApiEndpoint::url(m_baseUrl, path);
+}
+
+void ApiClient::request(const QByteArray &method, const QString &path, const QByteArray &body,
+                        const RawHeaders &headers, QObject *ctx, Callback<ApiResponse> callback)
+{
+    QNetworkRequest req(urlFor(path));
+    ApiEndpoint::prepare(req, m_authorization);
+    req.setRawHeader("Accept", "application/json");
+    if (!body.isEmpty())
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    for (const auto &h : headers)
+        req.setRawHeader(h.first, h.second);
+
+    QNetworkReply *reply = body.isEmpty() && method == "GET"
+            ? m_nam->get(req)
+            : m_nam->sendCustomRequest(req, method, body);
+    auto pending = std::make_shared<Pending>();
+    pending->callback = std::move(callback);
+    const QPointer<QObject> guard(ctx);
+    const bool guarded = ctx != nullptr;
+    QObject *receiver = ctx ? ctx : this;
+    const qint64 maxBytes = m_maxResponseBytes;
+
+    // Runs the callback once (unless ctx is gone) and disposes of the reply.
+    auto finish = [pending, reply, guard, guarded](const ApiResponse &response,
+                                                   const std::optional<ApiError> &error) {
+        if (pending->done)
+            return;
+        pending->done = true;
+        if (reply->isRunning())
+            reply->abort();
+        reply->deleteLater();
+        if (guarded && !guard)
+            return;
+        if (pending->callback)
+            pending->callback(response, error);
+    };
+
+    auto tooLarge = [maxBytes, finish](int status) {
+        ApiError e;
+        e.httpStatus = status;
+        e.code = QStringLiteral("too_large");
+        e.message = QStringLiteral("the server's answer exceeded %1").arg(mib(maxBytes));
+        finish({}, e);
+    };
+
+    connect(reply, &QNetworkReply::metaDataChanged, receiver, [reply, maxBytes, tooLarge] {
+        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (length.isValid() && length.toLongLong() > maxBytes)
+            tooLarge(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+    });
+    connect(reply, &QNetworkReply::readyRead, receiver, [reply, pending, maxBytes, tooLarge] {
+        if (pending->done)
+            return;
+        pending->body += reply->read(maxBytes + 1 - pending->body.size());
+        if (pending->body.size() > maxBytes)
+            tooLarge(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
+    });
+    connect(reply, &QNetworkReply::finished, receiver,
+            [reply, pending, maxBytes, finish, tooLarge] {
+                if (pending->done)
+                    return;
+                pending->body += reply->read(maxBytes + 1 - pending->body.size());
+                const int status
+                        = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                if (pending->body.size() > maxBytes) {
+                    tooLarge(status);
+                    return;
+                }
+                if (status == 0) {
+                    ApiError e;
+                    e.code = QStringLiteral("network_error");
+                    e.message = reply->errorString();
+                    e.network = true;
+                    finish({}, e);
+                    return;
+                }
+                ApiResponse response;
+                response.status = status;
+                response.body = std::move(pending->body);
+                response.headers = reply->rawHeaderPairs();
+                finish(response, std::nullopt);
+            });
+
+    auto *timer = new QTimer(reply);
+    timer->setSingleShot(true);
+    const int timeoutMs = m_transferTimeoutMs;
+    connect(timer, &QTimer::timeout, receiver, [finish, timeoutMs, path] {
+        ApiError e;
+        e.code = QStringLiteral("timeout");
+        e.message
+                = QStringLiteral("no complete answer to %1 within %2 ms").arg(path).arg(timeoutMs);
+        e.network = true;
+        finish({}, e);
+    });
+    timer->start(timeoutMs);
+
+    if (ctx) {
+        // The guard: a destroyed context ends its requests (and never sees their callbacks).
+        connect(ctx, &QObject::destroyed, reply, [pending, reply] {
+            pending->done = true;
+            reply->abort();
+            reply->deleteLater();
+        });
+    }
+}
+
+void ApiClient::jsonCall(const QByteArray &method, const QString &path, const QJsonObject *body,
+                         QObject *ctx,
+                         std::function<void(const QJsonObject &, const ApiResponse &,
+                                            const std::optional<ApiError> &)>
+                                 done)
+{
+    const QByteArray bytes
+            = body ? QJsonDocument(*body).toJson(QJsonDocument::Compact) : QByteArray();
+    request(method, path, bytes, {}, ctx,
+            [done = std::move(done)](const ApiResponse &r, const std::optional<ApiError> &error) {
+                if (error) {
+                    done({}, r, error);
+                    return;
+                }
+                if (r.status >= 400) {
+                    done({}, r, ApiError::fromBody(r.status, r.body));
+                    return;
+                }
+                if (r.status >= 300 || r.status < 200) {
+                    done({}, r,
+                         badResponse(r.status,
+                                     QStringLiteral("unexpected HTTP %1 (redirects are not "
+                                                    "followed)")
+                                             .arg(r.status)));
+                    return;
+                }
+                if (r.body.trimmed().isEmpty()) {
+                    done({}, r, std::nullopt);
+                    return;
+                }
+                QJsonParseError parseError {};
+                const QJsonDocument doc = QJsonDocument::fromJson(r.body, &parseError);
+                if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+                    done({}, r,
+                         badResponse(r.status,
+                                     QStringLiteral("the answer is not a JSON object (%1)")
+                                             .arg(parseError.errorString())));
+                    return;
+                }
+                done(doc.object(), r, std::nullopt);
+            });
+}
+
+namespace {
+
+// Adapts a JSON-object call to a typed callback.
+template<typename T, typename Convert> auto typed(ApiClient::Callback<T> cb, Convert convert)
+{
+    return [cb = std::move(cb), convert](const QJsonObject &o, const ApiResponse &r,
+                                         const std::optional<ApiError> &error) {
+        if (error) {
+            deliver(cb, T {}, error);
+            return;
+        }
+        std::optional<T> value = convert(o);
+        if (!value) {
+            deliver(cb, T {},
+                    std::optional<ApiError>(
+                            badResponse(r.status,
+                                        QStringLiteral("the answer lacks the fields the API "
+                                                       "promises"))));
+            return;
+        }
+        deliver(cb, *value, std::nullopt);
+    };
+}
+
+template<typename T> std::optional<QList<T>> listOf(const QJsonObject &o, const char *key)
+{
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (!v.isArray())
+        return std::nullopt;
+    QList<T> out;
+    const QJsonArray array = v.toArray();
+    out.reserve(array.size());
+    for (const QJsonValue &item : array) {
+        // An item the client cannot read is skipped; the rest stays usable.
+        if (auto value = T::fromJson(item.toObject()))
+            out << *value;
+    }
+    return out;
+}
+
+auto plain(ApiClient::Callback<QJsonObject> cb)
+{
+    return [cb = std::move(cb)](const QJsonObject &o, const ApiResponse &,
+                                const std::optional<ApiError> &error) { deliver(cb, o, error); };
+}
+
+auto boolean(ApiClient::Callback<bool> cb)
+{
+    return [cb = std::move(cb)](const QJsonObject &, const ApiResponse &,
+                                const std::optional<ApiError> &error) {
+        deliver(cb, !error.has_value(), error);
+    };
+}
+
+QString sessionPath(const QString &id)
+{
+    return QStringLiteral("/api/v3/sessions/") + ApiEndpoint::segment(id);
+}
+
+QString serverPath(const QString &name)
+{
+    return QStringLiteral("/api/v3/servers/") + ApiEndpoint::segment(name);
+}
+
+} // namespace
+
+void ApiClient::health(QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("GET", QStringLiteral("/health"), nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::listSessions(QObject *ctx, Callback<QList<SessionSummary>> cb)
+{
+    jsonCall("GET", QStringLiteral("/api/v3/sessions"), nullptr, ctx,
+             typed(std::move(cb),
+                   [](const QJsonObject &o) { return listOf<SessionSummary>(o, "sessions"); }));
+}
+
+void ApiClient::createSession(QObject *ctx, Callback<SessionSummary> cb)
+{
+    jsonCall("POST", QStringLiteral("/api/v3/sessions"), nullptr, ctx,
+             typed(std::move(cb), &SessionSummary::fromJson));
+}
+
+void ApiClient::createSession(const QString &id, QObject *ctx, Callback<SessionSummary> cb)
+{
+    const QJsonObject body {{QStringLiteral("session_id"), id}};
+    jsonCall("POST", QStringLiteral("/api/v3/sessions"), &body, ctx,
+             typed(std::move(cb), &SessionSummary::fromJson));
+}
+
+void ApiClient::getSession(const QString &id, QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("GET", sessionPath(id), nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::renameSession(const QString &id, const QString &title, QObject *ctx,
+                              Callback<SessionSummary> cb)
+{
+    const QJsonObject body {{QStringLiteral("title"), title}};
+    jsonCall("PATCH", sessionPath(id), &body, ctx, typed(std::move(cb), &SessionSummary::fromJson));
+}
+
+void ApiClient::deleteSession(const QString &id, QObject *ctx, Callback<bool> cb)
+{
+    jsonCall("DELETE", sessionPath(id), nullptr, ctx, boolean(std::move(cb)));
+}
+
+void ApiClient::send(const QString &sessionId, const QString &message, QObject *ctx,
+                     Callback<QJsonObject> cb)
+{
+    QJsonObject body {{QStringLiteral("message"), message}};
+    if (!sessionId.isEmpty())
+        body.insert(QStringLiteral("session_id"), sessionId);
+    jsonCall("POST", QStringLiteral("/api/v3/chat/send"), &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::cancel(const QString &sessionId, QObject *ctx, Callback<QJsonObject> cb)
+{
+    const QJsonObject body {{QStringLiteral("session_id"), sessionId}};
+    jsonCall("POST", QStringLiteral("/api/v3/chat/cancel"), &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::approve(const QString &sessionId, const QString &callId, bool approved,
+                        const QString &scope, QObject *ctx, Callback<QJsonObject> cb)
+{
+    QJsonObject body {{QStringLiteral("session_id"), sessionId},
+                      {QStringLiteral("call_id"), callId},
+                      {QStringLiteral("approved"), approved}};
+    if (!scope.isEmpty())
+        body.insert(QStringLiteral("scope"), scope);
+    jsonCall("POST", QStringLiteral("/api/v3/chat/approve"), &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::elicit(const QString &sessionId, const QString &requestId, const QString &action,
+                       const QJsonObject &content, QObject *ctx, Callback<QJsonObject> cb)
+{
+    QJsonObject body {{QStringLiteral("session_id"), sessionId},
+                      {QStringLiteral("request_id"), requestId},
+                      {QStringLiteral("action"), action}};
+    if (action == QLatin1String("accept") || !content.isEmpty())
+        body.insert(QStringLiteral("content"), content);
+    jsonCall("POST", QStringLiteral("/api/v3/chat/elicit"), &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::listServers(QObject *ctx, Callback<QList<ServerInfo>> cb)
+{
+    jsonCall("GET", QStringLiteral("/api/v3/servers"), nullptr, ctx,
+             typed(std::move(cb),
+                   [](const QJsonObject &o) { return listOf<ServerInfo>(o, "servers"); }));
+}
+
+void ApiClient::getServer(const QString &name, QObject *ctx, Callback<ServerInfo> cb)
+{
+    jsonCall("GET", serverPath(name), nullptr, ctx, typed(std::move(cb), &ServerInfo::fromJson));
+}
+
+void ApiClient::restartServer(const QString &name, QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("POST", serverPath(name) + QStringLiteral("/restart"), nullptr, ctx,
+             plain(std::move(cb)));
+}
+
+void ApiClient::setServerEnabled(const QString &name, bool enabled, QObject *ctx,
+                                 Callback<QJsonObject> cb)
+{
+    jsonCall("POST",
+             serverPath(name) + (enabled ? QStringLiteral("/enable") : QStringLiteral("/disable")),
+             nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::listTools(QObject *ctx, Callback<QList<ToolInfo>> cb)
+{
+    jsonCall("GET", QStringLiteral("/api/v3/tools"), nullptr, ctx,
+             typed(std::move(cb),
+                   [](const QJsonObject &o) { return listOf<ToolInfo>(o, "tools"); }));
+}
+
+void ApiClient::approvals(QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("GET", QStringLiteral("/api/v3/approvals"), nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::addApprovalRule(const ApprovalRule &rule, QObject *ctx, Callback<ApprovalRule> cb)
+{
+    const QJsonObject body = rule.toJson();
+    jsonCall("POST", QStringLiteral("/api/v3/approvals/rules"), &body, ctx,
+             typed(std::move(cb), &ApprovalRule::fromJson));
+}
+
+void ApiClient::removeApprovalRule(const ApprovalRule &rule, QObject *ctx, Callback<bool> cb)
+{
+    QString query = QStringLiteral("scope=") + ApiEndpoint::segment(rule.scope)
+            + QStringLiteral("&server=") + ApiEndpoint::segment(rule.server);
+    if (!rule.tool.isEmpty())
+        query += QStringLiteral("&tool=") + ApiEndpoint::segment(rule.tool);
+    jsonCall("DELETE", QStringLiteral("/api/v3/approvals/rules?") + query, nullptr, ctx,
+             boolean(std::move(cb)));
+}
+
+void ApiClient::get(const QString &path, QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("GET", path, nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::get(const QString &path, const QJsonObject &body, QObject *ctx,
+                    Callback<QJsonObject> cb)
+{
+    jsonCall("GET", path, body.isEmpty() ? nullptr : &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::post(const QString &path, const QJsonObject &body, QObject *ctx,
+                     Callback<QJsonObject> cb)
+{
+    jsonCall("POST", path, &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::patch(const QString &path, const QJsonObject &body, QObject *ctx,
+                      Callback<QJsonObject> cb)
+{
+    jsonCall("PATCH", path, &body, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::del(const QString &path, QObject *ctx, Callback<QJsonObject> cb)
+{
+    jsonCall("DELETE", path, nullptr, ctx, plain(std::move(cb)));
+}
+
+void ApiClient::del(const QString &path, const QJsonObject &body, QObject *ctx,
+                    Callback<QJsonObject> cb)
+{
+    jsonCall("DELETE", path, body.isEmpty() ? nullptr : &body, ctx, plain(std::move(cb)));
+}
