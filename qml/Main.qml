@@ -1,7 +1,13 @@
+pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Layouts
 import McpHost.Gui
 
+// The window: sessions on the left, the conversation on the right, the connection banner on
+// top; the servers and the settings in panels of their own. The views take plain properties
+// and emit signals; this file wires them to App's controllers and models (each guarded until
+// the part that provides it is there).
 ApplicationWindow {
     id: window
     width: 1100
@@ -9,8 +15,181 @@ ApplicationWindow {
     visible: true
     title: qsTr("MCP Host %1").arg(App.version)
 
-    Label {
+    readonly property var conversation: App.conversation ? App.conversation : null
+    readonly property var connection: App.connection ? App.connection : null
+    readonly property var timeline: App.timeline ? App.timeline : null
+    readonly property var sessions: App.sessions ? App.sessions : null
+    readonly property var sessionFilter: App.sessionFilter ? App.sessionFilter : null
+    readonly property var servers: App.servers ? App.servers : null
+    readonly property var settings: App.settings ? App.settings : null
+    readonly property var approvalRules: App.approvalRules ? App.approvalRules : null
+    readonly property var notifier: App.notifier ? App.notifier : null
+
+    color: Style.background
+
+    Binding {
+        target: Style
+        property: "theme"
+        value: App.theme ? App.theme : null
+    }
+    Binding {
+        target: window.sessionFilter
+        when: window.sessionFilter !== null
+        property: "filterText"
+        value: sidebar.filterText
+    }
+    Binding {
+        target: window.servers
+        when: window.servers !== null
+        property: "active"
+        value: serversDialog.visible
+    }
+
+    Connections {
+        target: window.notifier
+        ignoreUnknownSignals: true
+        function onActivated(sessionId, callId) {
+            window.raise();
+            window.requestActivate();
+            if (window.conversation && window.conversation.sessionId !== sessionId)
+                window.conversation.open(sessionId);
+            if (window.timeline)
+                Qt.callLater(() => timelineView.showRow(window.timeline.rowOfCall(callId)));
+        }
+    }
+
+    Shortcut {
+        sequence: "Ctrl+,"
+        onActivated: settingsDialog.open()
+    }
+    Shortcut {
+        sequence: "Ctrl+Shift+M"
+        onActivated: serversDialog.open()
+    }
+    Shortcut {
+        sequence: "Ctrl+L"
+        onActivated: timelineView.composer.focusInput()
+    }
+
+    header: ColumnLayout {
+        spacing: 0
+        ToolBar {
+            Layout.fillWidth: true
+            RowLayout {
+                anchors.fill: parent
+                Label {
+                    Layout.fillWidth: true
+                    leftPadding: 8
+                    text: window.connection ? window.connection.statusText : ""
+                    color: Style.mutedText
+                    elide: Text.ElideRight
+                }
+                ToolButton {
+                    text: qsTr("Find")
+                    ToolTip.visible: hovered
+                    ToolTip.text: qsTr("Find in conversation (Ctrl+F)")
+                    onClicked: timelineView.findBar.openBar()
+                }
+                ToolButton {
+                    text: qsTr("Servers")
+                    ToolTip.visible: hovered
+                    ToolTip.text: qsTr("MCP servers (Ctrl+Shift+M)")
+                    onClicked: serversDialog.open()
+                }
+                ToolButton {
+                    text: qsTr("Settings")
+                    ToolTip.visible: hovered
+                    ToolTip.text: qsTr("Settings (Ctrl+,)")
+                    onClicked: settingsDialog.open()
+                }
+                ToolButton {
+                    text: qsTr("Connection")
+                    onClicked: connectionDialog.open()
+                }
+            }
+        }
+        ConnectionBanner {
+            Layout.fillWidth: true
+            text: window.conversation && window.conversation.bannerText !== "" ? window.conversation.bannerText
+                : window.connection && window.connection.state !== "connected" ? window.connection.statusText : ""
+            failed: window.connection !== null && window.connection.state === "failed"
+            onConnectRequested: connectionDialog.open()
+        }
+    }
+
+    SplitView {
+        anchors.fill: parent
+
+        SessionsSidebar {
+            id: sidebar
+            SplitView.preferredWidth: 270
+            SplitView.minimumWidth: 180
+            model: window.sessionFilter ? window.sessionFilter : window.sessions
+            currentSessionId: window.conversation ? window.conversation.sessionId : ""
+            onNewRequested: if (window.conversation) window.conversation.newSession()
+            onOpenRequested: sessionId => { if (window.conversation) window.conversation.open(sessionId); }
+            onRenameRequested: (sessionId, title) => { if (window.sessions) window.sessions.rename(sessionId, title); }
+            onRemoveRequested: sessionId => { if (window.sessions) window.sessions.remove(sessionId); }
+            onUndoRequested: if (window.sessions) window.sessions.undoRemove()
+        }
+
+        TimelineView {
+            id: timelineView
+            SplitView.fillWidth: true
+            focus: true
+            timeline: window.timeline
+            busy: window.conversation ? window.conversation.busy : false
+            canSend: window.conversation !== null
+            onSendRequested: text => window.conversation.send(text)
+            onStopRequested: if (window.conversation) window.conversation.stop()
+            onApprove: (callId, approved, scope) => { if (window.conversation) window.conversation.approve(callId, approved, scope); }
+            onAnswerElicitation: (requestId, action, content) => {
+                if (window.conversation)
+                    window.conversation.answerElicitation(requestId, action, content);
+            }
+        }
+    }
+
+    Dialog {
+        id: serversDialog
+        title: qsTr("MCP servers")
+        parent: Overlay.overlay
         anchors.centerIn: parent
-        text: qsTr("MCP Host")
+        width: parent.width * 0.8
+        height: parent.height * 0.8
+        modal: true
+        standardButtons: Dialog.Close
+        onOpened: if (window.servers) window.servers.refresh()
+        ServersPanel {
+            anchors.fill: parent
+            model: window.servers
+            onRestartRequested: name => window.servers.restart(name)
+            onEnabledToggled: (name, enabled) => window.servers.setEnabled(name, enabled)
+        }
+    }
+
+    Dialog {
+        id: settingsDialog
+        title: qsTr("Settings")
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        width: parent.width * 0.8
+        height: parent.height * 0.85
+        modal: true
+        standardButtons: Dialog.Close
+        onOpened: if (window.approvalRules) window.approvalRules.refresh()
+        SettingsPanel {
+            anchors.fill: parent
+            settings: window.settings
+            rules: window.approvalRules
+        }
+    }
+
+    ConnectionDialog {
+        id: connectionDialog
+        serverUrl: window.connection ? window.connection.serverUrl : ""
+        tokenWarning: window.connection ? window.connection.tokenWarning : ""
+        onConnectRemote: (url, token, remember) => { if (window.connection) window.connection.connectRemote(url, token, remember); }
+        onUseLocal: if (window.connection) window.connection.useLocal()
     }
 }

@@ -1,0 +1,311 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import "Format.js" as Format
+
+// The sessions, newest first: title, last activity and turn count; a filter that narrows the
+// list as you type, New (Ctrl+N), inline rename (F2 or double click), delete (Delete key or
+// the row's menu) with an undo bar, and Ctrl+K to jump to a session by name. The model is the
+// sessions model (roles sessionId, title, updated, turnCount, busy); what to do goes out as
+// signals.
+FocusScope {
+    id: sidebar
+
+    property var model: null
+    property string currentSessionId
+    property alias filterText: filterField.text
+    property int undoSeconds: 5
+    property string removedTitle
+    property date now: new Date()
+    readonly property alias jumpPopup: jump
+
+    signal newRequested()
+    signal openRequested(string sessionId)
+    signal renameRequested(string sessionId, string title)
+    signal removeRequested(string sessionId)
+    signal undoRequested()
+
+    function matches(title, filter) {
+        return filter === "" || (title || qsTr("New conversation")).toLowerCase().indexOf(filter.toLowerCase()) >= 0;
+    }
+    function remove(sessionId, title) {
+        removedTitle = title || qsTr("New conversation");
+        sidebar.removeRequested(sessionId);
+        undoBar.visible = true;
+        undoTimer.restart();
+    }
+    function openJump() {
+        jump.open();
+    }
+
+    implicitWidth: 260
+
+    Shortcut {
+        sequences: [StandardKey.New]
+        onActivated: sidebar.newRequested()
+    }
+    Shortcut {
+        sequence: "Ctrl+K"
+        onActivated: sidebar.openJump()
+    }
+    Timer {
+        id: undoTimer
+        interval: sidebar.undoSeconds * 1000
+        onTriggered: undoBar.visible = false
+    }
+    Timer {
+        interval: 30000
+        repeat: true
+        running: true
+        onTriggered: sidebar.now = new Date()
+    }
+
+    Rectangle {
+        anchors.fill: parent
+        color: Style.background
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        anchors.margins: 6
+        spacing: 6
+
+        RowLayout {
+            Layout.fillWidth: true
+            TextField {
+                id: filterField
+                objectName: "sessionFilter"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Filter sessions")
+                Accessible.name: qsTr("Filter sessions")
+                Keys.onDownPressed: sessionList.forceActiveFocus()
+            }
+            Button {
+                objectName: "newSession"
+                text: qsTr("New")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("New session (Ctrl+N)")
+                onClicked: sidebar.newRequested()
+            }
+        }
+
+        ListView {
+            id: sessionList
+            objectName: "sessionList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            model: sidebar.model
+            keyNavigationEnabled: true
+            activeFocusOnTab: true
+            currentIndex: -1
+            ScrollBar.vertical: ScrollBar {}
+
+            delegate: ItemDelegate {
+                id: row
+                required property int index
+                required property string sessionId
+                required property string title
+                required property var updated
+                required property int turnCount
+                required property bool busy
+
+                readonly property bool shown: sidebar.matches(title, sidebar.filterText)
+                property bool editing: false
+
+                objectName: "sessionRow"
+                width: ListView.view.width
+                // Rows the filter hides take no room (the C++ filter model hides them too).
+                visible: shown
+                height: shown ? implicitHeight : 0
+                highlighted: sessionId === sidebar.currentSessionId || ListView.isCurrentItem
+                Accessible.name: title
+
+                function startRename() {
+                    editing = true;
+                    editor.text = title;
+                    editor.forceActiveFocus();
+                    editor.selectAll();
+                }
+
+                onClicked: { sessionList.currentIndex = index; sidebar.openRequested(sessionId); }
+                onDoubleClicked: startRename()
+                Keys.onReturnPressed: sidebar.openRequested(sessionId)
+                Keys.onPressed: function (event) {
+                    if (event.key === Qt.Key_F2) {
+                        row.startRename();
+                        event.accepted = true;
+                    } else if (event.key === Qt.Key_Delete) {
+                        sidebar.remove(row.sessionId, row.title);
+                        event.accepted = true;
+                    } else if (event.key === Qt.Key_Menu) {
+                        rowMenu.popup(row, 0, row.height);
+                        event.accepted = true;
+                    }
+                }
+
+                contentItem: ColumnLayout {
+                    spacing: 1
+                    RowLayout {
+                        visible: !row.editing
+                        Label {
+                            objectName: "sessionTitle"
+                            Layout.fillWidth: true
+                            text: row.title !== "" ? row.title : qsTr("New conversation")
+                            elide: Text.ElideRight
+                            font.bold: row.highlighted
+                            color: Style.text
+                        }
+                        Label {
+                            text: row.busy ? "●" : ""
+                            color: Style.accent
+                            Accessible.name: row.busy ? qsTr("running") : ""
+                        }
+                    }
+                    TextField {
+                        id: editor
+                        objectName: "renameField"
+                        Layout.fillWidth: true
+                        visible: row.editing
+                        Accessible.name: qsTr("Session title")
+                        onAccepted: {
+                            var t = text.trim();
+                            row.editing = false;
+                            if (t !== "" && t !== row.title)
+                                sidebar.renameRequested(row.sessionId, t.substring(0, 200));
+                            sessionList.forceActiveFocus();
+                        }
+                        Keys.onEscapePressed: { row.editing = false; sessionList.forceActiveFocus(); }
+                        onActiveFocusChanged: if (!activeFocus) row.editing = false
+                    }
+                    Label {
+                        objectName: "sessionMeta"
+                        text: Format.when(row.updated, sidebar.now) + " · " + (row.turnCount === 1 ? qsTr("1 turn") : qsTr("%1 turns").arg(row.turnCount))
+                        color: Style.mutedText
+                        font.pointSize: editor.font.pointSize * 0.9
+                    }
+                }
+
+                TapHandler {
+                    acceptedButtons: Qt.RightButton
+                    onTapped: function (eventPoint) { rowMenu.popup(row, eventPoint.position.x, eventPoint.position.y); }
+                }
+                Menu {
+                    id: rowMenu
+                    MenuItem {
+                        text: qsTr("Rename")
+                        onTriggered: row.startRename()
+                    }
+                    MenuItem {
+                        objectName: "deleteSession"
+                        text: qsTr("Delete")
+                        onTriggered: sidebar.remove(row.sessionId, row.title)
+                    }
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: sessionList.count === 0
+                text: qsTr("No sessions yet")
+                color: Style.mutedText
+            }
+        }
+
+        Pane {
+            id: undoBar
+            objectName: "undoBar"
+            Layout.fillWidth: true
+            visible: false
+            padding: 6
+            background: Rectangle { color: Style.surface; border.color: Style.border; radius: 4 }
+            RowLayout {
+                anchors.fill: parent
+                Label {
+                    objectName: "undoText"
+                    Layout.fillWidth: true
+                    text: qsTr("Deleted “%1”").arg(sidebar.removedTitle)
+                    elide: Text.ElideRight
+                    color: Style.text
+                }
+                Button {
+                    objectName: "undoButton"
+                    text: qsTr("Undo")
+                    onClicked: {
+                        undoBar.visible = false;
+                        sidebar.undoRequested();
+                    }
+                }
+            }
+        }
+    }
+
+    Popup {
+        id: jump
+        objectName: "jumpPopup"
+        parent: Overlay.overlay
+        x: parent ? (parent.width - width) / 2 : 0
+        y: parent ? parent.height * 0.15 : 0
+        width: 420
+        height: 360
+        modal: true
+        focus: true
+        onOpened: { jumpField.text = ""; jumpField.forceActiveFocus(); jumpList.currentIndex = 0; }
+
+        function pick(sessionId) {
+            jump.close();
+            sidebar.openRequested(sessionId);
+        }
+
+        ColumnLayout {
+            anchors.fill: parent
+            TextField {
+                id: jumpField
+                objectName: "jumpField"
+                Layout.fillWidth: true
+                placeholderText: qsTr("Jump to session…")
+                Accessible.name: qsTr("Jump to session")
+                Keys.onDownPressed: jumpList.incrementCurrentIndex()
+                Keys.onUpPressed: jumpList.decrementCurrentIndex()
+                onTextChanged: jumpList.selectFirstShown()
+                onAccepted: {
+                    var it = jumpList.currentItem;
+                    if (it && sidebar.matches(it.title, jumpField.text))
+                        jump.pick(it.sessionId);
+                }
+            }
+            ListView {
+                id: jumpList
+                objectName: "jumpList"
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                clip: true
+                model: jump.visible ? sidebar.model : null
+                function selectFirstShown() {
+                    for (var i = 0; i < count; ++i) {
+                        var it = itemAtIndex(i);
+                        if (it && sidebar.matches(it.title, jumpField.text)) {
+                            currentIndex = i;
+                            return;
+                        }
+                    }
+                    currentIndex = -1;
+                }
+                delegate: ItemDelegate {
+                    required property int index
+                    required property string sessionId
+                    required property string title
+                    readonly property bool shown: sidebar.matches(title, jumpField.text)
+                    objectName: "jumpRow"
+                    width: ListView.view.width
+                    visible: shown
+                    height: shown ? implicitHeight : 0
+                    highlighted: ListView.isCurrentItem
+                    text: title !== "" ? title : qsTr("New conversation")
+                    onClicked: jump.pick(sessionId)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+pragma ComponentBehavior: Bound
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Qt.labs.qmlmodels
+
+// The conversation: the timeline model's steps as cards (one delegate per kind), following new
+// steps while the view is at the bottom (otherwise a "N new steps ↓" button), the find bar
+// (Ctrl+F), Stop (button and Esc) and the composer. `timeline` is the TimelineModel (or any
+// model with its roles); its invokables are used when it has them.
+FocusScope {
+    id: view
+
+    property var timeline: null
+    property bool busy: false
+    property bool canSend: true
+    property int newSteps: 0
+    readonly property alias list: list
+    readonly property alias composer: composer
+    readonly property alias findBar: findBar
+
+    signal sendRequested(string text)
+    signal stopRequested()
+    signal approve(string callId, bool approved, string scope)
+    signal answerElicitation(string requestId, string action, var content)
+
+    function call(name, args, fallback) {
+        if (view.timeline && typeof view.timeline[name] === "function")
+            return view.timeline[name].apply(view.timeline, args);
+        return fallback;
+    }
+    function setExpanded(row, expanded) { call("setExpanded", [row, expanded]); }
+    function toggleFold(turnId) { call("toggleFold", [turnId]); }
+    function copyStep(row) { copier.copy(call("stepMarkdown", [row], "")); }
+    function copyTurn(turnId) { copier.copy(call("turnMarkdown", [turnId], "")); }
+    function showAll(row) {
+        viewer.title = qsTr("Whole result");
+        viewer.text = call("fullResult", [row], "");
+        viewer.open();
+    }
+    function scrollToEnd() {
+        list.positionViewAtEnd();
+        newSteps = 0;
+    }
+    function showRow(row) {
+        if (row >= 0) {
+            list.currentIndex = row;
+            list.positionViewAtIndex(row, ListView.Contain);
+        }
+    }
+    function find(text, forward) {
+        if (text === "") {
+            findBar.status = "";
+            return;
+        }
+        var from = list.currentIndex < 0 ? (forward ? -1 : list.count) : list.currentIndex;
+        var row = call("find", [text, forward ? from + 1 : from - 1, forward], -1);
+        findBar.status = row < 0 ? qsTr("Not found") : qsTr("Step %1 of %2").arg(row + 1).arg(list.count);
+        showRow(row);
+    }
+
+    Shortcut {
+        sequences: [StandardKey.Find]
+        onActivated: findBar.openBar()
+    }
+    Shortcut {
+        sequence: "Esc"
+        enabled: view.busy && !findBar.activeFocus
+        onActivated: view.stopRequested()
+    }
+
+    CopyHelper { id: copier }
+    TextViewer {
+        id: viewer
+        onCopyRequested: text => copier.copy(text)
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 0
+
+        FindBar {
+            id: findBar
+            Layout.fillWidth: true
+            onFindRequested: (text, forward) => view.find(text, forward)
+            onClosed: composer.focusInput()
+        }
+
+        Item {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+
+            ListView {
+                id: list
+                objectName: "timelineList"
+                anchors.fill: parent
+                anchors.margins: 8
+                clip: true
+                spacing: 6
+                model: view.timeline
+                currentIndex: -1
+                keyNavigationEnabled: true
+                activeFocusOnTab: true
+                highlightFollowsCurrentItem: false
+                boundsBehavior: Flickable.StopAtBounds
+                ScrollBar.vertical: ScrollBar {}
+
+                property bool following: true
+                onMovementEnded: {
+                    following = atYEnd;
+                    if (atYEnd)
+                        view.newSteps = 0;
+                }
+                onCountChanged: {
+                    if (following)
+                        Qt.callLater(list.positionViewAtEnd);
+                }
+                onContentHeightChanged: if (following && !moving) Qt.callLater(list.positionViewAtEnd)
+                onAtYEndChanged: if (atYEnd) { following = true; view.newSteps = 0; }
+
+                Connections {
+                    target: view.timeline
+                    ignoreUnknownSignals: true
+                    function onRowsInserted(parent, first, last) {
+                        if (!list.following)
+                            view.newSteps += last - first + 1;
+                    }
+                    function onModelReset() { list.following = true; view.newSteps = 0; }
+                }
+
+                delegate: DelegateChooser {
+                    role: "kind"
+                    DelegateChoice {
+                        roleValue: "user"
+                        UserCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "thinking"
+                        ThinkingCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "toolCall"
+                        ToolCallCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onApprove: (callId, approved, scope) => view.approve(callId, approved, scope)
+                            onCopyText: text => copier.copy(text)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "acting"
+                        ActingCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "observation"
+                        ObservationCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onShowAllRequested: row => view.showAll(row)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "answer"
+                        AnswerCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "error"
+                        ErrorCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "elicitation"
+                        ElicitationCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onAnswerElicitation: (requestId, action, content) => view.answerElicitation(requestId, action, content)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "sampling"
+                        SamplingCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onApprove: (callId, approved, scope) => view.approve(callId, approved, scope)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "turnSummary"
+                        TurnSummaryCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onFoldToggled: turnId => view.toggleFold(turnId)
+                        }
+                    }
+                    DelegateChoice {
+                        roleValue: "fold"
+                        FoldCard {
+                            onExpandRequested: (row, e) => view.setExpanded(row, e)
+                            onCopyStepRequested: row => view.copyStep(row)
+                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
+                            onFoldToggled: turnId => view.toggleFold(turnId)
+                        }
+                    }
+                }
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: list.count === 0
+                text: qsTr("Ask something to start.")
+                color: Style.mutedText
+            }
+
+            Button {
+                objectName: "newStepsButton"
+                anchors.horizontalCenter: parent.horizontalCenter
+                anchors.bottom: parent.bottom
+                anchors.bottomMargin: 12
+                visible: view.newSteps > 0 && !list.following
+                text: (view.newSteps === 1 ? qsTr("1 new step ↓") : qsTr("%1 new steps ↓").arg(view.newSteps))
+                onClicked: view.scrollToEnd()
+            }
+        }
+
+        Composer {
+            id: composer
+            Layout.fillWidth: true
+            busy: view.busy
+            canSend: view.canSend
+            onSendRequested: text => view.sendRequested(text)
+            onStopRequested: view.stopRequested()
+        }
+    }
+}
