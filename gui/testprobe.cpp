@@ -248,6 +248,25 @@ QObject *TestProbe::resolve(const QString &target, QString *error) const
         *error = QStringLiteral("no object named '%1' in the window").arg(name);
         return nullptr;
     }
+    if (target.startsWith(QLatin1Char('@'))) {
+        // What a person reads: the first visible item whose `text` is this (a button's label),
+        // through the visual tree, which holds the popups' overlay too.
+        QQuickWindow *w = window();
+        const QString text = target.mid(1);
+        QList<QQuickItem *> pending;
+        if (w)
+            pending.append(w->contentItem());
+        while (!pending.isEmpty()) {
+            QQuickItem *item = pending.takeFirst();
+            if (!item->isVisible())
+                continue;
+            if (item->isEnabled() && item->property("text").toString() == text)
+                return item;
+            pending.append(item->childItems());
+        }
+        *error = QStringLiteral("no visible item with the text '%1'").arg(text);
+        return nullptr;
+    }
     QObject *object = App::instance();
     if (!object) {
         *error = QStringLiteral("no App");

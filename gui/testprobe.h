@@ -22,7 +22,8 @@ class QQuickWindow;
 ///   timing -> {firstFrameNs, nowNs} (steady clock, the same on the whole machine);
 ///   frames {start|stop} -> {intervalsUs, longestUs}; quit.
 /// `target` is a dotted property path from App ("", "conversation", "timeline") or
-/// "#objectName" for an object of the window.
+/// "#objectName" for an object of the window, or "@text" for the first visible item whose
+/// `text` is that (a button's label, as a person finds it).
 class TestProbe : public QObject
 {
     Q_OBJECT

@@ -1,8 +1,7 @@
 import QtQuick
 import QtQuick.Controls
-import McpHost.Views
 
-// The timeline benchmark's window: the app's own timeline view at the app's window size, on a
+// The timeline benchmark's window (loaded as a file of McpHost.Views, see timeline_bench.cpp): the app's own timeline view at the app's window size, on a
 // model the benchmark feeds directly.
 ApplicationWindow {
     id: window
@@ -14,7 +13,7 @@ ApplicationWindow {
     TimelineView {
         id: view
         anchors.fill: parent
-        model: window.model
+        timeline: window.model
     }
 
     function showEnd() {
