@@ -5,7 +5,9 @@
 #include "logging.h"
 #include "serverregistry.h"
 #include "serverrequestrouter.h"
+#include "serverservice.h"
 #include "sessionmanager.h"
+#include "sessionservice.h"
 #include "sessionstore.h"
 
 #include <QTimer>
@@ -59,6 +61,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
             = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
     m_sessions = new SessionManager(m_store, sessionOptions, this);
     m_chat = new ChatService(m_sessions, m_model, m_registry, m_router, m_agentOptions, this);
+    m_sessionService = new SessionService(m_sessions, m_chat, this);
+    m_serverService = new ServerService(m_registry, this);
     qCInfo(lcServer).noquote() << "model:" << m_model->displayName()
                                << "- MCP servers:" << m_config.servers.size() << "- config:"
                                << (m_config.path.isEmpty() ? QStringLiteral("(none)")

@@ -13,11 +13,17 @@ class ChatService;
 class MemorySessionStore;
 class ServerRegistry;
 class ServerRequestRouter;
+class ServerService;
 class SessionManager;
+class SessionService;
 
 /// The working parts of a host, built from its config: the MCP servers (registry and the
 /// router for their requests), the chat model, the sessions and the chat service that runs
 /// turns. The headless server and the desktop app's local mode both use it.
+///
+/// The API layers (mcphost_http, the CLI commands, the desktop app) use only its services:
+/// chat() (turns, approvals, elicitations), sessionService() and serverService(); registry(),
+/// model() and sessions() are the parts inside the core (and for tests).
 class HostCore : public QObject
 {
     Q_OBJECT
@@ -50,6 +56,8 @@ public:
     [[nodiscard]] ChatModel *model() const { return m_model; }
     [[nodiscard]] SessionManager *sessions() const { return m_sessions; }
     [[nodiscard]] ChatService *chat() const { return m_chat; }
+    [[nodiscard]] SessionService *sessionService() const { return m_sessionService; }
+    [[nodiscard]] ServerService *serverService() const { return m_serverService; }
     [[nodiscard]] const AgentOptions &agentOptions() const { return m_agentOptions; }
 
 private:
@@ -61,5 +69,7 @@ private:
     MemorySessionStore *m_store = nullptr;
     SessionManager *m_sessions = nullptr;
     ChatService *m_chat = nullptr;
+    SessionService *m_sessionService = nullptr;
+    ServerService *m_serverService = nullptr;
     bool m_shuttingDown = false;
 };

@@ -42,7 +42,7 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
     const HttpApiServer::Options http
             = httpOptions(HostConfig::Server::merged(m_core->config().server, m_options.cli));
 
-    m_http = new HttpApiServer(m_core->chat(), m_core->sessions(), m_core->registry(), http, this);
+    m_http = new HttpApiServer(m_core, http, this);
     if (!m_http->listen(error))
         return false;
     m_core->start();

@@ -2,7 +2,6 @@
 
 #include "chatmodel.h"
 #include "serverregistry.h"
-#include "session.h"
 #include "streamevent.h"
 
 namespace ApiJson {
@@ -28,15 +27,15 @@ QJsonObject message(const ChatMessage &m)
     return o;
 }
 
-QJsonObject sessionSummary(const Session *s, int connections)
+QJsonObject sessionSummary(const SessionService::Summary &s, int connections)
 {
-    return {{QStringLiteral("session_id"), s->id()},
-            {QStringLiteral("created"), StreamEvent::formatTimestamp(s->created())},
-            {QStringLiteral("updated"), StreamEvent::formatTimestamp(s->updated())},
-            {QStringLiteral("message_count"), int(s->messages().size())},
-            {QStringLiteral("last_seq"), s->lastSeq()},
-            {QStringLiteral("busy"), s->isBusy()},
-            {QStringLiteral("turn_id"), s->isBusy() ? QJsonValue(s->turnId()) : QJsonValue()},
+    return {{QStringLiteral("session_id"), s.id},
+            {QStringLiteral("created"), StreamEvent::formatTimestamp(s.created)},
+            {QStringLiteral("updated"), StreamEvent::formatTimestamp(s.updated)},
+            {QStringLiteral("message_count"), s.messageCount},
+            {QStringLiteral("last_seq"), s.lastSeq},
+            {QStringLiteral("busy"), s.busy},
+            {QStringLiteral("turn_id"), s.busy ? QJsonValue(s.turnId) : QJsonValue()},
             {QStringLiteral("connections"), connections}};
 }
 

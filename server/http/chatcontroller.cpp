@@ -8,8 +8,7 @@
 #include "jsonfields.h"
 #include "reactagent.h"
 #include "responsewriter.h"
-#include "session.h"
-#include "sessionmanager.h"
+#include "sessionservice.h"
 #include "sseconnectionmanager.h"
 #include "streamevent.h"
 
@@ -31,7 +30,7 @@ public:
 };
 } // namespace
 
-ChatController::ChatController(ChatService *chat, SessionManager *sessions,
+ChatController::ChatController(ChatService *chat, SessionService *sessions,
                                ServerRegistry *registry, SseConnectionManager *connections,
                                QObject *parent)
     : QObject(parent)
@@ -92,34 +91,35 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
                  5},
                 ctx.cors);
     }
-    Session *session = nullptr;
+    SessionService::Summary session;
     bool created = false;
     if (sessionId.isEmpty()) {
-        SessionManager::CreateError error {};
-        session = m_sessions->create({}, &error);
-        if (!session)
-            return HttpResponses::sendError(responder, CoreErrors::fromSessions(*m_sessions, error),
+        const auto result = m_sessions->create();
+        if (const auto *e = std::get_if<SessionService::CreateError>(&result))
+            return HttpResponses::sendError(responder, CoreErrors::fromSessions(*m_sessions, *e),
                                             ctx.cors);
+        session = std::get<SessionService::Summary>(result);
         created = true;
     } else {
-        session = m_sessions->get(sessionId);
-        if (!session)
+        const auto found = m_sessions->summary(sessionId);
+        if (!found)
             return HttpResponses::sendError(
                     responder, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
                     ctx.cors);
+        session = *found;
     }
     StreamEvent start
             = StreamEvent::make(StreamEventType::SessionStart,
                                 {{QStringLiteral("created"), created},
-                                 {QStringLiteral("message_count"), int(session->messages().size())},
-                                 {QStringLiteral("last_seq"), session->lastSeq()},
+                                 {QStringLiteral("message_count"), session.messageCount},
+                                 {QStringLiteral("last_seq"), session.lastSeq},
                                  {QStringLiteral("model"), m_chat->model()->displayName()},
                                  {QStringLiteral("tools"), ApiJson::toolNames(m_registry)}},
-                                session->isBusy() ? session->turnId() : QString());
-    start.sessionId = session->id();
-    start.seq = session->lastSeq();
+                                session.busy ? session.turnId : QString());
+    start.sessionId = session.id;
+    start.seq = session.lastSeq;
     start.ts = QDateTime::currentDateTimeUtc();
-    m_connections->attach(std::move(responder), session, afterSeq, start, ctx.cors);
+    m_connections->attach(std::move(responder), session.id, afterSeq, start, ctx.cors);
 }
 
 std::optional<ChatService::Started>
@@ -179,14 +179,13 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
                     return;
                 QJsonArray steps;
                 QJsonObject failure;
-                if (Session *s = m_sessions->get(sid)) {
-                    for (const StreamEvent &e : s->events()) {
-                        if (e.turnId != turnId)
-                            continue;
-                        steps.append(e.toJson());
-                        if (e.type == StreamEventType::Error)
-                            failure = e.data;
-                    }
+                const QList<StreamEvent> events = m_sessions->events(sid);
+                for (const StreamEvent &e : events) {
+                    if (e.turnId != turnId)
+                        continue;
+                    steps.append(e.toJson());
+                    if (e.type == StreamEventType::Error)
+                        failure = e.data;
                 }
                 QJsonObject out {{QStringLiteral("session_id"), sid},
                                  {QStringLiteral("turn_id"), turnId},

@@ -10,7 +10,7 @@
 class ApiRouter;
 struct ApiRequest;
 class ServerRegistry;
-class SessionManager;
+class SessionService;
 class SseConnectionManager;
 
 /// The chat: the event stream of a session (creating one when no session_id is given), starting
@@ -23,7 +23,7 @@ class ChatController : public QObject
     Q_DISABLE_COPY_MOVE(ChatController)
 
 public:
-    ChatController(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
+    ChatController(ChatService *chat, SessionService *sessions, ServerRegistry *registry,
                    SseConnectionManager *connections, QObject *parent = nullptr);
 
     void registerRoutes(ApiRouter &router);
@@ -42,7 +42,7 @@ private:
     void elicit(ApiRequest &ctx, QHttpServerResponder &&responder);
 
     ChatService *m_chat;
-    SessionManager *m_sessions;
+    SessionService *m_sessions;
     ServerRegistry *m_registry;
     SseConnectionManager *m_connections;
 };

@@ -24,13 +24,13 @@ ApiError fromChat(const ChatService &chat, ChatService::Error error)
     return {ApiError::Code::InvalidField, message};
 }
 
-ApiError fromSessions(const SessionManager &sessions, SessionManager::CreateError error)
+ApiError fromSessions(const SessionService &sessions, SessionService::CreateError error)
 {
     const QString message = sessions.errorMessage(error);
     switch (error) {
-    case SessionManager::CreateError::IdTaken:
+    case SessionService::CreateError::IdTaken:
         return {ApiError::Code::SessionExists, message};
-    case SessionManager::CreateError::Full:
+    case SessionService::CreateError::Full:
         return {ApiError::Code::TooManySessions, message};
     }
     return {ApiError::Code::SessionExists, message};

@@ -6,7 +6,7 @@
 #include "chatservice.h"
 #include "httpresponses.h"
 #include "serverregistry.h"
-#include "sessionmanager.h"
+#include "sessionservice.h"
 #include "sseconnectionmanager.h"
 
 #include <QJsonDocument>
@@ -39,7 +39,7 @@ Percentiles percentiles(QList<double> v)
 
 } // namespace
 
-HealthController::HealthController(ChatService *chat, SessionManager *sessions,
+HealthController::HealthController(ChatService *chat, SessionService *sessions,
                                    ServerRegistry *registry,
                                    const SseConnectionManager *connections, const ApiRouter *router)
     : m_chat(chat)
@@ -79,7 +79,7 @@ QJsonObject HealthController::health(bool authorized) const
         o.insert(QStringLiteral("status"), QStringLiteral("degraded"));
     o.insert(QStringLiteral("uptime_s"), double(m_uptime.elapsed()) / 1000.0);
     o.insert(QStringLiteral("model"), m_chat->model()->displayName());
-    o.insert(QStringLiteral("sessions"), int(m_sessions->list().size()));
+    o.insert(QStringLiteral("sessions"), m_sessions->count());
     o.insert(QStringLiteral("connections"), m_connections->connectionCount());
     o.insert(QStringLiteral("max_connections"), m_connections->options().maxConnections);
     o.insert(QStringLiteral("running_turns"), m_chat->runningTurns());
@@ -103,7 +103,7 @@ QByteArray HealthController::metrics() const
     metric("mcphost_sse_events_sent_total", "counter", "Events written to SSE streams.",
            QByteArray::number(m_connections->eventsSent()));
     metric("mcphost_sessions", "gauge", "Sessions in memory.",
-           QByteArray::number(m_sessions->list().size()));
+           QByteArray::number(m_sessions->count()));
     metric("mcphost_turns_started_total", "counter", "Turns started.",
            QByteArray::number(st.turnsStarted));
     metric("mcphost_turns_finished_total", "counter", "Turns finished.",

@@ -6,7 +6,7 @@
 class ApiRouter;
 class ChatService;
 class ServerRegistry;
-class SessionManager;
+class SessionService;
 class SseConnectionManager;
 
 /// `/health` (the status for everyone; the details with the token) and `/metrics` (Prometheus
@@ -14,7 +14,7 @@ class SseConnectionManager;
 class HealthController
 {
 public:
-    HealthController(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
+    HealthController(ChatService *chat, SessionService *sessions, ServerRegistry *registry,
                      const SseConnectionManager *connections, const ApiRouter *router);
 
     void registerRoutes(ApiRouter &router);
@@ -24,7 +24,7 @@ private:
     [[nodiscard]] QByteArray metrics() const;
 
     ChatService *m_chat;
-    SessionManager *m_sessions;
+    SessionService *m_sessions;
     ServerRegistry *m_registry;
     const SseConnectionManager *m_connections;
     const ApiRouter *m_router;

@@ -3,6 +3,7 @@
 #include "chatcontroller.h"
 #include "guardedtcpserver.h"
 #include "healthcontroller.h"
+#include "hostcore.h"
 #include "responsewriter.h"
 #include "sessioncontroller.h"
 #include "staticcontroller.h"
@@ -20,15 +21,17 @@ ApiSecurity::Options securityOptions(const HttpApiServer::Options &o)
 
 } // namespace
 
-HttpApiServer::HttpApiServer(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
-                             Options options, QObject *parent)
+HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
     , m_security(securityOptions(m_options))
     , m_router(&m_security, m_options.maxBodyBytes)
 {
+    ChatService *chat = core->chat();
+    SessionService *sessions = core->sessionService();
+    ServerRegistry *registry = core->registry();
     m_http = new QHttpServer(this);
-    m_connections = new SseConnectionManager(m_options.sse, this);
+    m_connections = new SseConnectionManager(sessions, m_options.sse, this);
     m_chatController = new ChatController(chat, sessions, registry, m_connections, this);
     m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections);
     m_toolController = std::make_unique<ToolController>(registry);

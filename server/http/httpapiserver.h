@@ -13,13 +13,11 @@
 #include <memory>
 
 class ChatController;
-class ChatService;
 class HealthController;
+class HostCore;
 class QHttpServer;
 class QTcpServer;
-class ServerRegistry;
 class SessionController;
-class SessionManager;
 class ToolController;
 
 /// The HTTP face of the host (docs/api.md): listens, and hands every request to one ApiRouter
@@ -28,7 +26,15 @@ class ToolController;
 /// /metrics) and StaticController (the test page, the OpenAPI document). ApiSecurity holds
 /// the Host / Origin / token checks; HttpResponses writes the answers; ApiError::toHttp maps
 /// every error to its status and body. Nothing here blocks: the stream and `POST /chat` keep
-/// their responders and answer later.
+/// their responders and answer later. It reaches the host only through the core's services
+/// (HostCore::chat(), sessionService(), serverService()).
+///
+/// In-process use (the desktop app's local mode), as ServeCommand does it: init() a HostCore;
+/// construct `HttpApiServer(&core, options)` with options.port = 0 (a free port) and
+/// options.token = a random token (address stays 127.0.0.1); listen(&error); core.start();
+/// then talk to `http://127.0.0.1:<port()>` with `Authorization: Bearer <token>`. To stop:
+/// core.shutdown(done) (streams get `session_end`) and close() in `done`. The core must
+/// outlive the server.
 class HttpApiServer : public QObject
 {
     Q_OBJECT
@@ -48,8 +54,8 @@ public:
     };
     using RouteInfo = ApiRouter::RouteInfo;
 
-    HttpApiServer(ChatService *chat, SessionManager *sessions, ServerRegistry *registry,
-                  Options options, QObject *parent = nullptr);
+    /// `core` must be initialized (HostCore::init) and outlive the server; it is not owned.
+    HttpApiServer(HostCore *core, Options options, QObject *parent = nullptr);
     ~HttpApiServer() override;
 
     /// Starts listening; on failure returns false and sets *error.

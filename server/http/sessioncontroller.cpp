@@ -2,13 +2,11 @@
 
 #include "apijson.h"
 #include "apirouter.h"
-#include "chatmodel.h"
 #include "chatservice.h"
 #include "coreerrors.h"
 #include "httpresponses.h"
 #include "jsonfields.h"
-#include "session.h"
-#include "sessionmanager.h"
+#include "sessionservice.h"
 #include "sseconnectionmanager.h"
 
 #include <QJsonDocument>
@@ -20,8 +18,8 @@ void SessionController::registerRoutes(ApiRouter &router)
             Method::Get, QStringLiteral("/api/v3/sessions"), true,
             [this](ApiRequest &ctx, QHttpServerResponder &&r) {
                 QJsonArray list;
-                for (const Session *s : m_sessions->list())
-                    list.append(ApiJson::sessionSummary(s, m_connections->connectionsFor(s->id())));
+                for (const SessionService::Summary &s : m_sessions->list())
+                    list.append(ApiJson::sessionSummary(s, m_connections->connectionsFor(s.id)));
                 HttpResponses::sendJson(
                         r, 200, QJsonDocument(QJsonObject {{QStringLiteral("sessions"), list}}),
                         ctx.cors);
@@ -47,27 +45,28 @@ void SessionController::registerRoutes(ApiRouter &router)
                                                         "'.', '-' (at most 128)")},
                                         ctx.cors);
                         }
-                        SessionManager::CreateError error {};
-                        Session *s = m_sessions->create(id, &error);
-                        if (!s)
+                        const auto created = m_sessions->create(id);
+                        if (const auto *e = std::get_if<SessionService::CreateError>(&created))
                             return HttpResponses::sendError(
-                                    r, CoreErrors::fromSessions(*m_sessions, error), ctx.cors);
+                                    r, CoreErrors::fromSessions(*m_sessions, *e), ctx.cors);
+                        const auto &s = std::get<SessionService::Summary>(created);
                         HttpResponses::sendJson(r, 201,
                                                 QJsonDocument(ApiJson::sessionSummary(
-                                                        s, m_connections->connectionsFor(s->id()))),
+                                                        s, m_connections->connectionsFor(s.id))),
                                                 ctx.cors);
                     });
     router.addRoute(
             Method::Get, QStringLiteral("/api/v3/sessions/{id}"), true,
             [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                const Session *s = m_sessions->get(ctx.args.value(0));
+                const auto s = m_sessions->detail(ctx.args.value(0));
                 if (!s)
                     return HttpResponses::sendError(
                             r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
                             ctx.cors);
-                QJsonObject o = ApiJson::sessionSummary(s, m_connections->connectionsFor(s->id()));
+                QJsonObject o = ApiJson::sessionSummary(
+                        s->summary, m_connections->connectionsFor(s->summary.id));
                 QJsonArray messages;
-                for (const ChatMessage &m : s->messages())
+                for (const ChatMessage &m : s->messages)
                     messages.append(ApiJson::message(m));
                 o.insert(QStringLiteral("messages"), messages);
                 HttpResponses::sendJson(r, 200, QJsonDocument(o), ctx.cors);
@@ -75,13 +74,10 @@ void SessionController::registerRoutes(ApiRouter &router)
     router.addRoute(
             Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
             [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                const QString id = ctx.args.value(0);
-                if (!m_sessions->get(id))
+                if (!m_sessions->remove(ctx.args.value(0)))
                     return HttpResponses::sendError(
                             r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
                             ctx.cors);
-                m_chat->cancel(id);
-                m_sessions->remove(id, QStringLiteral("deleted"));
                 HttpResponses::sendJson(r, 204, {}, ctx.cors);
             });
 }

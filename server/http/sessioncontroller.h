@@ -2,7 +2,7 @@
 
 class ApiRouter;
 class ChatService;
-class SessionManager;
+class SessionService;
 class SseConnectionManager;
 
 /// The sessions: list, create (with an optional id of the caller's), read with the messages,
@@ -10,7 +10,7 @@ class SseConnectionManager;
 class SessionController
 {
 public:
-    SessionController(ChatService *chat, SessionManager *sessions,
+    SessionController(ChatService *chat, SessionService *sessions,
                       const SseConnectionManager *connections)
         : m_chat(chat)
         , m_sessions(sessions)
@@ -21,6 +21,6 @@ public:
 
 private:
     ChatService *m_chat;
-    SessionManager *m_sessions;
+    SessionService *m_sessions;
     const SseConnectionManager *m_connections;
 };

@@ -2,7 +2,7 @@
 
 #include "logging.h"
 #include "responsewriter.h"
-#include "session.h"
+#include "sessionservice.h"
 #include "sseencoder.h"
 #include "ssestream.h"
 
@@ -13,10 +13,14 @@ namespace {
 constexpr qint64 kTrimBatch = 64;
 } // namespace
 
-SseConnectionManager::SseConnectionManager(Options options, QObject *parent)
+SseConnectionManager::SseConnectionManager(SessionService *sessions, Options options,
+                                           QObject *parent)
     : QObject(parent)
+    , m_sessionService(sessions)
     , m_options(options)
 {
+    // Events of sessions without a stream are dropped by onEvent at the first lookup.
+    connect(m_sessionService, &SessionService::eventAppended, this, &SseConnectionManager::onEvent);
     m_heartbeat.setInterval(m_options.heartbeatMs);
     connect(&m_heartbeat, &QTimer::timeout, this, &SseConnectionManager::heartbeat);
 }
@@ -50,17 +54,13 @@ QByteArray SseConnectionManager::encode(const StreamEvent &event, bool withId)
     return SseEncoder::event(json, type, withId ? QByteArray::number(event.seq) : QByteArray());
 }
 
-void SseConnectionManager::attach(QHttpServerResponder &&responder, Session *session,
+void SseConnectionManager::attach(QHttpServerResponder &&responder, const QString &id,
                                   qint64 afterSeq, const StreamEvent &sessionStart,
                                   const QList<QPair<QByteArray, QByteArray>> &headers)
 {
-    const QString id = session->id();
     Fanout &fanout = m_sessions[id];
-    if (!fanout.feed) {
+    if (!fanout.feed)
         fanout.feed = QSharedPointer<SseFeed>::create();
-        fanout.subscription = connect(session, &Session::eventAppended, this,
-                                      [this, id](const StreamEvent &event) { onEvent(id, event); });
-    }
     auto *stream = new SseStream(new ResponseWriter(std::move(responder)), id, fanout.feed,
                                  m_options.maxBehindBytes, this);
     connect(stream, &SseStream::closed, this, &SseConnectionManager::onStreamClosed);
@@ -68,17 +68,16 @@ void SseConnectionManager::attach(QHttpServerResponder &&responder, Session *ses
     // Replay, then live: everything happens on this thread, so no event slips between the
     // stored events written here and the feed the stream follows from now on.
     QByteArray prefix = encode(sessionStart, false);
-    for (const StreamEvent &event : session->eventsAfter(afterSeq)) {
+    const QList<StreamEvent> stored = m_sessionService->eventsAfter(id, afterSeq);
+    for (const StreamEvent &event : stored) {
         prefix += encode(event);
         ++m_eventsSent;
     }
     stream->open(headers, prefix);
     if (!stream->isOpen()) {
         stream->deleteLater();
-        if (fanout.streams.isEmpty()) {
-            disconnect(fanout.subscription);
+        if (fanout.streams.isEmpty())
             m_sessions.remove(id);
-        }
         return;
     }
     fanout.streams.append(stream);
@@ -121,10 +120,8 @@ void SseConnectionManager::onStreamClosed(SseStream *stream, const QString &why)
     if (it != m_sessions.end() && it->streams.removeOne(stream)) {
         --m_count;
         qCDebug(lcHttp).noquote() << "stream of session" << id << "closed:" << why;
-        if (it->streams.isEmpty()) {
-            disconnect(it->subscription);
+        if (it->streams.isEmpty())
             m_sessions.erase(it); // the feed goes with its last stream
-        }
         Q_EMIT connectionCountChanged(m_count);
     }
     if (m_count == 0)

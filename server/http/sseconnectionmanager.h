@@ -9,7 +9,7 @@
 #include <QSharedPointer>
 #include <QTimer>
 
-class Session;
+class SessionService;
 class SseStream;
 struct SseFeed;
 
@@ -33,7 +33,8 @@ public:
         qint64 maxBehindBytes = 4 * 1024 * 1024; ///< a reader this far behind is cut
     };
 
-    explicit SseConnectionManager(Options options, QObject *parent = nullptr);
+    /// Follows the new events of every session of `sessions` (not owned).
+    SseConnectionManager(SessionService *sessions, Options options, QObject *parent = nullptr);
     ~SseConnectionManager() override;
 
     [[nodiscard]] bool isFull() const { return connectionCount() >= m_options.maxConnections; }
@@ -42,9 +43,9 @@ public:
     [[nodiscard]] quint64 eventsSent() const { return m_eventsSent; }
     [[nodiscard]] const Options &options() const { return m_options; }
 
-    /// Opens a stream on `session`: headers, `sessionStart`, the stored events with
-    /// seq > afterSeq, then every new event live.
-    void attach(QHttpServerResponder &&responder, Session *session, qint64 afterSeq,
+    /// Opens a stream on the session `sessionId`: headers, `sessionStart`, the stored events
+    /// with seq > afterSeq, then every new event live.
+    void attach(QHttpServerResponder &&responder, const QString &sessionId, qint64 afterSeq,
                 const StreamEvent &sessionStart,
                 const QList<QPair<QByteArray, QByteArray>> &headers);
     /// Closes every stream (server shutdown, after the sessions' session_end).
@@ -62,7 +63,6 @@ private:
     {
         QSharedPointer<SseFeed> feed;
         QList<SseStream *> streams;
-        QMetaObject::Connection subscription;
     };
 
     void onEvent(const QString &sessionId, const StreamEvent &event);
@@ -70,6 +70,7 @@ private:
     void heartbeat();
     [[nodiscard]] QList<SseStream *> allStreams() const;
 
+    SessionService *m_sessionService;
     Options m_options;
     QHash<QString, Fanout> m_sessions; // session id -> its streams
     QTimer m_heartbeat;

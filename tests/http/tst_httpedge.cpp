@@ -82,8 +82,7 @@ std::unique_ptr<HttpApiServer> tst_HttpEdge::server(const ConnectionLimits &limi
     o.token = token;
     o.limits = limits;
     o.sse.heartbeatMs = 60000;
-    auto s = std::make_unique<HttpApiServer>(m_core->chat(), m_core->sessions(), m_core->registry(),
-                                             o);
+    auto s = std::make_unique<HttpApiServer>(m_core, o);
     QString error;
     if (!s->listen(&error)) {
         qWarning() << error;

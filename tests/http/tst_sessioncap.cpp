@@ -51,8 +51,7 @@ void tst_SessionCap::initTestCase()
     m_core->sessions()->setMaxSessions(2);
     HttpApiServer::Options http;
     http.port = 0;
-    m_server
-            = new HttpApiServer(m_core->chat(), m_core->sessions(), m_core->registry(), http, this);
+    m_server = new HttpApiServer(m_core, http, this);
     QVERIFY2(m_server->listen(&error), qPrintable(error));
 
     RestClient rest(m_server->port());
