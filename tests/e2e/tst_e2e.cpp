@@ -204,29 +204,6 @@ void tst_E2e::localTurn()
     QCOMPARE(app.get("timeline", "count").toInt(), 0);
     SHOOT(app, QStringLiteral("empty-session"));
 
-    // The servers panel: the fixture runs, "broken" failed with a reason.
-    app.call("servers", "refresh");
-    const auto serversShown = [&] {
-        bool fixture = false;
-        bool broken = false;
-        const QJsonArray servers = app.rows("servers");
-        for (const QJsonValue &v : servers) {
-            const QJsonObject r = v.toObject();
-            fixture |= r.value("name") == "fixture" && r.value("state") == "running";
-            broken |= r.value("name") == "broken" && r.value("state") == "failed"
-                    && !r.value("reason").toString().isEmpty();
-        }
-        return fixture && broken;
-    };
-    QVERIFY2(TestSupport::waitFor(serversShown, 20000),
-             qPrintable(QString::fromUtf8(QJsonDocument(app.rows("servers")).toJson())));
-    // The servers panel as a person opens it: the toolbar's Servers button.
-    QJsonObject clicked = app.send({{"cmd", "click"}, {"target", "@Servers"}});
-    QVERIFY2(clicked.value("ok").toBool(), qPrintable(clicked.value("error").toString()));
-    SHOOT(app, QStringLiteral("servers-failed"));
-    clicked = app.send({{"cmd", "click"}, {"target", "@Close"}});
-    QVERIFY2(clicked.value("ok").toBool(), qPrintable(clicked.value("error").toString()));
-
     QVERIFY(app.call("conversation", "send",
                      {QStringLiteral("Echo a greeting, then run the slow job.")})
                     .value("ok")
@@ -296,6 +273,30 @@ void tst_E2e::localTurn()
     }
     SHOOT(app, QStringLiteral("turn-finished"));
 
+    // The servers panel: the fixture runs, "broken" failed with a reason.
+    QVERIFY2(app.get("", "servers").isString(), "the app has no App.servers");
+    app.call("servers", "refresh");
+    const auto serversShown = [&] {
+        bool fixture = false;
+        bool broken = false;
+        const QJsonArray servers = app.rows("servers");
+        for (const QJsonValue &v : servers) {
+            const QJsonObject r = v.toObject();
+            fixture |= r.value("name") == "fixture" && r.value("state") == "running";
+            broken |= r.value("name") == "broken" && r.value("state") == "failed"
+                    && !r.value("reason").toString().isEmpty();
+        }
+        return fixture && broken;
+    };
+    QVERIFY2(TestSupport::waitFor(serversShown, 20000),
+             qPrintable(QString::fromUtf8(QJsonDocument(app.rows("servers")).toJson())));
+    // The servers panel as a person opens it: the toolbar's Servers button.
+    QJsonObject clicked = app.send({{"cmd", "click"}, {"target", "@Servers"}});
+    QVERIFY2(clicked.value("ok").toBool(), qPrintable(clicked.value("error").toString()));
+    SHOOT(app, QStringLiteral("servers-failed"));
+    clicked = app.send({{"cmd", "click"}, {"target", "@Close"}});
+    QVERIFY2(clicked.value("ok").toBool(), qPrintable(clicked.value("error").toString()));
+
     // The same window in a dark palette: the theme follows it.
     QVERIFY(app.send({{"cmd", "palette"}, {"dark", true}}).value("ok").toBool());
     QVERIFY(TestSupport::waitFor([&] { return app.get("theme", "dark").toBool(); }, 5000));
@@ -330,37 +331,25 @@ void tst_E2e::streamResume()
     QVERIFY(proxy.listen());
     const QString url = QStringLiteral("http://127.0.0.1:%1").arg(proxy.port());
 
-    // The app's own local server gets no MCP servers; it is left as soon as the app connects.
-    const QString emptyConfig = writeConfig(QStringLiteral("empty.json"),
-                                            QJsonObject {{"mcpServers", QJsonObject {}}});
-    QProcessEnvironment env
+    // Remote mode from the command line, the token in a file only its owner reads.
+    const QString tokenFile = m_dir.filePath(QStringLiteral("token"));
+    {
+        QFile file(tokenFile);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QVERIFY(file.setPermissions(QFile::ReadOwner | QFile::WriteOwner));
+        file.write(token + '\n');
+    }
+    const QProcessEnvironment env
             = E2e::appEnvironment(m_xvfb.display(), m_dir.filePath(QStringLiteral("home-remote")));
-    env.insert("MCPHOST_CONFIG", emptyConfig);
     E2e::App app;
-    const QString error = app.start(env, m_dir.filePath(QStringLiteral("probe-remote.sock")));
+    const QString error = app.start(
+            env, m_dir.filePath(QStringLiteral("probe-remote.sock")),
+            {QStringLiteral("--connect"), url, QStringLiteral("--token-file"), tokenFile});
     QVERIFY2(error.isEmpty(), qPrintable(error));
     waitConnected(app);
     if (QTest::currentTestFailed())
         return;
-    const QString localSession = app.get("conversation", "sessionId").toString();
-    // What the connect dialog does (the token is not remembered).
-    QVERIFY(app.call("connection", "connectRemote", {url, QString::fromLatin1(token), false})
-                    .value("ok")
-                    .toBool());
-    QVERIFY2(TestSupport::waitFor(
-                     [&] {
-                         return app.get("connection", "mode").toString() == "remote"
-                                 && app.get("connection", "state").toString() == "connected";
-                     },
-                     30000),
-             qPrintable(app.get("connection", "statusText").toString() + app.log()));
-    const auto remoteSession = [&] {
-        const QString id = app.get("conversation", "sessionId").toString();
-        return !id.isEmpty() && id != localSession;
-    };
-    if (!TestSupport::waitFor(remoteSession, 5000))
-        app.call("conversation", "newSession");
-    QVERIFY2(TestSupport::waitFor(remoteSession, 20000), qPrintable(app.log()));
+    QCOMPARE(app.get("connection", "mode").toString(), QStringLiteral("remote"));
     QVERIFY2(TestSupport::waitFor([&] { return proxy.openStreams() >= 1; }, 20000),
              "the app opened no event stream through the proxy");
     const QString sessionId = app.get("conversation", "sessionId").toString();
