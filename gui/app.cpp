@@ -5,6 +5,7 @@
 #include "localserver.h"
 #include "notifier.h"
 #include "theme.h"
+#include "tokenkeystore.h"
 #include "tokenstore.h"
 
 namespace {
@@ -20,6 +21,12 @@ App::App(QObject *parent, const QString &tokenDir)
     , m_timeline(new TimelineModel(this))
     , m_theme(new Theme(this))
     , m_notifier(new Notifier(this))
+    , m_sessions(new SessionsModel(this))
+    , m_sessionFilter(new SessionFilterModel(this))
+    , m_servers(new ServersModel(this))
+    , m_approvalRules(new ApprovalRulesModel(this))
+    , m_settings(new SettingsController(this))
+    , m_keys(std::make_unique<TokenKeyStore>(m_tokens))
 {
     Q_ASSERT(!s_instance);
     s_instance = this;
@@ -35,6 +42,25 @@ App::App(QObject *parent, const QString &tokenDir)
             &TimelineModel::applyEvent);
     connect(m_conversation, &ConversationController::approvalRequested, m_notifier,
             &Notifier::notifyApproval);
+    // The sidebar, the servers panel and the rules speak to whichever server is connected.
+    m_sessions->setApiClient(m_connection->api());
+    m_servers->setApiClient(m_connection->api());
+    m_approvalRules->setApiClient(m_connection->api());
+    m_sessionFilter->setSourceModel(m_sessions);
+    m_settings->setKeyStore(m_keys.get());
+    connect(m_connection, &ConnectionController::connected, this, [this] {
+        m_sessions->refresh();
+        m_servers->refresh();
+        m_approvalRules->refresh();
+    });
+    // A turn changes the list (titles, turn counts, order by activity).
+    connect(m_conversation, &ConversationController::eventArrived, this,
+            [this](const StreamEvent &event) {
+                if (event.type == StreamEventType::FinalResponse
+                    || event.type == StreamEventType::Thinking)
+                    m_sessions->refresh();
+            });
+    connect(m_settings, &SettingsController::applyRequested, this, &App::applySettings);
     connect(m_notifier, &Notifier::activated, this,
             [this](const QString &sessionId, const QString &callId) {
                 if (sessionId != m_conversation->sessionId())
@@ -43,8 +69,26 @@ App::App(QObject *parent, const QString &tokenDir)
             });
 }
 
+void App::applySettings()
+{
+    // Settings apply to the in-process server only; a remote server keeps its own.
+    if (m_connection->mode() != QLatin1String("local"))
+        return;
+    m_settings->loadApiKey(this, [this](const QString &apiKey) {
+        LocalServer::Options options;
+        options.configPath = m_settings->configPath();
+        options.provider = m_settings->provider();
+        options.model = m_settings->model();
+        options.baseUrl = m_settings->baseUrl();
+        options.apiKey = apiKey;
+        m_connection->setLocalOptions(options);
+        m_connection->shutdown([this] { m_connection->useLocal(); });
+    });
+}
+
 App::~App()
 {
+    m_sessions->commitRemoval();
     if (s_instance == this)
         s_instance = nullptr;
 }

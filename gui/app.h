@@ -1,8 +1,13 @@
 #pragma once
 
+#include "approvalrulesmodel.h"
 #include "connectioncontroller.h"
 #include "conversationcontroller.h"
 #include "notifier.h"
+#include "serversmodel.h"
+#include "sessionfiltermodel.h"
+#include "sessionsmodel.h"
+#include "settingscontroller.h"
 #include "theme.h"
 #include "timelinemodel.h"
 
@@ -10,7 +15,10 @@
 #include <QQmlEngine>
 #include <QString>
 
+#include <memory>
+
 class LocalServer;
+class TokenKeyStore;
 class TokenStore;
 
 /// The application object the views see as the `App` singleton: it owns the connection, the
@@ -30,10 +38,17 @@ class App : public QObject
     Q_PROPERTY(TimelineModel *timeline READ timeline CONSTANT)
     Q_PROPERTY(Theme *theme READ theme CONSTANT)
     Q_PROPERTY(Notifier *notifier READ notifier CONSTANT)
+    Q_PROPERTY(SessionsModel *sessions READ sessions CONSTANT)
+    Q_PROPERTY(SessionFilterModel *sessionFilter READ sessionFilter CONSTANT)
+    Q_PROPERTY(ServersModel *servers READ servers CONSTANT)
+    Q_PROPERTY(ApprovalRulesModel *approvalRules READ approvalRules CONSTANT)
+    Q_PROPERTY(SettingsController *settings READ settings CONSTANT)
 
 public:
     /// `tokenDir` empty: the tokens' fallback file lives in the app's config folder.
-    explicit App(QObject *parent = nullptr, const QString &tokenDir = {});
+    /// No default for `parent`: Qt 6.4's QML constructs a default-constructible singleton itself
+    /// and ignores create(), which would give the views a second, unconnected App.
+    explicit App(QObject *parent, const QString &tokenDir = {});
     ~App() override;
 
     /// The instance main.cpp (or a test) made; QML's singleton factory returns it.
@@ -46,6 +61,11 @@ public:
     [[nodiscard]] TimelineModel *timeline() const { return m_timeline; }
     [[nodiscard]] Theme *theme() const { return m_theme; }
     [[nodiscard]] Notifier *notifier() const { return m_notifier; }
+    [[nodiscard]] SessionsModel *sessions() const { return m_sessions; }
+    [[nodiscard]] SessionFilterModel *sessionFilter() const { return m_sessionFilter; }
+    [[nodiscard]] ServersModel *servers() const { return m_servers; }
+    [[nodiscard]] ApprovalRulesModel *approvalRules() const { return m_approvalRules; }
+    [[nodiscard]] SettingsController *settings() const { return m_settings; }
     [[nodiscard]] LocalServer *localServer() const { return m_local; }
     [[nodiscard]] TokenStore *tokenStore() const { return m_tokens; }
 
@@ -54,6 +74,9 @@ Q_SIGNALS:
     void revealCall(const QString &sessionId, const QString &callId);
 
 private:
+    /// Restarts the local server with the settings' provider, model, base URL and key.
+    void applySettings();
+
     LocalServer *m_local;
     TokenStore *m_tokens;
     ConnectionController *m_connection;
@@ -61,4 +84,10 @@ private:
     TimelineModel *m_timeline;
     Theme *m_theme;
     Notifier *m_notifier;
+    SessionsModel *m_sessions;
+    SessionFilterModel *m_sessionFilter;
+    ServersModel *m_servers;
+    ApprovalRulesModel *m_approvalRules;
+    SettingsController *m_settings;
+    std::unique_ptr<TokenKeyStore> m_keys; // the settings' API key, beside the tokens
 };

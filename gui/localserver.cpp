@@ -45,6 +45,8 @@ bool LocalServer::start(const Options &options, QString *error)
     host.configPath = options.configPath;
     host.cli.provider = options.provider;
     host.cli.model = options.model;
+    host.cli.baseUrl = options.baseUrl;
+    host.cli.apiKey = options.apiKey;
     if (!core->init(host, error)) {
         delete core;
         return false;

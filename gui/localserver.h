@@ -26,6 +26,8 @@ public:
         QString configPath; ///< empty: HostConfig's search path
         QString provider; ///< empty: config, environment, else automatic
         QString model;
+        QString baseUrl; ///< empty: the provider's default (or the environment's)
+        QString apiKey; ///< empty: the config's or the environment's; never logged
     };
 
     explicit LocalServer(QObject *parent = nullptr);

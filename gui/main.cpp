@@ -201,7 +201,7 @@ int main(int argc, char *argv[])
         token = qEnvironmentVariable("MCPHOST_TOKEN");
     }
 
-    App app;
+    App app(nullptr);
     QApplication::setQuitOnLastWindowClosed(false);
     QQmlApplicationEngine engine;
     QObject::connect(

@@ -257,7 +257,7 @@ void tst_E2e::localTurn()
     QCOMPARE(kindsOf(rows).value(0), QStringLiteral("user"));
     QCOMPARE(stepKinds(rows),
              (QStringList {"thinking", "toolCall", "acting", "observation", "thinking", "toolCall",
-                           "acting", "observation", "thinking", "answer"}));
+                           "acting", "observation", "answer"}));
     const QJsonObject echoObservation = rowOf(rows, "observation", "echo");
     QCOMPARE(echoObservation.value("callId").toString(), echoCall);
     QCOMPARE(rowOf(rows, "toolCall", "echo").value("approval").toString(),
@@ -282,7 +282,7 @@ void tst_E2e::localTurn()
         const QJsonArray servers = app.rows("servers");
         for (const QJsonValue &v : servers) {
             const QJsonObject r = v.toObject();
-            fixture |= r.value("name") == "fixture" && r.value("state") == "running";
+            fixture |= r.value("name") == "fixture" && r.value("state") == "ready";
             broken |= r.value("name") == "broken" && r.value("state") == "failed"
                     && !r.value("reason").toString().isEmpty();
         }
@@ -383,7 +383,7 @@ void tst_E2e::streamResume()
              qPrintable(describe(app.rows())));
     const QJsonArray rows = app.rows();
     QCOMPARE(stepKinds(rows),
-             (QStringList {"thinking", "toolCall", "acting", "observation", "thinking", "answer"}));
+             (QStringList {"thinking", "toolCall", "acting", "observation", "answer"}));
     const QJsonObject acting = rowOf(rows, "acting", "slow");
     QCOMPARE(rowOf(rows, "observation", "slow").value("callId"), acting.value("callId"));
     QCOMPARE(acting.value("status").toString(), QStringLiteral("done"));

@@ -26,7 +26,7 @@ private Q_SLOTS:
     {
         LocalServer server;
         QString error;
-        QVERIFY2(server.start({m_config, {}, {}}, &error), qPrintable(error));
+        QVERIFY2(server.start({m_config, {}, {}, {}, {}}, &error), qPrintable(error));
         QVERIFY(server.isRunning());
         QCOMPARE(server.url().host(), QStringLiteral("127.0.0.1"));
         QVERIFY(server.port() != 0);
@@ -69,8 +69,8 @@ private Q_SLOTS:
         LocalServer first;
         LocalServer second;
         QString error;
-        QVERIFY2(first.start({m_config, {}, {}}, &error), qPrintable(error));
-        QVERIFY2(second.start({m_config, {}, {}}, &error), qPrintable(error));
+        QVERIFY2(first.start({m_config, {}, {}, {}, {}}, &error), qPrintable(error));
+        QVERIFY2(second.start({m_config, {}, {}, {}, {}}, &error), qPrintable(error));
         QVERIFY(first.port() != second.port());
         QVERIFY(first.token() != second.token());
         // 32 random bytes, base64url without padding.
@@ -93,7 +93,7 @@ private Q_SLOTS:
         file.close();
         LocalServer server;
         QString error;
-        QVERIFY(!server.start({path, {}, {}}, &error));
+        QVERIFY(!server.start({path, {}, {}, {}, {}}, &error));
         QVERIFY2(error.contains(QStringLiteral("broken.json")), qPrintable(error));
         QVERIFY(!server.isRunning());
     }

@@ -95,16 +95,27 @@ Item {
         }
 
         function test_thinking_collapsed_height_is_fixed() {
-            var brief = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "Hmm." }));
-            var lengthy = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "A long thought. ".repeat(400) }));
+            var brief = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "Hmm.", html: "" }));
+            var lengthy = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "A long thought. ".repeat(400), html: "" }));
             compare(lengthy.height, brief.height, "collapsed cards have one height");
             verify(visibleText(brief).indexOf("Hmm.") >= 0);
             lengthy.expanded = true;
             tryVerify(() => lengthy.height > brief.height * 2, 1000, "an expanded card grows");
         }
 
+        function test_thinking_row_that_became_the_answer_shows_it() {
+            // The model turns the last iteration's row into the answer in place; the delegate
+            // ListView made for "thinking" must then show the rendered answer, not an empty thought.
+            var c = createTemporaryObject(thinkingCard, root, base({ kind: "answer", text: "",
+                                                                     html: "<p>The sum is <b>5</b>.</p>" }));
+            var t = visibleText(c);
+            verify(t.indexOf("Answer") >= 0, t);
+            verify(find(c, "thinkingHtml").visible, "the rendered answer is shown");
+            verify(find(c, "thinkingHtml").getText(0, 100).indexOf("The sum is 5.") >= 0);
+        }
+
         function test_thinking_streaming_shows_running_duration() {
-            var c = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "so far", status: "running",
+            var c = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "so far", html: "", status: "running",
                                                                      durationMs: -1, startedAt: new Date(Date.now() - 3000) }));
             verify(visibleText(c).indexOf("Thinking…") >= 0);
             tryVerify(() => /\d\.\d s/.test(find(c, "cardDuration").text), 2000, "elapsed time counts while running");

@@ -24,7 +24,7 @@ public Q_SLOTS:
         engine->addImportPath(QStringLiteral(MCPHOST_QML_IMPORT_DIR));
         // Main.qml reaches the controllers through the App singleton: one per test file's
         // engine, as main.cpp makes one before its engine.
-        m_app = std::make_unique<App>();
+        m_app = std::make_unique<App>(nullptr);
         qmlRegisterSingletonInstance("McpHostTest", 1, 0, "Transcript", &m_player);
     }
     void cleanupTestCase() { m_app.reset(); }

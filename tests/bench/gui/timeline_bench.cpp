@@ -260,7 +260,7 @@ int main(int argc, char *argv[])
             file.write(R"({"mcpServers": {}})");
     }
     qputenv("MCPHOST_CONFIG", config.toUtf8());
-    App app;
+    App app(nullptr);
     TimelineModel model;
     QQmlApplicationEngine engine;
     engine.setInitialProperties({{QStringLiteral("model"), QVariant::fromValue(&model)}});
