@@ -45,16 +45,14 @@ namespace {
 
 QJsonObject toolJson(const ServerService::Tool &entry)
 {
-    QJsonObject t {{QStringLiteral("name"), entry.name},
-                   {QStringLiteral("server"), entry.server},
-                   {QStringLiteral("tool"), entry.tool.name},
-                   {QStringLiteral("description"), entry.tool.description},
-                   {QStringLiteral("input_schema"), entry.tool.inputSchema}};
-    if (!entry.tool.title.isEmpty())
-        t.insert(QStringLiteral("title"), entry.tool.title);
-    if (!entry.tool.annotations.isEmpty())
-        t.insert(QStringLiteral("annotations"), entry.tool.annotations);
-    return t;
+    // title ("" when none) and annotations ({} when none) are always there (docs/api.md).
+    return {{QStringLiteral("name"), entry.name},
+            {QStringLiteral("server"), entry.server},
+            {QStringLiteral("tool"), entry.tool.name},
+            {QStringLiteral("title"), entry.tool.title},
+            {QStringLiteral("description"), entry.tool.description},
+            {QStringLiteral("input_schema"), entry.tool.inputSchema},
+            {QStringLiteral("annotations"), entry.tool.annotations}};
 }
 
 } // namespace
