@@ -1,6 +1,7 @@
 #include "streamevent.h"
 
 #include <QJsonValue>
+#include <QTimeZone>
 
 #include <array>
 
@@ -120,8 +121,13 @@ QDateTime StreamEvent::parseTimestamp(const QString &text)
         };
         const QDate date(num(0, 4), num(5, 2), num(8, 2));
         const QTime time(num(11, 2), num(14, 2), num(17, 2), num(20, 3));
-        if (date.isValid() && time.isValid())
+        if (date.isValid() && time.isValid()) {
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+            return QDateTime(date, time, QTimeZone::UTC); // the Qt::TimeSpec form is deprecated
+#else
             return QDateTime(date, time, Qt::UTC);
+#endif
+        }
     }
     QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
     return time.isValid() ? time.toUTC() : time;

@@ -407,10 +407,14 @@ QJsonObject TestProbe::handle(const QJsonObject &command)
                                            .arg(QString::fromLatin1(method.parameterTypeName(p))));
                 values.append(v);
             }
+            // QGenericArgument keeps a pointer to the type name: the names must outlive invoke().
+            QList<QByteArray> typeNames;
+            for (int p = 0; p < values.size(); ++p)
+                typeNames.append(method.parameterTypeName(p));
             std::array<QGenericArgument, kMaxArgs> generic {};
             for (int p = 0; p < values.size(); ++p)
-                generic[size_t(p)] = QGenericArgument(method.parameterTypeName(p).constData(),
-                                                      values[p].constData());
+                generic[size_t(p)]
+                        = QGenericArgument(typeNames[p].constData(), values[p].constData());
             QVariant result;
             QGenericReturnArgument ret;
             if (method.returnMetaType().isValid()

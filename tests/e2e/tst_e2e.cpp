@@ -204,10 +204,9 @@ void tst_E2e::localTurn()
     QCOMPARE(app.get("timeline", "count").toInt(), 0);
     SHOOT(app, QStringLiteral("empty-session"));
 
-    QVERIFY(app.call("conversation", "send",
-                     {QStringLiteral("Echo a greeting, then run the slow job.")})
-                    .value("ok")
-                    .toBool());
+    const QJsonObject sent = app.call("conversation", "send",
+                                      {QStringLiteral("Echo a greeting, then run the slow job.")});
+    QVERIFY2(sent.value("ok").toBool(), qPrintable(sent.value("error").toString()));
 
     // The echo waits for the person's approval.
     QString echoCall;
@@ -354,9 +353,9 @@ void tst_E2e::streamResume()
              "the app opened no event stream through the proxy");
     const QString sessionId = app.get("conversation", "sessionId").toString();
 
-    QVERIFY(app.call("conversation", "send", {QStringLiteral("Run the slow job.")})
-                    .value("ok")
-                    .toBool());
+    const QJsonObject sent
+            = app.call("conversation", "send", {QStringLiteral("Run the slow job.")});
+    QVERIFY2(sent.value("ok").toBool(), qPrintable(sent.value("error").toString()));
     QVERIFY2(TestSupport::waitFor(
                      [&] {
                          return rowOf(app.rows(), "acting", "slow").value("progress").toDouble(-1)

@@ -24,6 +24,8 @@ public Q_SLOTS:
         engine->addImportPath(QStringLiteral(MCPHOST_QML_IMPORT_DIR));
         // Main.qml reaches the controllers through the App singleton: one per test file's
         // engine, as main.cpp makes one before its engine.
+        // One App at a time (App asserts it): the previous test file's goes first.
+        m_app.reset();
         m_app = std::make_unique<App>(nullptr);
         qmlRegisterSingletonInstance("McpHostTest", 1, 0, "Transcript", &m_player);
     }
