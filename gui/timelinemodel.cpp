@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonValue>
+#include <QTimeZone>
 #include <QUrl>
 
 #include <algorithm>
@@ -43,7 +44,11 @@ qint64 msOf(const StreamEvent &event)
 
 QDateTime timeOf(qint64 ms)
 {
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+    return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, QTimeZone::UTC) : QDateTime();
+#else
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
+#endif
 }
 
 QString oneLine(QString text, int max)

@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
+#include <QTimeZone>
 
 namespace {
 
@@ -210,7 +211,7 @@ void tst_ApiClient::typedSessions()
     QCOMPARE(s.id, QStringLiteral("notes"));
     QCOMPARE(s.title, QStringLiteral("Trip plans"));
     QCOMPARE(s.turnId, QString());
-    QCOMPARE(s.created, QDateTime(QDate(2026, 11, 24), QTime(15, 35, 0, 621), Qt::UTC));
+    QCOMPARE(s.created, QDateTime(QDate(2026, 11, 24), QTime(15, 35, 0, 621), QTimeZone::utc()));
     QCOMPARE(s.lastSeq, 8);
     QCOMPARE(s.messageCount, 4);
     QCOMPARE(s.turnCount, 2);

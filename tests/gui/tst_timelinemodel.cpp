@@ -13,6 +13,7 @@
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimeZone>
 
 namespace {
 
@@ -88,7 +89,7 @@ StreamEvent ev(StreamEventType type, const QString &turn, qint64 seq, qint64 ms,
     StreamEvent e = StreamEvent::make(type, data, turn);
     e.sessionId = QStringLiteral("s");
     e.seq = seq;
-    e.ts = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + ms, Qt::UTC);
+    e.ts = QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + ms, QTimeZone::utc());
     return e;
 }
 
@@ -655,7 +656,7 @@ void TstTimelineModel::approvalDeadline()
                          {"approval_timeout_ms", 300000}}));
     const int row = model.rowOfCall(QStringLiteral("c"));
     QCOMPARE(role(model, row, "deadline").toDateTime(),
-             QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + 1000 + 300000, Qt::UTC));
+             QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + 1000 + 300000, QTimeZone::utc()));
     // Denied: no run, the result says why.
     model.applyEvent(
             ev(StreamEventType::Observing, "t", 3, 2000,

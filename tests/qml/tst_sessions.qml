@@ -88,6 +88,9 @@ Item {
 
         function test_delete_shows_undo() {
             var s = make();
+            // Long enough that a slow (sanitized, loaded) run cannot see the bar leave on its own
+            // before the click; test_undo_bar_goes_away covers that.
+            s.undoSeconds = 60;
             var removed = createTemporaryObject(spyComponent, root, { target: s, signalName: "removeRequested" });
             var undone = createTemporaryObject(spyComponent, root, { target: s, signalName: "undoRequested" });
             compare(H.findShown(s, "undoBar"), null);

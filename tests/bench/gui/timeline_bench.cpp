@@ -28,6 +28,7 @@
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTemporaryDir>
+#include <QTimeZone>
 #include <QTimer>
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -141,7 +142,7 @@ public:
 private:
     QString m_sessionId;
     qint64 m_seq = 0;
-    QDateTime m_time = QDateTime(QDate(2026, 12, 1), QTime(9, 0), Qt::UTC);
+    QDateTime m_time = QDateTime(QDate(2026, 12, 1), QTime(9, 0), QTimeZone::utc());
 };
 
 void apply(TimelineModel *model, const QByteArray &line)
