@@ -4,6 +4,7 @@
 
 #include <QGuiApplication>
 #include <QPalette>
+#include <QStyleHints>
 #include <QSignalSpy>
 #include <QTest>
 
