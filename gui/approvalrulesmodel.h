@@ -5,7 +5,6 @@
 
 #include <QPointer>
 
-
 /// The host's approval rules (Settings: remembered rules and the config's): one row per rule,
 /// in the server's order, with where it comes from. revoke() removes a remembered rule on the
 /// server (a config rule is changed in the config, and revoke() says so). Rows change in place

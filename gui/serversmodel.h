@@ -9,7 +9,6 @@
 
 #include <functional>
 
-
 /// The MCP servers of the host as they really are (the Servers panel): one row per configured
 /// server with its state (starting, ready, failed, restarting, disabled, stopped), the failure
 /// reason, the stderr tail, protocol version and its tools with their annotations. A failed

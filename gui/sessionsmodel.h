@@ -6,7 +6,6 @@
 #include <QPointer>
 #include <QTimer>
 
-
 /// The sessions the server has, newest activity first (the sidebar). refresh() lists them and
 /// updates the rows in place (insert, move, remove, dataChanged by session id; never a reset).
 /// create(), rename() and remove() go through the ApiClient; remove() hides the row at once and

@@ -4,8 +4,8 @@
 
 #include <QGuiApplication>
 #include <QPalette>
-#include <QStyleHints>
 #include <QSignalSpy>
+#include <QStyleHints>
 #include <QTest>
 
 namespace {
