@@ -10,7 +10,7 @@
 #include "serverservice.h"
 #include "sessionmanager.h"
 #include "sessionservice.h"
-#include "sessionstore.h"
+#include "legacystore.h"
 
 #include <QTimer>
 
@@ -62,7 +62,7 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
     m_router = new ServerRequestRouter(this);
     m_router->install(m_registry); // before startAll: it decides the declared capabilities
 
-    m_store = new MemorySessionStore(this);
+    m_store = new LegacyMemoryStore(this);
     SessionManager::Options sessionOptions;
     // The command line over the config; both were range-checked when read.
     const auto ttl = options.sessions.idleTtlSeconds ? options.sessions.idleTtlSeconds

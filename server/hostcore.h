@@ -12,7 +12,7 @@ class ApprovalRules;
 class ChatModel;
 class ChatService;
 class HostStateService;
-class MemorySessionStore;
+class LegacyMemoryStore;
 class ServerRegistry;
 class ServerRequestRouter;
 class ServerService;
@@ -73,7 +73,7 @@ private:
     ServerRegistry *m_registry = nullptr;
     ServerRequestRouter *m_router = nullptr;
     ChatModel *m_model = nullptr;
-    MemorySessionStore *m_store = nullptr;
+    LegacyMemoryStore *m_store = nullptr;
     SessionManager *m_sessions = nullptr;
     ChatService *m_chat = nullptr;
     SessionService *m_sessionService = nullptr;

@@ -2,11 +2,11 @@
 
 #include "logging.h"
 #include "session.h"
-#include "sessionstore.h"
+#include "legacystore.h"
 
 #include <QJsonObject>
 
-SessionManager::SessionManager(SessionStore *store, Options options, QObject *parent)
+SessionManager::SessionManager(LegacyStore *store, Options options, QObject *parent)
     : QObject(parent)
     , m_store(store)
     , m_options(options)

@@ -4,9 +4,9 @@
 #include <QTimer>
 
 class Session;
-class SessionStore;
+class LegacyStore;
 
-/// The sessions of a server: creates, finds and ends them through a SessionStore, and ends
+/// The sessions of a server: creates, finds and ends them through a LegacyStore, and ends
 /// idle ones. It holds at most `maxSessions`: past that, create() fails with CreateError::Full
 /// (so a client cannot fill memory with sessions that are kept for the idle TTL).
 ///
@@ -34,8 +34,8 @@ public:
     };
 
     /// `store` must outlive the manager.
-    SessionManager(SessionStore *store, Options options, QObject *parent = nullptr);
-    explicit SessionManager(SessionStore *store, QObject *parent = nullptr)
+    SessionManager(LegacyStore *store, Options options, QObject *parent = nullptr);
+    explicit SessionManager(LegacyStore *store, QObject *parent = nullptr)
         : SessionManager(store, Options(), parent)
     { }
     ~SessionManager() override;
@@ -43,7 +43,7 @@ public:
     [[nodiscard]] const Options &options() const { return m_options; }
     void setIdleTtlMs(qint64 ms) { m_options.idleTtlMs = ms; }
     void setMaxSessions(int max) { m_options.maxSessions = max; }
-    [[nodiscard]] SessionStore *store() const { return m_store; }
+    [[nodiscard]] LegacyStore *store() const { return m_store; }
 
     /// A new session (`id` empty: a new UUID); null if the id is taken or the cap is reached,
     /// with the reason in `*error` when given.
@@ -66,7 +66,7 @@ Q_SIGNALS:
     void sessionRemoved(const QString &id, const QString &reason);
 
 private:
-    SessionStore *m_store;
+    LegacyStore *m_store;
     Options m_options;
     QTimer m_timer;
 };

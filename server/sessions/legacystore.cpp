@@ -1,14 +1,14 @@
-#include "sessionstore.h"
+#include "legacystore.h"
 
 #include "session.h"
 
-MemorySessionStore::MemorySessionStore(QObject *parent)
+LegacyMemoryStore::LegacyMemoryStore(QObject *parent)
     : QObject(parent)
 { }
 
-MemorySessionStore::~MemorySessionStore() = default;
+LegacyMemoryStore::~LegacyMemoryStore() = default;
 
-Session *MemorySessionStore::create(const QString &id)
+Session *LegacyMemoryStore::create(const QString &id)
 {
     if (!id.isEmpty() && m_sessions.contains(id))
         return nullptr;
@@ -18,12 +18,12 @@ Session *MemorySessionStore::create(const QString &id)
     return session;
 }
 
-Session *MemorySessionStore::get(const QString &id) const
+Session *LegacyMemoryStore::get(const QString &id) const
 {
     return m_sessions.value(id);
 }
 
-bool MemorySessionStore::remove(const QString &id)
+bool LegacyMemoryStore::remove(const QString &id)
 {
     Session *session = m_sessions.take(id);
     if (!session)
@@ -33,7 +33,7 @@ bool MemorySessionStore::remove(const QString &id)
     return true;
 }
 
-QList<Session *> MemorySessionStore::list() const
+QList<Session *> LegacyMemoryStore::list() const
 {
     QList<Session *> out;
     out.reserve(m_order.size());
@@ -42,7 +42,7 @@ QList<Session *> MemorySessionStore::list() const
     return out;
 }
 
-void MemorySessionStore::touch(const QString &id)
+void LegacyMemoryStore::touch(const QString &id)
 {
     if (Session *session = m_sessions.value(id))
         session->touch();

@@ -13,10 +13,10 @@ class Session;
 /// Contract: the store owns its sessions. get() returns null for an unknown id. remove()
 /// forgets a session and deletes it later (deleteLater), so a caller inside one of the
 /// session's signals is safe. list() is ordered by creation.
-class SessionStore
+class LegacyStore
 {
 public:
-    virtual ~SessionStore() = default;
+    virtual ~LegacyStore() = default;
 
     /// Creates a session (`id` empty: a new UUID); null if the id is taken.
     virtual Session *create(const QString &id = {}) = 0;
@@ -31,14 +31,14 @@ public:
 };
 
 /// Sessions in memory: lost on restart.
-class MemorySessionStore : public QObject, public SessionStore
+class LegacyMemoryStore : public QObject, public LegacyStore
 {
     Q_OBJECT
-    Q_DISABLE_COPY_MOVE(MemorySessionStore)
+    Q_DISABLE_COPY_MOVE(LegacyMemoryStore)
 
 public:
-    explicit MemorySessionStore(QObject *parent = nullptr);
-    ~MemorySessionStore() override;
+    explicit LegacyMemoryStore(QObject *parent = nullptr);
+    ~LegacyMemoryStore() override;
 
     Session *create(const QString &id = {}) override;
     [[nodiscard]] Session *get(const QString &id) const override;
