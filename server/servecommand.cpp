@@ -1,5 +1,7 @@
 #include "servecommand.h"
 
+#include "chatservice.h"
+
 #include <QTextStream>
 
 #include "logging.h"
@@ -103,11 +105,15 @@ void ServeCommand::shutdown()
         return;
     m_stopping = true;
     qCInfo(lcServer) << "shutting down";
-    // Sessions end first (their streams get session_end), then the listener closes.
-    m_core->shutdown([this] {
-        m_http->close();
-        if (m_stopped)
-            m_stopped(0);
+    // The turns stop first (the store gets their last steps), then the streams get
+    // session_end while the MCP servers stop, then the listener closes.
+    m_core->chat()->cancelAll([this] {
+        m_http->connections()->closeAll();
+        m_core->shutdown([this] {
+            m_http->close();
+            if (m_stopped)
+                m_stopped(0);
+        });
     });
 }
 

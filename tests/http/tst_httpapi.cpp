@@ -253,7 +253,7 @@ void tst_HttpApi::sessionsLifecycle()
     QCOMPARE(read.json().value("busy").toBool(), false);
 
     for (const QString &gone : {id, QStringLiteral("my-notes.1")}) {
-        QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/") + gone).status, 204);
+        QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/") + gone).status, 200);
         const Reply after = m_rest.get(QStringLiteral("/api/v3/sessions/") + gone);
         QCOMPARE(after.status, 404);
         QCOMPARE(after.errorCode(), QStringLiteral("unknown_session"));
@@ -268,11 +268,12 @@ void tst_HttpApi::deleteEndsOpenStreams()
                                .toString();
     SseClient stream;
     QVERIFY(openStream(stream, id));
-    QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/") + id).status, 204);
+    QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/") + id).status, 200);
     const int end = stream.waitForType(QStringLiteral("session_end"));
     QVERIFY2(end > 0, qPrintable(stream.types().join(',')));
     QCOMPARE(stream.events.at(end).data.value("reason").toString(), QStringLiteral("deleted"));
-    QVERIFY(stream.events.at(end).sse.hasId);
+    // A connection frame: the session's log is gone, so it never moves the resume point.
+    QVERIFY(!stream.events.at(end).sse.hasId);
     // The server closes the stream after session_end.
     QVERIFY(TestSupport::waitFor([&] { return stream.closed; }, 10000));
 }
@@ -893,7 +894,7 @@ void tst_HttpApi::resumeWithAnIdFromElsewhere()
     QCOMPARE(stream.events.at(1).seq(), 1);
     QCOMPARE(stream.events.at(final).data.value("content").toString(),
              QStringLiteral("Fresh answer."));
-    QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/reused")).status, 204);
+    QCOMPARE(m_rest.request("DELETE", QStringLiteral("/api/v3/sessions/reused")).status, 200);
 }
 
 void tst_HttpApi::twoConnectionsSeeEveryEvent()

@@ -152,11 +152,11 @@ void tst_AskCommand::jsonLines()
             || o.value("type").toString() != "partial_response")
             types << o.value("type").toString();
     }
-    // The command line ends its session when it exits: the last line says so.
+    // The turn's events, as the store committed them (the session stays stored).
     QCOMPARE(types,
              (QStringList {"thinking", "partial_response", "tool_call", "acting", "observing",
-                           "thinking", "partial_response", "final_response", "session_end"}));
-    QCOMPARE(last.value("reason").toString(), QStringLiteral("shutdown"));
+                           "thinking", "partial_response", "final_response"}));
+    QCOMPARE(last.value("stop_reason").toString(), QStringLiteral("answer"));
 }
 
 void tst_AskCommand::badConfigFails()
