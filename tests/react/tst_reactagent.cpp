@@ -43,6 +43,17 @@ QJsonObject textReply(const QString &text)
     return {{"text", text}, {"chunk_size", 1000}};
 }
 
+/// How long after its own `ts` an event says its question stops being waited for: its
+/// `deadline` minus its `ts` (ms); checks that `timeoutKey` says the same. -1 when either is
+/// missing or unreadable.
+qint64 announcedWait(const StreamEvent &event, const char *timeoutKey)
+{
+    const QDateTime deadline = StreamEvent::parseTimestamp(event.data.value("deadline").toString());
+    if (!deadline.isValid() || !event.ts.isValid() || !event.data.value(timeoutKey).isDouble())
+        return -1;
+    return event.ts.msecsTo(deadline);
+}
+
 /// The messages of the request body the scripted endpoint received.
 QJsonArray messagesOf(const QJsonObject &record)
 {
@@ -423,6 +434,20 @@ void tst_ReactAgent::approval()
     };
     QVERIFY(runTurn("echo carefully", options));
     QCOMPARE(signature(), expected);
+    // The waiting call says until when it waits (a client shows the countdown): the configured
+    // timeout after the event, less the moment between taking the time and storing the event.
+    const StreamEvent toolCall = ofType(StreamEventType::ToolCall).at(0);
+    QCOMPARE(toolCall.data.value("approval_timeout_ms").toInt(), 300);
+    const qint64 wait = announcedWait(toolCall, "approval_timeout_ms");
+    QVERIFY2(wait > 250 && wait <= 300, qPrintable(QString::number(wait)));
+    if (answer.isEmpty()) {
+        // Unanswered, it is denied at that deadline, not before.
+        const StreamEvent denied = ofType(StreamEventType::Observing).at(0);
+        const QDateTime deadline
+                = StreamEvent::parseTimestamp(toolCall.data.value("deadline").toString());
+        QVERIFY2(denied.ts >= deadline.addMSecs(-5),
+                 qPrintable(StreamEvent::formatTimestamp(denied.ts)));
+    }
     QCOMPARE(messagesOf(m_llm.requests().at(1).toObject())
                      .last()
                      .toObject()
@@ -442,6 +467,9 @@ void tst_ReactAgent::denyPolicy()
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 denied", "observing 1 c1 error",
                            "thinking 2", "partial_response 2", "final_response 2 answer"}));
+    // Nothing waits, so nothing counts down.
+    const QJsonObject toolCall = ofType(StreamEventType::ToolCall).at(0).data;
+    QVERIFY(!toolCall.contains("deadline") && !toolCall.contains("approval_timeout_ms"));
 }
 
 void tst_ReactAgent::loopGuard()
@@ -536,6 +564,14 @@ void tst_ReactAgent::samplingWithdrawn()
     const QString id = samplings.at(0).data.value("request_id").toString();
     QCOMPARE(samplings.at(0).data.value("approval").toString(),
              running ? QStringLiteral("auto") : QStringLiteral("required"));
+    // A request that waits for approval says until when (the default timeout, 5 minutes).
+    if (running) {
+        QVERIFY(!samplings.at(0).data.contains("deadline"));
+    } else {
+        QCOMPARE(samplings.at(0).data.value("approval_timeout_ms").toInt(), 300000);
+        const qint64 wait = announcedWait(samplings.at(0), "approval_timeout_ms");
+        QVERIFY2(wait > 299000 && wait <= 300000, qPrintable(QString::number(wait)));
+    }
     QCOMPARE(samplings.at(1).data.value("request_id").toString(), id);
     QCOMPARE(samplings.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
     QCOMPARE(samplings.at(1).data.value("server").toString(), QStringLiteral("fx"));
@@ -624,7 +660,14 @@ void tst_ReactAgent::elicitation()
             });
         }
     };
-    QVERIFY(runTurn("ask me"));
+    AgentOptions options;
+    options.elicitationTimeoutMs = 45000;
+    QVERIFY(runTurn("ask me", options));
+    // The form says until when it is waited for.
+    const StreamEvent asked = ofType(StreamEventType::Elicitation).at(0);
+    QCOMPARE(asked.data.value("timeout_ms").toInt(), 45000);
+    const qint64 wait = announcedWait(asked, "timeout_ms");
+    QVERIFY2(wait > 44000 && wait <= 45000, qPrintable(QString::number(wait)));
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 auto", "acting 1 c1", "elicitation",
                            "observing 1 c1", "thinking 2", "partial_response 2",
