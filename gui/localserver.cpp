@@ -1,5 +1,6 @@
 #include "localserver.h"
 
+#include "agentsettings.h"
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "logging.h"
@@ -40,6 +41,12 @@ bool LocalServer::start(const Options &options, QString *error)
         *error = QStringLiteral("the local server is already running");
         return false;
     }
+    if (options.maxIterations != 0) {
+        if (const auto problem = AgentSettings::kMaxIterations.problem(options.maxIterations)) {
+            *error = QStringLiteral("max iterations %1").arg(*problem);
+            return false;
+        }
+    }
     auto *core = new HostCore(this);
     HostCore::Options host;
     host.configPath = options.configPath;
@@ -47,6 +54,8 @@ bool LocalServer::start(const Options &options, QString *error)
     host.cli.model = options.model;
     host.cli.baseUrl = options.baseUrl;
     host.cli.apiKey = options.apiKey;
+    if (options.maxIterations != 0)
+        host.maxIterations = options.maxIterations;
     if (!core->init(host, error)) {
         delete core;
         return false;
