@@ -2,10 +2,13 @@
 
 #include "logging.h"
 
+#include <QNetworkProxy>
 #include <QPointer>
 #include <QTcpSocket>
 #include <QTimer>
 #include <QUrl>
+
+#include <algorithm>
 
 #if QT_CONFIG(ssl)
 #include <QSslSocket>
@@ -14,6 +17,20 @@
 namespace {
 
 constexpr qint64 kMaxChunkLine = 1024; // "<hex size>[;extensions]"
+
+/// The proxy QNetworkAccessManager would take for `url` (the application's, or the system's
+/// such as https_proxy), if a socket can go through it: one that tunnels (CONNECT, SOCKS).
+QNetworkProxy proxyFor(const QUrl &url)
+{
+    const QList<QNetworkProxy> proxies
+            = QNetworkProxyFactory::proxyForQuery(QNetworkProxyQuery(url));
+    for (const QNetworkProxy &proxy : proxies) {
+        if (proxy.type() == QNetworkProxy::NoProxy || proxy.type() == QNetworkProxy::DefaultProxy
+            || proxy.capabilities().testFlag(QNetworkProxy::TunnelingCapability))
+            return proxy;
+    }
+    return QNetworkProxy(QNetworkProxy::NoProxy);
+}
 
 bool hasLineBreak(const QByteArray &bytes)
 {
@@ -91,6 +108,7 @@ void HttpStreamConnection::start(const QByteArray &method, const QUrl &url,
         }
         auto *socket = new QSslSocket(this);
         m_socket = socket;
+        socket->setProxy(proxyFor(url));
         socket->setReadBufferSize(kSocketBufferBytes);
         connect(socket, &QSslSocket::readyRead, this, &HttpStreamConnection::pump);
         connect(socket, &QSslSocket::disconnected, this, &HttpStreamConnection::onDisconnected);
@@ -106,6 +124,7 @@ void HttpStreamConnection::start(const QByteArray &method, const QUrl &url,
 #endif
     } else {
         m_socket = new QTcpSocket(this);
+        m_socket->setProxy(proxyFor(url));
         m_socket->setReadBufferSize(kSocketBufferBytes);
         connect(m_socket, &QTcpSocket::readyRead, this, &HttpStreamConnection::pump);
         connect(m_socket, &QTcpSocket::disconnected, this, &HttpStreamConnection::onDisconnected);

@@ -19,7 +19,8 @@ class QUrl;
 /// receiver works, the kernel's buffers fill and TCP holds the peer back.
 ///
 /// One request per connection (`Connection: close`); no redirects; no compression (it asks for
-/// `identity`, and a compressed body is a protocol error). Every byte of the response head is
+/// `identity`, and a compressed body is a protocol error); a proxy is the one Qt would take for
+/// the URL, tunnelled (CONNECT or SOCKS). Every byte of the response head is
 /// bounded (kMaxHeadBytes, kMaxHeaders). No signal is emitted from start() or abort().
 class HttpStreamConnection : public QObject
 {

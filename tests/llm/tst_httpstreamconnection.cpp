@@ -6,9 +6,15 @@
 #include <httpstreamconnection.h>
 
 #include <QPointer>
+#include <QProcess>
 #include <QSignalSpy>
+#include <QSslConfiguration>
+#include <QSslKey>
+#include <QSslServer>
+#include <QStandardPaths>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -84,6 +90,8 @@ private Q_SLOTS:
     void requestAsSent();
     void headerWithLineBreakIsNotSent();
     void refusedConnection();
+    void tls_data();
+    void tls();
     void abortFromTheReceiver();
 };
 
@@ -244,6 +252,84 @@ void tst_HttpStreamConnection::refusedConnection()
     QCOMPARE(int(connection.failure()), int(Failure::ConnectionFailed));
     QCOMPARE(connection.status(), 0);
     QVERIFY(!connection.errorString().isEmpty());
+}
+
+void tst_HttpStreamConnection::tls_data()
+{
+    QTest::addColumn<bool>("trusted");
+    QTest::newRow("a certificate the client trusts") << true;
+    QTest::newRow("a self-signed certificate it does not trust") << false;
+}
+
+// https through QSslSocket against a local TLS server whose certificate is made for the run:
+// trusted, the exchange is the same as over plain TCP; untrusted, it fails as a TLS failure
+// and nothing is sent.
+void tst_HttpStreamConnection::tls()
+{
+    QFETCH(bool, trusted);
+    if (!QSslSocket::supportsSsl())
+        QSKIP("no TLS backend");
+    if (QStandardPaths::findExecutable("openssl").isEmpty())
+        QSKIP("openssl is needed to make the certificate");
+    QTemporaryDir dir;
+    QProcess openssl;
+    openssl.start("openssl",
+                  {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                   "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout",
+                   dir.filePath("key.pem"), "-out", dir.filePath("cert.pem")});
+    QVERIFY(openssl.waitForFinished(30000));
+    QCOMPARE(openssl.exitCode(), 0);
+    QFile certFile(dir.filePath("cert.pem"));
+    QFile keyFile(dir.filePath("key.pem"));
+    QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+    const QSslCertificate cert(&certFile, QSsl::Pem);
+    const QSslKey key(&keyFile, QSsl::Rsa, QSsl::Pem);
+    QVERIFY(!cert.isNull() && !key.isNull());
+
+    QSslServer server;
+    QSslConfiguration serverConfig = QSslConfiguration::defaultConfiguration();
+    serverConfig.setLocalCertificate(cert);
+    serverConfig.setPrivateKey(key);
+    serverConfig.setPeerVerifyMode(QSslSocket::VerifyNone);
+    server.setSslConfiguration(serverConfig);
+    QVERIFY(server.listen(QHostAddress::LocalHost));
+    QByteArray request;
+    connect(&server, &QSslServer::pendingConnectionAvailable, this, [&] {
+        QTcpSocket *socket = server.nextPendingConnection();
+        connect(socket, &QTcpSocket::readyRead, socket, [&request, socket] {
+            request += socket->readAll();
+            if (request.contains("\r\n\r\n"))
+                socket->write("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                              "Transfer-Encoding: chunked\r\n\r\n8\r\ndata: x\n\r\n0\r\n\r\n");
+        });
+    });
+
+    const QSslConfiguration before = QSslConfiguration::defaultConfiguration();
+    if (trusted) {
+        QSslConfiguration client = before;
+        client.addCaCertificate(cert);
+        QSslConfiguration::setDefaultConfiguration(client);
+    }
+    HttpStreamConnection connection;
+    QByteArray received;
+    connect(&connection, &HttpStreamConnection::bodyData, this,
+            [&received](const QByteArray &piece) { received += piece; });
+    QSignalSpy finished(&connection, &HttpStreamConnection::finished);
+    connection.start("POST",
+                     QUrl(QStringLiteral("https://127.0.0.1:%1/v1").arg(server.serverPort())),
+                     {{"Authorization", "Bearer secret"}}, "{}");
+    const bool ended = finished.wait(10000);
+    QSslConfiguration::setDefaultConfiguration(before);
+    QVERIFY(ended);
+    if (trusted) {
+        QCOMPARE(int(connection.failure()), int(Failure::None));
+        QCOMPARE(connection.status(), 200);
+        QCOMPARE(received, QByteArray("data: x\n"));
+        QVERIFY(request.startsWith("POST /v1 HTTP/1.1\r\n"));
+    } else {
+        QCOMPARE(int(connection.failure()), int(Failure::Tls));
+        QVERIFY(request.isEmpty()); // the key never went to a server it could not verify
+    }
 }
 
 void tst_HttpStreamConnection::abortFromTheReceiver()
