@@ -100,41 +100,43 @@ void HttpStreamConnection::start(const QByteArray &method, const QUrl &url,
     request += "\r\n";
     request += body;
 
+    const auto send = [this, request] {
+        if (m_socket)
+            m_socket->write(request);
+    };
+#if QT_CONFIG(ssl)
+    QSslSocket *tlsSocket = nullptr;
+#endif
     if (tls) {
 #if QT_CONFIG(ssl)
         if (!QSslSocket::supportsSsl()) {
             failLater(Failure::UnsupportedUrl, tr("TLS is not available for %1").arg(m_host));
             return;
         }
-        auto *socket = new QSslSocket(this);
-        m_socket = socket;
-        socket->setProxy(proxyFor(url));
-        socket->setReadBufferSize(kSocketBufferBytes);
-        connect(socket, &QSslSocket::readyRead, this, &HttpStreamConnection::pump);
-        connect(socket, &QSslSocket::disconnected, this, &HttpStreamConnection::onDisconnected);
-        connect(socket, &QSslSocket::errorOccurred, this, &HttpStreamConnection::onSocketError);
-        connect(socket, &QSslSocket::encrypted, this, [this, request] {
-            if (m_socket)
-                m_socket->write(request);
-        });
-        socket->connectToHostEncrypted(url.host(), port);
+        tlsSocket = new QSslSocket(this);
+        m_socket = tlsSocket;
+        // Sent once the handshake verified the server: the key never goes to another one.
+        connect(tlsSocket, &QSslSocket::encrypted, this, send);
 #else
         failLater(Failure::UnsupportedUrl, tr("TLS is not available for %1").arg(m_host));
         return;
 #endif
     } else {
         m_socket = new QTcpSocket(this);
-        m_socket->setProxy(proxyFor(url));
-        m_socket->setReadBufferSize(kSocketBufferBytes);
-        connect(m_socket, &QTcpSocket::readyRead, this, &HttpStreamConnection::pump);
-        connect(m_socket, &QTcpSocket::disconnected, this, &HttpStreamConnection::onDisconnected);
-        connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpStreamConnection::onSocketError);
-        connect(m_socket, &QTcpSocket::connected, this, [this, request] {
-            if (m_socket)
-                m_socket->write(request);
-        });
-        m_socket->connectToHost(url.host(), port);
+        connect(m_socket, &QTcpSocket::connected, this, send);
     }
+    m_socket->setProxy(proxyFor(url));
+    m_socket->setReadBufferSize(kSocketBufferBytes);
+    connect(m_socket, &QTcpSocket::readyRead, this, &HttpStreamConnection::pump);
+    connect(m_socket, &QTcpSocket::disconnected, this, &HttpStreamConnection::onDisconnected);
+    connect(m_socket, &QTcpSocket::errorOccurred, this, &HttpStreamConnection::onSocketError);
+#if QT_CONFIG(ssl)
+    if (tlsSocket) {
+        tlsSocket->connectToHostEncrypted(url.host(), port);
+        return;
+    }
+#endif
+    m_socket->connectToHost(url.host(), port);
 }
 
 void HttpStreamConnection::abort()
