@@ -1,5 +1,7 @@
 #include "elicitationschema.h"
 
+#include "configreader.h"
+
 #include <QDate>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -22,27 +24,6 @@ QString capped(const QString &text, int max)
     if (text.size() <= max)
         return text;
     return text.left(max - 1) + QChar(0x2026);
-}
-
-QString jsonTypeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QStringLiteral("nothing");
 }
 
 bool isWhole(double v)
@@ -89,7 +70,7 @@ public:
             return fail(error,
                         QStringLiteral("has a \"type\" that is %1, not one of string, number, "
                                        "integer, boolean, array")
-                                .arg(jsonTypeName(typeValue)));
+                                .arg(ConfigReader::typeName(typeValue)));
         }
 
         if (type == QLatin1String("string")) {
@@ -143,7 +124,7 @@ private:
             return {};
         if (!v.isString()) {
             setError(QStringLiteral("has a \"%1\" that is %2, not a string")
-                             .arg(key, jsonTypeName(v)));
+                             .arg(key, ConfigReader::typeName(v)));
             return {};
         }
         return v.toString();
@@ -177,7 +158,7 @@ private:
             return std::nullopt;
         if (!v.isDouble() || !std::isfinite(v.toDouble())) {
             setError(QStringLiteral("has a \"%1\" that is %2, not a number")
-                             .arg(key, jsonTypeName(v)));
+                             .arg(key, ConfigReader::typeName(v)));
             return std::nullopt;
         }
         const double d = v.toDouble();
@@ -218,7 +199,7 @@ private:
         auto add = [&](const QJsonValue &value, const QString &label) {
             if (!value.isString()) {
                 setError(QStringLiteral("has an option that is %1, not a string")
-                                 .arg(jsonTypeName(value)));
+                                 .arg(ConfigReader::typeName(value)));
                 return;
             }
             const QString v = value.toString();
@@ -249,7 +230,7 @@ private:
         if (!enumValue.isUndefined()) {
             if (!enumValue.isArray()) {
                 setError(QStringLiteral("has an \"enum\" that is %1, not an array")
-                                 .arg(jsonTypeName(enumValue)));
+                                 .arg(ConfigReader::typeName(enumValue)));
                 return;
             }
             const QJsonArray values = enumValue.toArray();
@@ -261,12 +242,12 @@ private:
                 names = namesValue.toArray();
             else if (!namesValue.isUndefined() && !namesValue.isNull())
                 setError(QStringLiteral("has \"enumNames\" that are %1, not an array")
-                                 .arg(jsonTypeName(namesValue)));
+                                 .arg(ConfigReader::typeName(namesValue)));
             for (qsizetype i = 0; i < values.size() && m_error.isEmpty(); ++i) {
                 const QJsonValue name = names.at(i);
                 if (!name.isUndefined() && !name.isString()) {
                     setError(QStringLiteral("has an enumName that is %1, not a string")
-                                     .arg(jsonTypeName(name)));
+                                     .arg(ConfigReader::typeName(name)));
                     break;
                 }
                 add(values.at(i), name.toString());
@@ -274,7 +255,7 @@ private:
         } else if (!titled.isUndefined()) {
             if (!titled.isArray()) {
                 setError(QStringLiteral("has a \"oneOf\"/\"anyOf\" that is %1, not an array")
-                                 .arg(jsonTypeName(titled)));
+                                 .arg(ConfigReader::typeName(titled)));
                 return;
             }
             const QJsonArray items = titled.toArray();
@@ -284,14 +265,14 @@ private:
                 if (!items.at(i).isObject()) {
                     setError(QStringLiteral("has an option that is %1, not an object with "
                                             "\"const\" and \"title\"")
-                                     .arg(jsonTypeName(items.at(i))));
+                                     .arg(ConfigReader::typeName(items.at(i))));
                     break;
                 }
                 const QJsonObject item = items.at(i).toObject();
                 const QJsonValue title = item.value(QStringLiteral("title"));
                 if (!title.isUndefined() && !title.isString()) {
                     setError(QStringLiteral("has an option title that is %1, not a string")
-                                     .arg(jsonTypeName(title)));
+                                     .arg(ConfigReader::typeName(title)));
                     break;
                 }
                 add(item.value(QStringLiteral("const")), title.toString());
@@ -441,7 +422,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
     const QJsonValue propertiesValue = schema.value(QStringLiteral("properties"));
     if (!propertiesValue.isUndefined() && !propertiesValue.isObject())
         return refuse(QStringLiteral("The form's \"properties\" are %1, not an object.")
-                              .arg(jsonTypeName(propertiesValue)));
+                              .arg(ConfigReader::typeName(propertiesValue)));
     const QJsonObject properties = propertiesValue.toObject();
     if (properties.size() > kMaxFields)
         return refuse(QStringLiteral("The form asks for %1 fields; at most %2 are allowed.")
@@ -453,7 +434,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
     if (!requiredValue.isUndefined() && !requiredValue.isNull()) {
         if (!requiredValue.isArray())
             return refuse(QStringLiteral("The form's \"required\" is %1, not a list of names.")
-                                  .arg(jsonTypeName(requiredValue)));
+                                  .arg(ConfigReader::typeName(requiredValue)));
         const QJsonArray names = requiredValue.toArray();
         if (names.size() > kMaxFields)
             return refuse(QStringLiteral("The form's \"required\" lists %1 names; at most %2 "
@@ -463,7 +444,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
         for (const QJsonValue &n : names) {
             if (!n.isString())
                 return refuse(QStringLiteral("The form's \"required\" holds %1, not a name.")
-                                      .arg(jsonTypeName(n)));
+                                      .arg(ConfigReader::typeName(n)));
             required.insert(n.toString());
         }
     }
@@ -478,7 +459,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
                                   .arg(kMaxNameChars));
         if (!it.value().isObject())
             return refuse(QStringLiteral("The form's field %1 is %2, not a field description.")
-                                  .arg(shown, jsonTypeName(it.value())));
+                                  .arg(shown, ConfigReader::typeName(it.value())));
         QString why;
         std::optional<Field> field = FieldReader(name, it.value().toObject()).read(&why);
         if (!field)

@@ -1,13 +1,13 @@
 #include "localserver.h"
 
-#include <QPointer>
-
+#include "agentsettings.h"
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "logging.h"
 #include "servecommand.h"
 
 #include <QByteArray>
+#include <QPointer>
 #include <QRandomGenerator>
 
 #include <array>
@@ -42,6 +42,12 @@ bool LocalServer::start(const Options &options, QString *error)
         *error = QStringLiteral("the local server is already running");
         return false;
     }
+    if (options.maxIterations != 0) {
+        if (const auto problem = AgentSettings::kMaxIterations.problem(options.maxIterations)) {
+            *error = QStringLiteral("max iterations %1").arg(*problem);
+            return false;
+        }
+    }
     auto *core = new HostCore(this);
     HostCore::Options host;
     host.configPath = options.configPath;
@@ -49,6 +55,8 @@ bool LocalServer::start(const Options &options, QString *error)
     host.cli.model = options.model;
     host.cli.baseUrl = options.baseUrl;
     host.cli.apiKey = options.apiKey;
+    if (options.maxIterations != 0)
+        host.maxIterations = options.maxIterations;
     if (!core->init(host, error)) {
         delete core;
         return false;

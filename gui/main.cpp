@@ -234,6 +234,8 @@ int main(int argc, char *argv[])
         local.configPath = options.parser.value(options.config);
         local.provider = options.parser.value(options.provider);
         local.model = options.parser.value(options.model);
+        // The cap saved in Settings holds from the start, not only after Apply.
+        local.maxIterations = app.settings()->maxIterations();
         app.connection()->setLocalOptions(local);
         app.connection()->useLocal();
     }

@@ -14,9 +14,10 @@ struct StreamEvent;
 /// `mcp-hostd ask "…"`: one turn from the command line. Starts the configured MCP servers,
 /// waits until they settled, runs one turn on a new session with the configured model,
 /// prints each step as it happens (readable text, or each event as one JSON line), then stops
-/// the servers. On a terminal it asks the user for approvals (y/N) and elicitations (the
-/// form's fields, one prompt each), reading stdin on the event loop; otherwise it says that it
-/// did not ask and denies (approvals; --yes approves) or cancels (elicitations).
+/// the servers. On a terminal it asks the user for approvals (once, for this session, always
+/// for this tool or server; approved or denied: the API's scopes) and elicitations (the form's
+/// fields, one prompt each), reading stdin on the event loop; otherwise it says that it did not
+/// ask and denies (approvals; --yes approves) or cancels (elicitations).
 class AskCommand : public QObject
 {
     Q_OBJECT
@@ -59,7 +60,7 @@ private:
     void startTurn();
     void print(const StreamEvent &event);
     void respond(const StreamEvent &event);
-    void askApproval(const QString &id, const QString &what);
+    void askApproval(const QString &id, const QString &what, bool sampling);
     void askElicitation(const QString &id, const QJsonObject &data);
     void ask(std::shared_ptr<Question> question);
     void showPrompt();

@@ -43,6 +43,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
         return false;
 
     m_config.agent.applyTo(&m_agentOptions);
+    if (options.maxIterations)
+        m_agentOptions.maxIterations = *options.maxIterations;
 
     // What clients changed at run time, over the config: refused whole when it is bad.
     const QString statePath = m_config.stateFile.value_or(HostState::defaultPath());

@@ -37,7 +37,10 @@ public:
         ProviderConfig cli; ///< --provider / --model, over environment and config
         bool autoRestart = true; ///< restart crashed MCP servers with backoff
         HostConfig::Sessions sessions; ///< the command line's layer over the config's
-        QString store; ///< --store over the config's `store` ("" : the config's, else memory)
+        QString store; ///< --store over the config's `store` ("" : the config's, else SQLite)
+        /// The caller's layer over `agent.max_iterations` (the desktop app's Settings); unset:
+        /// the config's. Range-checked by the caller (AgentSettings::kMaxIterations).
+        std::optional<int> maxIterations;
     };
 
     explicit HostCore(QObject *parent = nullptr);

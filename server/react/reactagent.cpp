@@ -1,5 +1,6 @@
 #include "reactagent.h"
 
+#include "answerdeadline.h"
 #include "approvalrules.h"
 #include "contexttrimmer.h"
 #include "logging.h"
@@ -317,13 +318,17 @@ void ReactAgent::act(const QList<ToolCall> &calls)
                 ? QStringLiteral("required")
                 : decision == ApprovalPolicy::Decision::Deny && !guarded ? QStringLiteral("denied")
                                                                          : QStringLiteral("auto");
-        emitEvent(StreamEventType::ToolCall,
-                  {{kIteration, m_iteration},
-                   {kCallId, c.call.id},
-                   {QStringLiteral("server"), c.server},
-                   {kTool, c.tool},
-                   {QStringLiteral("arguments"), c.call.arguments},
-                   {QStringLiteral("approval"), approval}});
+        QJsonObject announced {{kIteration, m_iteration},
+                               {kCallId, c.call.id},
+                               {QStringLiteral("server"), c.server},
+                               {kTool, c.tool},
+                               {QStringLiteral("arguments"), c.call.arguments},
+                               {QStringLiteral("approval"), approval}};
+        const bool waits = decision == ApprovalPolicy::Decision::Ask && !guarded && c.known;
+        if (waits) // the timer below starts with the same timeout
+            AnswerDeadline::addTo(&announced, QLatin1String("approval_timeout_ms"),
+                                  m_options.approvalTimeoutMs);
+        emitEvent(StreamEventType::ToolCall, announced);
         if (!isRunning() || m_cancelling)
             break; // a subscriber cancelled the turn
 
@@ -351,6 +356,8 @@ void ReactAgent::act(const QList<ToolCall> &calls)
         } else if (decision == ApprovalPolicy::Decision::Ask) {
             c.approvalTimer = new QTimer(this);
             c.approvalTimer->setSingleShot(true);
+            // Not early: the event told the user the deadline (a coarse timer may fire 5% early).
+            c.approvalTimer->setTimerType(Qt::PreciseTimer);
             const QString id = c.call.id;
             connect(c.approvalTimer, &QTimer::timeout, this, [this, id] {
                 for (int k = 0; k < m_calls.size(); ++k) {

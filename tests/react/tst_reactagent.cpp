@@ -43,6 +43,17 @@ QJsonObject textReply(const QString &text)
     return {{"text", text}, {"chunk_size", 1000}};
 }
 
+/// How long after its own `ts` an event says its question stops being waited for: its
+/// `deadline` minus its `ts` (ms); checks that `timeoutKey` says the same. -1 when either is
+/// missing or unreadable.
+qint64 announcedWait(const StreamEvent &event, const char *timeoutKey)
+{
+    const QDateTime deadline = StreamEvent::parseTimestamp(event.data.value("deadline").toString());
+    if (!deadline.isValid() || !event.ts.isValid() || !event.data.value(timeoutKey).isDouble())
+        return -1;
+    return event.ts.msecsTo(deadline);
+}
+
 /// The messages of the request body the scripted endpoint received.
 QJsonArray messagesOf(const QJsonObject &record)
 {
@@ -425,6 +436,20 @@ void tst_ReactAgent::approval()
     };
     QVERIFY(runTurn("echo carefully", options));
     QCOMPARE(signature(), expected);
+    // The waiting call says until when it waits (a client shows the countdown): the configured
+    // timeout after the event, less the moment between taking the time and storing the event.
+    const StreamEvent toolCall = ofType(StreamEventType::ToolCall).at(0);
+    QCOMPARE(toolCall.data.value("approval_timeout_ms").toInt(), 300);
+    const qint64 wait = announcedWait(toolCall, "approval_timeout_ms");
+    QVERIFY2(wait > 250 && wait <= 300, qPrintable(QString::number(wait)));
+    if (answer.isEmpty()) {
+        // Unanswered, it is denied at that deadline, not before.
+        const StreamEvent denied = ofType(StreamEventType::Observing).at(0);
+        const QDateTime deadline
+                = StreamEvent::parseTimestamp(toolCall.data.value("deadline").toString());
+        QVERIFY2(denied.ts >= deadline.addMSecs(-5),
+                 qPrintable(StreamEvent::formatTimestamp(denied.ts)));
+    }
     QCOMPARE(messagesOf(m_llm.requests().at(1).toObject())
                      .last()
                      .toObject()
@@ -444,6 +469,9 @@ void tst_ReactAgent::denyPolicy()
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 denied", "observing 1 c1 error",
                            "thinking 2", "partial_response 2", "final_response 2 answer"}));
+    // Nothing waits, so nothing counts down.
+    const QJsonObject toolCall = ofType(StreamEventType::ToolCall).at(0).data;
+    QVERIFY(!toolCall.contains("deadline") && !toolCall.contains("approval_timeout_ms"));
 }
 
 void tst_ReactAgent::loopGuard()
@@ -538,6 +566,14 @@ void tst_ReactAgent::samplingWithdrawn()
     const QString id = samplings.at(0).data.value("request_id").toString();
     QCOMPARE(samplings.at(0).data.value("approval").toString(),
              running ? QStringLiteral("auto") : QStringLiteral("required"));
+    // A request that waits for approval says until when (the default timeout, 5 minutes).
+    if (running) {
+        QVERIFY(!samplings.at(0).data.contains("deadline"));
+    } else {
+        QCOMPARE(samplings.at(0).data.value("approval_timeout_ms").toInt(), 300000);
+        const qint64 wait = announcedWait(samplings.at(0), "approval_timeout_ms");
+        QVERIFY2(wait > 299000 && wait <= 300000, qPrintable(QString::number(wait)));
+    }
     QCOMPARE(samplings.at(1).data.value("request_id").toString(), id);
     QCOMPARE(samplings.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
     QCOMPARE(samplings.at(1).data.value("server").toString(), QStringLiteral("fx"));
@@ -626,7 +662,14 @@ void tst_ReactAgent::elicitation()
             });
         }
     };
-    QVERIFY(runTurn("ask me"));
+    AgentOptions options;
+    options.elicitationTimeoutMs = 45000;
+    QVERIFY(runTurn("ask me", options));
+    // The form says until when it is waited for.
+    const StreamEvent asked = ofType(StreamEventType::Elicitation).at(0);
+    QCOMPARE(asked.data.value("timeout_ms").toInt(), 45000);
+    const qint64 wait = announcedWait(asked, "timeout_ms");
+    QVERIFY2(wait > 44000 && wait <= 45000, qPrintable(QString::number(wait)));
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 auto", "acting 1 c1", "elicitation",
                            "observing 1 c1", "thinking 2", "partial_response 2",
@@ -793,17 +836,8 @@ void tst_ReactAgent::modelOutputBounded()
     QCOMPARE(m_events.last().type, StreamEventType::Error);
     const QJsonObject error = m_events.last().data;
     QCOMPARE(error.value("code").toString(), QStringLiteral("model_output_too_large"));
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QVERIFY2(error.value("message").toString().endsWith(message),
              qPrintable(error.value("message").toString()));
-#else
-    // Qt 6.8's network thread reads ahead (issue 8's note): which bound fires first, the line's
-    // or the turn's text budget, depends on timing there; either names its key.
-    QVERIFY2(error.value("message").toString().endsWith(message)
-                     || error.value("message").toString().contains(
-                             QStringLiteral("(agent.max_turn_text_bytes)")),
-             qPrintable(error.value("message").toString()));
-#endif
     QCOMPARE(error.value("retryable").toBool(), false);
     QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
     QVERIFY(!m_session->isBusy());
@@ -814,26 +848,13 @@ void tst_ReactAgent::modelOutputBounded()
     for (const StreamEvent &e : ofType(StreamEventType::ToolCall))
         QVERIFY(QJsonDocument(e.data.value("arguments").toObject()).toJson().size() < 1024 * 1024);
     const QJsonObject record = m_llm.finishedRequest(int(script.size()) - 1);
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
-#else
-    // On Qt 6.8 the network thread may have read the whole 64 MiB before the turn stopped the
-    // stream (the known gap above); the turn still ends at its bound, which is checked.
-    QVERIFY(record.value("outcome").toString() == QLatin1String("client_closed")
-            || record.value("outcome").toString() == QLatin1String("complete"));
-#endif
     // Nothing holds the flood whole: memory grows by less than twice the flood's size, while
     // without the bounds the answer alone (as UTF-16) is twice it, plus its events. The
     // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about
-    // 20 MiB on Qt 6.4, up to 100 MiB on Qt 6.8 or under ASan), so the line is drawn there.
+    // 20 MiB on Qt 6.4 and 6.8, more under ASan), so the line is drawn there.
     const qint64 growthKiB = peakRssKiB() - rssBefore;
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QVERIFY2(growthKiB < 128 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
-#else
-    // The same known 6.8 gap as in tests/llm/llmtestutil.h: checked on 6.4 only.
-    if (growthKiB >= 128 * 1024)
-        qWarning("Qt 6.8: the flood raised the peak RSS by %lld KiB", growthKiB);
-#endif
 }
 
 void tst_ReactAgent::sessionExpiresAfterTurn()
