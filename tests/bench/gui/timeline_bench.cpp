@@ -145,6 +145,20 @@ private:
     QDateTime m_time = QDateTime(QDate(2026, 12, 1), QTime(9, 0), QTimeZone::utc());
 };
 
+/// The first event of a stream that opens a session: the server's newest seq, up to which
+/// the events that follow are its replayed log (the model inserts that backlog in batches).
+QByteArray sessionStart(const QString &sessionId, qint64 lastSeq)
+{
+    return QJsonDocument(QJsonObject {{"type", "session_start"},
+                                      {"session_id", sessionId},
+                                      {"turn_id", QJsonValue(QJsonValue::Null)},
+                                      {"seq", 0},
+                                      {"ts", "2026-12-01T09:00:00.000Z"},
+                                      {"created", false},
+                                      {"last_seq", double(lastSeq)}})
+            .toJson(QJsonDocument::Compact);
+}
+
 void apply(TimelineModel *model, const QByteArray &line)
 {
     const auto event = StreamEvent::fromJson(QJsonDocument::fromJson(line).object());
@@ -355,6 +369,8 @@ int main(int argc, char *argv[])
         waitMs(300);
         const qint64 swapsBefore = clock.swaps();
         const qint64 t0 = nowNs();
+        // As the app opens a session: session_start, then the whole log replayed from seq 1.
+        apply(&model, sessionStart(QStringLiteral("bench-session"), session.size()));
         for (const QByteArray &line : std::as_const(session))
             apply(&model, line);
         model.flush();
