@@ -1,6 +1,7 @@
 #include "elicitationschema.h"
 
 #include "configreader.h"
+#include "jsonpositions.h"
 
 #include <QDate>
 #include <QJsonArray>
@@ -9,7 +10,9 @@
 #include <QTime>
 #include <QUrl>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace {
 
@@ -586,4 +589,48 @@ QString ElicitationSchema::typeName(Type type)
         return QStringLiteral("multiEnum");
     }
     return {};
+}
+
+QStringList ElicitationSchema::propertyOrder(const QByteArray &requestText,
+                                             const QJsonObject &properties)
+{
+    if (requestText.isEmpty() || properties.isEmpty() || properties.size() > kMaxFields)
+        return {};
+    const JsonPositions positions = JsonPositions::scan(requestText);
+    const QString base = JsonPositions::child(
+            JsonPositions::child(JsonPositions::child(QString(), QStringLiteral("params")),
+                                 QStringLiteral("requestedSchema")),
+            QStringLiteral("properties"));
+    struct At
+    {
+        int line;
+        int column;
+        QString name;
+    };
+    std::vector<At> found;
+    for (auto it = properties.begin(); it != properties.end(); ++it) {
+        const JsonPositions::Position p = positions.key(JsonPositions::child(base, it.key()));
+        if (p.line <= 0)
+            return {}; // not this request's text
+        found.push_back({p.line, p.column, it.key()});
+    }
+    std::sort(found.begin(), found.end(), [](const At &a, const At &b) {
+        return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    QStringList order;
+    for (const At &a : found)
+        order << a.name;
+    return order;
+}
+
+void ElicitationSchema::applyOrder(QList<Field> &fields, const QStringList &order)
+{
+    if (order.isEmpty())
+        return;
+    auto rank = [&order](const Field &f) {
+        const qsizetype at = order.indexOf(f.name);
+        return at < 0 ? order.size() : at;
+    };
+    std::stable_sort(fields.begin(), fields.end(),
+                     [&rank](const Field &a, const Field &b) { return rank(a) < rank(b); });
 }

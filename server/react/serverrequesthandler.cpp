@@ -2,6 +2,7 @@
 
 #include "answerdeadline.h"
 #include "chatmodel.h"
+#include "elicitationschema.h"
 #include "logging.h"
 #include "resultmapper.h"
 
@@ -248,8 +249,16 @@ void ServerRequestHandler::handleElicitation(const QString &server, const QJsonO
                       {QStringLiteral("message"), params.value(QStringLiteral("message"))}};
     if (params.value(QStringLiteral("mode")).toString() == QLatin1String("url"))
         data.insert(QStringLiteral("url"), params.value(QStringLiteral("url")));
-    else
-        data.insert(QStringLiteral("schema"), params.value(QStringLiteral("requestedSchema")));
+    else {
+        const QJsonValue schema = params.value(QStringLiteral("requestedSchema"));
+        data.insert(QStringLiteral("schema"), schema);
+        // The fields in the order the server wrote them (the parsed object sorts its keys).
+        const QStringList order = ElicitationSchema::propertyOrder(
+                e->responder.requestText(),
+                schema.toObject().value(QStringLiteral("properties")).toObject());
+        if (!order.isEmpty())
+            data.insert(QStringLiteral("property_order"), QJsonArray::fromStringList(order));
+    }
     AnswerDeadline::addTo(&data, QLatin1String("timeout_ms"), m_options.elicitationTimeoutMs);
     Q_EMIT eventReady(StreamEventType::Elicitation, data);
     if (!m_elicitations.contains(id))

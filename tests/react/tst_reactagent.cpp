@@ -655,6 +655,8 @@ void tst_ReactAgent::elicitation()
         if (e.type == StreamEventType::Elicitation) {
             QCOMPARE(e.data.value("message").toString(), QStringLiteral("Name?"));
             QVERIFY(e.data.value("schema").toObject().contains("properties"));
+            // The fields' order, read from the request's text as the fixture wrote it.
+            QCOMPARE(e.data.value("property_order").toArray(), QJsonArray {"name"});
             const QString id = e.data.value("request_id").toString();
             QTimer::singleShot(0, m_agent.get(), [this, id] {
                 QVERIFY(!m_agent->answerElicitation(id, "maybe"));
