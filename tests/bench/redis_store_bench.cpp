@@ -7,6 +7,7 @@
 //
 //   redis_store_bench [rounds=3] [events=20000] [window=64] [always|everysec]
 #include "redisconnection.h"
+#include "redisscripts.h"
 #include "redisserver.h"
 #include "redissessionstore.h"
 
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
     store.open([&](StoreResult<bool> r) { opened = r.ok() || (std::exit(1), false); });
     spinUntil([&] { return opened; });
     RedisConnection raw(options.redis);
+    raw.registerScript(RedisScripts::append());
     raw.start();
     spinUntil([&] { return raw.isReady(); });
 
@@ -135,7 +137,7 @@ int main(int argc, char **argv)
     sample.ts = QDateTime::currentDateTimeUtc();
     const QByteArray json = QJsonDocument(sample.toJson()).toJson(QJsonDocument::Compact);
 
-    QList<double> storeRate, rawRate, benchRate, storeLat, rawLat;
+    QList<double> storeRate, scriptRate, rawRate, benchRate, storeLat, rawLat;
     for (int round = 0; round < rounds; ++round) {
         const QString id = QStringLiteral("bench-%1").arg(round);
         bool ready = false;
@@ -162,6 +164,17 @@ int main(int argc, char **argv)
             });
         });
         storeRate.append(events / ts);
+        // The append script alone over the raw connection (no store around it, fence 0).
+        const QByteArray sk = "bench:s:" + id.toUtf8();
+        raw.command({"HSET", sk, "seq", "0", "fence", "0"}, [](const RedisReply &) {});
+        int m = 0;
+        const double tsc = windowed(events, window, [&](std::function<void()> done) {
+            raw.evalScript(RedisScripts::append(), {sk, sk + ":e", sk + ":i", sk + ":l"},
+                           {"0", json, "1", "0000000000000001:x", "", "bench:chan", "w",
+                            QByteArray::number(++m)},
+                           [done](const RedisReply &) { done(); });
+        });
+        scriptRate.append(events / tsc);
         const QByteArray key = "raw:" + id.toUtf8();
         const double tr = windowed(events, window, [&](std::function<void()> done) {
             raw.command({"XADD", key, "*", "e", json}, [done](const RedisReply &) { done(); });
@@ -174,10 +187,10 @@ int main(int argc, char **argv)
         rawLat.append(sequential(latencyCount, [&](std::function<void()> done) {
             raw.command({"XADD", key, "*", "e", json}, [done](const RedisReply &) { done(); });
         }));
-        std::printf("round %d: store %.0f ev/s, raw XADD %.0f/s, redis-benchmark %.0f/s; "
-                    "latency store %.1f us, raw %.1f us\n",
-                    round + 1, storeRate.constLast(), rawRate.constLast(), benchRate.constLast(),
-                    storeLat.constLast(), rawLat.constLast());
+        std::printf("round %d: store %.0f ev/s, script alone %.0f/s, raw XADD %.0f/s, "
+                    "redis-benchmark %.0f/s; latency store %.1f us, raw %.1f us\n",
+                    round + 1, storeRate.constLast(), scriptRate.constLast(), rawRate.constLast(),
+                    benchRate.constLast(), storeLat.constLast(), rawLat.constLast());
         std::fflush(stdout);
     }
     bool statsDone = false;
