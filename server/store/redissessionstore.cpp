@@ -404,6 +404,7 @@ void RedisSessionStore::checkEpoch()
             if (self && r.isString())
                 self->m_epoch = r.str;
         });
+        self->m_subscriber->forgetAll();
         Q_EMIT self->dataLost(why);
     });
 }

@@ -171,6 +171,13 @@ void RedisSubscriber::forget(const QString &sessionId)
     }
 }
 
+void RedisSubscriber::forgetAll()
+{
+    const QStringList ids = m_tracks.keys();
+    for (const QString &id : ids)
+        forget(id);
+}
+
 void RedisSubscriber::trim()
 {
     // Forget the least recently active tenth (never one that is filling or has work queued).

@@ -38,6 +38,8 @@ public:
     void deliver(const StreamEvent &event, std::function<void()> then = {});
     /// A session was deleted: forget it.
     void forget(const QString &sessionId);
+    /// Redis lost its data: every seq seen so far is void.
+    void forgetAll();
     [[nodiscard]] bool isReady() const { return m_connection->isReady(); }
 
 Q_SIGNALS:
