@@ -47,7 +47,7 @@ std::unique_ptr<SessionStore> makeRedisStore(const QString &place)
     auto o = RedisSessionStore::optionsFromUrl(sharedRedis().url(), &why);
     o->prefix = "t" + QCryptographicHash::hash(place.toUtf8(), QCryptographicHash::Sha1).toHex()
             + ':';
-    o->leaseTtlMs = 1500;
+    o->leaseTtlMs = 3000;
     o->reaperIntervalMs = 200;
     return std::make_unique<RedisSessionStore>(*o);
 }
@@ -62,7 +62,7 @@ const QList<StoreRow> &storeRows()
                  return std::make_unique<SqliteSessionStore>(place
                                                              + QStringLiteral("/sessions.db"));
              }},
-            {"redis", true, makeRedisStore, 4000},
+            {"redis", true, makeRedisStore, 6000},
     };
     return rows;
 }
