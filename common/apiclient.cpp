@@ -9,6 +9,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
 #include <QTimer>
 
 #include <memory>
@@ -323,9 +324,36 @@ void ApiClient::health(QObject *ctx, Callback<QJsonObject> cb)
 
 void ApiClient::listSessions(QObject *ctx, Callback<QList<SessionSummary>> cb)
 {
-    jsonCall("GET", QStringLiteral("/api/v3/sessions"), nullptr, ctx,
-             typed(std::move(cb),
-                   [](const QJsonObject &o) { return listOf<SessionSummary>(o, "sessions"); }));
+    listSessionPages(QString(), {}, ctx, std::move(cb));
+}
+
+void ApiClient::listSessionPages(const QString &cursor, QList<SessionSummary> sofar,
+                                 QObject *ctx, Callback<QList<SessionSummary>> cb)
+{
+    QString path = QStringLiteral("/api/v3/sessions?limit=%1").arg(kSessionPage);
+    if (!cursor.isEmpty())
+        path += QStringLiteral("&cursor=") + QString::fromLatin1(QUrl::toPercentEncoding(cursor));
+    QPointer<ApiClient> self(this);
+    QPointer<QObject> guard(ctx);
+    jsonCall("GET", path, nullptr, ctx,
+             [self, guard, ctx, sofar = std::move(sofar), cb = std::move(cb)](
+                     const QJsonObject &o, const ApiResponse &r,
+                     const std::optional<ApiError> &error) mutable {
+                 if (error)
+                     return deliver(cb, QList<SessionSummary>(), error);
+                 const auto page = listOf<SessionSummary>(o, "sessions");
+                 if (!page)
+                     return deliver(cb, QList<SessionSummary>(),
+                                    std::optional<ApiError>(badResponse(
+                                            r.status, QStringLiteral("the answer lacks the "
+                                                                     "fields the API promises"))));
+                 sofar += *page;
+                 const QString next = o.value(QLatin1String("next_cursor")).toString();
+                 // Newest first, page by page, up to kMaxSessionsListed.
+                 if (next.isEmpty() || sofar.size() >= kMaxSessionsListed || !self || !guard)
+                     return deliver(cb, sofar, std::nullopt);
+                 self->listSessionPages(next, std::move(sofar), ctx, std::move(cb));
+             });
 }
 
 void ApiClient::createSession(QObject *ctx, Callback<SessionSummary> cb)

@@ -55,7 +55,10 @@ public:
     [[nodiscard]] int transferTimeout() const { return m_transferTimeoutMs; }
 
     void health(QObject *ctx, Callback<QJsonObject>);
+    /// The sessions, most recently used first: every page up to kMaxSessionsListed.
     void listSessions(QObject *ctx, Callback<QList<SessionSummary>>);
+    static constexpr int kSessionPage = 500;
+    static constexpr int kMaxSessionsListed = 10000;
     void createSession(QObject *ctx, Callback<SessionSummary>);
     /// `POST /api/v3/sessions {"session_id": id}`: a session with a chosen id.
     void createSession(const QString &id, QObject *ctx, Callback<SessionSummary>);
@@ -98,6 +101,8 @@ public:
                  const RawHeaders &headers, QObject *ctx, Callback<ApiResponse>);
 
 private:
+    void listSessionPages(const QString &cursor, QList<SessionSummary> sofar, QObject *ctx,
+                          Callback<QList<SessionSummary>> cb);
     void jsonCall(const QByteArray &method, const QString &path, const QJsonObject *body,
                   QObject *ctx,
                   std::function<void(const QJsonObject &, const ApiResponse &,

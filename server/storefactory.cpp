@@ -1,10 +1,11 @@
 #include "storefactory.h"
 
 #include "memorysessionstore.h"
+#include "redissessionstore.h"
+#include "sqlitesessionstore.h"
 
 #include <QDir>
 #include <QStandardPaths>
-#include <QUrl>
 
 namespace StoreFactory {
 
@@ -43,9 +44,9 @@ QString check(const QString &spec)
             return QStringLiteral("store \"sqlite:\" needs a file path after the colon");
         return {};
     case Kind::Redis: {
-        const QUrl url(spec, QUrl::StrictMode);
-        if (!url.isValid() || url.host().isEmpty())
-            return QStringLiteral("store %1 is not a valid redis://host:port/db URL").arg(spec);
+        QString why;
+        if (!RedisSessionStore::optionsFromUrl(spec, &why))
+            return QStringLiteral("store %1: %2").arg(spec.left(200), why);
         return {};
     }
     case Kind::Bad:
@@ -70,15 +71,18 @@ SessionStore *create(const QString &spec, QObject *parent, QString *error)
     switch (kindOf(spec)) {
     case Kind::Memory:
         return new MemorySessionStore(parent);
-    case Kind::Sqlite:
+    case Kind::Sqlite: {
+        const QString path = spec.startsWith(QLatin1String("sqlite:"))
+                ? QDir::cleanPath(spec.mid(7))
+                : defaultSqlitePath();
+        return new SqliteSessionStore(path, parent);
+    }
     case Kind::Redis:
+        return new RedisSessionStore(*RedisSessionStore::optionsFromUrl(spec, error), parent);
     case Kind::Bad:
         break;
     }
-    // Until the persistent stores land, memory is what runs (the default stays usable).
-    if (spec.isEmpty())
-        return new MemorySessionStore(parent);
-    *error = QStringLiteral("store %1 is not available in this build").arg(spec.left(200));
+    *error = check(spec);
     return nullptr;
 }
 

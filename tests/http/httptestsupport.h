@@ -103,6 +103,8 @@ public:
         // Its own config folder, so the state file (remembered rules, disabled servers) of one
         // test never reaches another.
         env.insert(QStringLiteral("XDG_CONFIG_HOME"), m_dir.filePath(QStringLiteral("config")));
+        // Its own data folder too: the default SQLite store (sessions.db) is its own.
+        env.insert(QStringLiteral("XDG_DATA_HOME"), m_dir.filePath(QStringLiteral("data")));
     }
     ~HostProcess() { kill(); }
     Q_DISABLE_COPY_MOVE(HostProcess)
