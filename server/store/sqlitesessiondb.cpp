@@ -793,13 +793,19 @@ StoreResult<bool> SqliteSessionDb::insertEvent(const StreamEvent &event)
 {
     SqliteStatement &s = statement("INSERT INTO events (session_id, seq, turn_id, type, ts_ms, "
                                    "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    s.bind(1, event.sessionId);
+    const QByteArray sessionId = event.sessionId.toUtf8();
+    const QByteArray turnId = event.turnId.toUtf8();
+    const QByteArray type = event.typeName().toLatin1();
+    const QByteArray data = QJsonDocument(event.data).toJson(QJsonDocument::Compact);
+    s.bindStatic(1, sessionId);
     s.bind(2, event.seq);
-    s.bind(3, event.turnId);
-    s.bind(4, event.typeName());
+    s.bindStatic(3, turnId);
+    s.bindStatic(4, type);
     s.bind(5, event.ts.toMSecsSinceEpoch());
-    s.bind(6, QJsonDocument(event.data).toJson(QJsonDocument::Compact));
-    if (s.step() != SQLITE_DONE)
+    s.bindStatic(6, data);
+    const int rc = s.step();
+    s.reset(); // before the bound texts go
+    if (rc != SQLITE_DONE)
         return sqlError(QStringLiteral("appending event %1 to session %2")
                                 .arg(event.seq)
                                 .arg(event.sessionId));
