@@ -307,7 +307,11 @@ int main(int argc, char **argv)
     const QCommandLineOption sessionsOption(QStringLiteral("sessions"),
                                             QStringLiteral("stored sessions for the list"),
                                             QStringLiteral("n"), QStringLiteral("100000"));
-    parser.addOptions({roundsOption, dirOption, sessionsOption});
+    const QCommandLineOption modeOption(QStringLiteral("only"),
+                                        QStringLiteral("one append mode (seq, burst100, full-seq, "
+                                                       "full-burst100), no lists"),
+                                        QStringLiteral("mode"));
+    parser.addOptions({roundsOption, dirOption, sessionsOption, modeOption});
     parser.process(app);
     const int rounds = std::max(1, parser.value(roundsOption).toInt());
     const int sessions = std::max(1000, parser.value(sessionsOption).toInt());
@@ -334,6 +338,8 @@ int main(int argc, char **argv)
     for (int round = 0; round < rounds; ++round) {
         for (const Mode &m : modes) {
             const QString base = QString::fromLatin1(m.name);
+            if (parser.isSet(modeOption) && parser.value(modeOption) != base)
+                continue;
             // Alternate which one goes first.
             for (int k = 0; k < 2; ++k) {
                 const bool floorFirst = round % 2 == 0;
@@ -367,6 +373,8 @@ int main(int argc, char **argv)
         }
     }
 
+    if (parser.isSet(modeOption))
+        return 0;
     // Lists, opening a session and resuming, on 100,000 sessions: SQLite (reopened, so that
     // nothing is cached but what SQLite itself caches), and memory for reference.
     const QString listPath = dir.filePath(QStringLiteral("list.db"));
