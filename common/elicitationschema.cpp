@@ -1,5 +1,8 @@
 #include "elicitationschema.h"
 
+#include "configreader.h"
+#include "jsonpositions.h"
+
 #include <QDate>
 #include <QJsonArray>
 #include <QRegularExpression>
@@ -7,7 +10,9 @@
 #include <QTime>
 #include <QUrl>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace {
 
@@ -22,27 +27,6 @@ QString capped(const QString &text, int max)
     if (text.size() <= max)
         return text;
     return text.left(max - 1) + QChar(0x2026);
-}
-
-QString jsonTypeName(const QJsonValue &v)
-{
-    switch (v.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QStringLiteral("nothing");
 }
 
 bool isWhole(double v)
@@ -89,7 +73,7 @@ public:
             return fail(error,
                         QStringLiteral("has a \"type\" that is %1, not one of string, number, "
                                        "integer, boolean, array")
-                                .arg(jsonTypeName(typeValue)));
+                                .arg(ConfigReader::typeName(typeValue)));
         }
 
         if (type == QLatin1String("string")) {
@@ -143,7 +127,7 @@ private:
             return {};
         if (!v.isString()) {
             setError(QStringLiteral("has a \"%1\" that is %2, not a string")
-                             .arg(key, jsonTypeName(v)));
+                             .arg(key, ConfigReader::typeName(v)));
             return {};
         }
         return v.toString();
@@ -177,7 +161,7 @@ private:
             return std::nullopt;
         if (!v.isDouble() || !std::isfinite(v.toDouble())) {
             setError(QStringLiteral("has a \"%1\" that is %2, not a number")
-                             .arg(key, jsonTypeName(v)));
+                             .arg(key, ConfigReader::typeName(v)));
             return std::nullopt;
         }
         const double d = v.toDouble();
@@ -218,7 +202,7 @@ private:
         auto add = [&](const QJsonValue &value, const QString &label) {
             if (!value.isString()) {
                 setError(QStringLiteral("has an option that is %1, not a string")
-                                 .arg(jsonTypeName(value)));
+                                 .arg(ConfigReader::typeName(value)));
                 return;
             }
             const QString v = value.toString();
@@ -249,7 +233,7 @@ private:
         if (!enumValue.isUndefined()) {
             if (!enumValue.isArray()) {
                 setError(QStringLiteral("has an \"enum\" that is %1, not an array")
-                                 .arg(jsonTypeName(enumValue)));
+                                 .arg(ConfigReader::typeName(enumValue)));
                 return;
             }
             const QJsonArray values = enumValue.toArray();
@@ -261,12 +245,12 @@ private:
                 names = namesValue.toArray();
             else if (!namesValue.isUndefined() && !namesValue.isNull())
                 setError(QStringLiteral("has \"enumNames\" that are %1, not an array")
-                                 .arg(jsonTypeName(namesValue)));
+                                 .arg(ConfigReader::typeName(namesValue)));
             for (qsizetype i = 0; i < values.size() && m_error.isEmpty(); ++i) {
                 const QJsonValue name = names.at(i);
                 if (!name.isUndefined() && !name.isString()) {
                     setError(QStringLiteral("has an enumName that is %1, not a string")
-                                     .arg(jsonTypeName(name)));
+                                     .arg(ConfigReader::typeName(name)));
                     break;
                 }
                 add(values.at(i), name.toString());
@@ -274,7 +258,7 @@ private:
         } else if (!titled.isUndefined()) {
             if (!titled.isArray()) {
                 setError(QStringLiteral("has a \"oneOf\"/\"anyOf\" that is %1, not an array")
-                                 .arg(jsonTypeName(titled)));
+                                 .arg(ConfigReader::typeName(titled)));
                 return;
             }
             const QJsonArray items = titled.toArray();
@@ -284,14 +268,14 @@ private:
                 if (!items.at(i).isObject()) {
                     setError(QStringLiteral("has an option that is %1, not an object with "
                                             "\"const\" and \"title\"")
-                                     .arg(jsonTypeName(items.at(i))));
+                                     .arg(ConfigReader::typeName(items.at(i))));
                     break;
                 }
                 const QJsonObject item = items.at(i).toObject();
                 const QJsonValue title = item.value(QStringLiteral("title"));
                 if (!title.isUndefined() && !title.isString()) {
                     setError(QStringLiteral("has an option title that is %1, not a string")
-                                     .arg(jsonTypeName(title)));
+                                     .arg(ConfigReader::typeName(title)));
                     break;
                 }
                 add(item.value(QStringLiteral("const")), title.toString());
@@ -441,7 +425,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
     const QJsonValue propertiesValue = schema.value(QStringLiteral("properties"));
     if (!propertiesValue.isUndefined() && !propertiesValue.isObject())
         return refuse(QStringLiteral("The form's \"properties\" are %1, not an object.")
-                              .arg(jsonTypeName(propertiesValue)));
+                              .arg(ConfigReader::typeName(propertiesValue)));
     const QJsonObject properties = propertiesValue.toObject();
     if (properties.size() > kMaxFields)
         return refuse(QStringLiteral("The form asks for %1 fields; at most %2 are allowed.")
@@ -453,7 +437,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
     if (!requiredValue.isUndefined() && !requiredValue.isNull()) {
         if (!requiredValue.isArray())
             return refuse(QStringLiteral("The form's \"required\" is %1, not a list of names.")
-                                  .arg(jsonTypeName(requiredValue)));
+                                  .arg(ConfigReader::typeName(requiredValue)));
         const QJsonArray names = requiredValue.toArray();
         if (names.size() > kMaxFields)
             return refuse(QStringLiteral("The form's \"required\" lists %1 names; at most %2 "
@@ -463,7 +447,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
         for (const QJsonValue &n : names) {
             if (!n.isString())
                 return refuse(QStringLiteral("The form's \"required\" holds %1, not a name.")
-                                      .arg(jsonTypeName(n)));
+                                      .arg(ConfigReader::typeName(n)));
             required.insert(n.toString());
         }
     }
@@ -478,7 +462,7 @@ ElicitationSchema ElicitationSchema::parse(const QJsonObject &schema)
                                   .arg(kMaxNameChars));
         if (!it.value().isObject())
             return refuse(QStringLiteral("The form's field %1 is %2, not a field description.")
-                                  .arg(shown, jsonTypeName(it.value())));
+                                  .arg(shown, ConfigReader::typeName(it.value())));
         QString why;
         std::optional<Field> field = FieldReader(name, it.value().toObject()).read(&why);
         if (!field)
@@ -605,4 +589,48 @@ QString ElicitationSchema::typeName(Type type)
         return QStringLiteral("multiEnum");
     }
     return {};
+}
+
+QStringList ElicitationSchema::propertyOrder(const QByteArray &requestText,
+                                             const QJsonObject &properties)
+{
+    if (requestText.isEmpty() || properties.isEmpty() || properties.size() > kMaxFields)
+        return {};
+    const JsonPositions positions = JsonPositions::scan(requestText);
+    const QString base = JsonPositions::child(
+            JsonPositions::child(JsonPositions::child(QString(), QStringLiteral("params")),
+                                 QStringLiteral("requestedSchema")),
+            QStringLiteral("properties"));
+    struct At
+    {
+        int line;
+        int column;
+        QString name;
+    };
+    std::vector<At> found;
+    for (auto it = properties.begin(); it != properties.end(); ++it) {
+        const JsonPositions::Position p = positions.key(JsonPositions::child(base, it.key()));
+        if (p.line <= 0)
+            return {}; // not this request's text
+        found.push_back({p.line, p.column, it.key()});
+    }
+    std::sort(found.begin(), found.end(), [](const At &a, const At &b) {
+        return a.line != b.line ? a.line < b.line : a.column < b.column;
+    });
+    QStringList order;
+    for (const At &a : found)
+        order << a.name;
+    return order;
+}
+
+void ElicitationSchema::applyOrder(QList<Field> &fields, const QStringList &order)
+{
+    if (order.isEmpty())
+        return;
+    auto rank = [&order](const Field &f) {
+        const qsizetype at = order.indexOf(f.name);
+        return at < 0 ? order.size() : at;
+    };
+    std::stable_sort(fields.begin(), fields.end(),
+                     [&rank](const Field &a, const Field &b) { return rank(a) < rank(b); });
 }

@@ -4,6 +4,7 @@
 #include <QJsonValue>
 #include <QList>
 #include <QString>
+#include <QStringList>
 
 #include <optional>
 
@@ -64,6 +65,14 @@ struct ElicitationSchema
     [[nodiscard]] static QString check(const Field &field, const QJsonValue &value);
     /// Whether `value` counts as an answer (not undefined/null, not an empty text).
     [[nodiscard]] static bool answered(const Field &field, const QJsonValue &value);
+    /// The order of `properties` (a request's requestedSchema.properties) as written in
+    /// `requestText`, the JSON text of its elicitation/create request (QJsonObject sorts keys):
+    /// every name of `properties` once. Empty when the text does not hold them all, or when
+    /// there are more than kMaxFields.
+    [[nodiscard]] static QStringList propertyOrder(const QByteArray &requestText,
+                                                   const QJsonObject &properties);
+    /// Sorts `fields` into `order` (names not in it go last, in the order they had).
+    static void applyOrder(QList<Field> &fields, const QStringList &order);
     /// "string", "number", "integer", "boolean", "enum", "multiEnum".
     [[nodiscard]] static QString typeName(Type type);
 };

@@ -258,16 +258,27 @@ void EventStreamClient::handleEvent(const QByteArray &type, const QByteArray &id
     // fields over without a copy.
     QJsonObject object = QJsonDocument::fromJson(data, &parseError).object();
     // The SSE event name says it; only a stream without names needs the JSON's type.
-    const bool isStart = type == "session_start"
-            || (type == "message"
-                && object.value(QLatin1String("type")).toString()
-                        == QLatin1String("session_start"));
-    if (isStart) {
-        // No id: it never moves the resume point and always passes.
-        if (m_sessionId.isEmpty())
-            m_sessionId = object.value(QLatin1String("session_id")).toString();
-        if (auto event = StreamEvent::fromJson(std::move(object)))
-            Q_EMIT eventReceived(*event);
+    // The SSE event name says it; only a stream without names needs the JSON's type.
+    const QByteArray name = type == "message"
+            ? object.value(QLatin1String("type")).toString().toLatin1().left(64)
+            : type;
+    if (name == "session_start" || name == "session_end" || name == "stream_reset") {
+        // Connection frames have no id: they never move the resume point and always pass.
+        auto event = StreamEvent::fromJson(std::move(object));
+        if (!event)
+            return;
+        if (name == "session_start" && m_sessionId.isEmpty())
+            m_sessionId = event->sessionId;
+        if (event->type == StreamEventType::SessionEnd)
+            m_ended = event->data.value(QLatin1String("reason")).toString()
+                    != QLatin1String("shutdown");
+        if (event->type == StreamEventType::StreamReset) {
+            // The events from first_seq follow; nothing before it will come again.
+            const qint64 first = event->data.value(QLatin1String("first_seq")).toInteger();
+            if (first > 0)
+                m_lastSeq = std::min(m_lastSeq, first - 1);
+        }
+        Q_EMIT eventReceived(*event);
         return;
     }
     std::optional<StreamEvent> event;
@@ -288,10 +299,6 @@ void EventStreamClient::handleEvent(const QByteArray &type, const QByteArray &id
     if (!event) {
         qCDebug(lcApiClient) << "skipped an event of unknown type" << type.left(64);
         return;
-    }
-    if (event->type == StreamEventType::SessionEnd) {
-        const QString reason = event->data.value(QLatin1String("reason")).toString();
-        m_ended = reason != QLatin1String("shutdown");
     }
     Q_EMIT eventReceived(*event);
 }

@@ -156,7 +156,15 @@ Message Message::parse(QByteArrayView text, QString *error)
                                .arg(pe.errorString()));
     if (!doc.isObject())
         return invalid(error, QStringLiteral("a JSON-RPC message must be a JSON object"));
-    return fromJson(doc.object(), error);
+    Message m = fromJson(doc.object(), error);
+    m.setText(text.toByteArray());
+    return m;
+}
+
+void Message::setText(const QByteArray &text)
+{
+    if (m_kind == Kind::Request)
+        m_text = text;
 }
 
 QJsonObject Message::toJson() const

@@ -74,6 +74,11 @@ public:
     [[nodiscard]] const QJsonObject &params() const { return m_params; }
     [[nodiscard]] const QJsonObject &result() const { return m_result; }
     [[nodiscard]] const Error &error() const { return m_error; }
+    /// A request's JSON text as it came (parse() or setText()), for what the parsed object
+    /// loses: the order of an object's keys. Empty for other messages and built ones.
+    [[nodiscard]] const QByteArray &text() const { return m_text; }
+    /// Keeps `text` as the request's text (ignored for other kinds: only requests need it).
+    void setText(const QByteArray &text);
 
     /// "i:42" for integer ids, "s:abc" for strings: integer 1 and string "1" stay distinct.
     [[nodiscard]] static QString idKey(const QJsonValue &id);
@@ -85,6 +90,7 @@ private:
     QJsonObject m_params;
     QJsonObject m_result;
     Error m_error;
+    QByteArray m_text;
 };
 
 } // namespace JsonRpc

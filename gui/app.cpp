@@ -81,6 +81,7 @@ void App::applySettings()
         options.model = m_settings->model();
         options.baseUrl = m_settings->baseUrl();
         options.apiKey = apiKey;
+        options.maxIterations = m_settings->maxIterations();
         m_connection->setLocalOptions(options);
         m_connection->shutdown([this] { m_connection->useLocal(); });
     });

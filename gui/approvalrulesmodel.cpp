@@ -21,9 +21,7 @@ void ApprovalRulesModel::setApiClient(ApiClient *client)
 {
     // Answers of the old connection are dropped.
     m_client = client;
-    ++m_generation;
-    m_loading = false;
-    m_refreshAgain = false;
+    restartRefresh();
 }
 
 int ApprovalRulesModel::rowCount(const QModelIndex &parent) const
@@ -81,29 +79,19 @@ void ApprovalRulesModel::refresh()
         setError(QStringLiteral("not connected to a server"));
         return;
     }
-    if (m_loading) {
-        m_refreshAgain = true;
-        return;
-    }
-    m_loading = true;
-    const quint64 generation = m_generation;
-    m_client->approvals(
-            this,
-            [this, generation](const QJsonObject &document, const std::optional<ApiError> &error) {
-                if (generation != m_generation)
-                    return;
-                m_loading = false;
+    refreshOnce(
+            [this](auto answered) { m_client->approvals(this, answered); },
+            [this](const QJsonObject &document, const std::optional<ApiError> &error) {
                 if (error) {
                     setError(QStringLiteral("Could not read the approval rules: %1")
                                      .arg(error->message.isEmpty() ? error->code : error->message));
-                } else {
-                    setError({});
-                    applyDocument(document);
-                    Q_EMIT refreshed();
+                    return;
                 }
-                if (std::exchange(m_refreshAgain, false))
-                    refresh();
-            });
+                setError({});
+                applyDocument(document);
+                Q_EMIT refreshed();
+            },
+            [this] { refresh(); });
 }
 
 void ApprovalRulesModel::applyDocument(const QJsonObject &document)

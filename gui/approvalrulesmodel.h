@@ -73,7 +73,4 @@ private:
     QString m_default;
     QString m_sampling;
     QString m_error;
-    bool m_loading = false;
-    bool m_refreshAgain = false;
-    quint64 m_generation = 0; ///< answers for an older connection are dropped
 };

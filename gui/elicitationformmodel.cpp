@@ -4,6 +4,7 @@
 #include <QJsonArray>
 #include <QLocale>
 
+#include <algorithm>
 #include <cmath>
 
 using Type = ElicitationSchema::Type;
@@ -103,6 +104,7 @@ void ElicitationFormModel::setSchemaJson(const QJsonObject &schema)
     // A new form replaces the old one as a whole: a reset is what happens.
     beginResetModel();
     m_parsed = ElicitationSchema::parse(schema);
+    ElicitationSchema::applyOrder(m_parsed.fields, m_order);
     m_rows.clear();
     m_validated = false;
     for (const ElicitationSchema::Field &f : std::as_const(m_parsed.fields)) {
@@ -122,6 +124,29 @@ void ElicitationFormModel::setSchemaJson(const QJsonObject &schema)
     Q_EMIT schemaChanged();
 }
 
+void ElicitationFormModel::setPropertyOrder(const QStringList &order)
+{
+    if (order == m_order)
+        return;
+    m_order = order.mid(0, ElicitationSchema::kMaxFields);
+    Q_EMIT propertyOrderChanged();
+    if (m_rows.isEmpty())
+        return;
+    // Reorder the rows (values kept): a new order is a new layout of the same form.
+    beginResetModel();
+    std::stable_sort(m_rows.begin(), m_rows.end(), [this](const Row &a, const Row &b) {
+        const auto rank = [this](const Row &r) {
+            const qsizetype at = m_order.indexOf(r.field.name);
+            return at < 0 ? m_order.size() : at;
+        };
+        return rank(a) < rank(b) || (rank(a) == rank(b) && a.field.name < b.field.name);
+    });
+    m_parsed.fields.clear();
+    for (const Row &r : std::as_const(m_rows))
+        m_parsed.fields.append(r.field);
+    endResetModel();
+}
+
 bool ElicitationFormModel::setValue(int row, const QVariant &value)
 {
     if (row < 0 || row >= m_rows.size())
@@ -137,6 +162,25 @@ bool ElicitationFormModel::setValue(int row, const QVariant &value)
     const QModelIndex i = index(row);
     Q_EMIT dataChanged(i, i, roles);
     return true;
+}
+
+bool ElicitationFormModel::setOptionChosen(int row, const QString &option, bool chosen)
+{
+    if (row < 0 || row >= m_rows.size() || m_rows[row].field.type != Type::MultiEnum)
+        return false;
+    const auto &options = m_rows[row].field.options;
+    if (std::none_of(options.begin(), options.end(),
+                     [&option](const ElicitationSchema::Option &o) { return o.value == option; }))
+        return false;
+    QVariantList values = m_rows[row].value.toList();
+    const bool has = values.contains(option);
+    if (chosen == has)
+        return true;
+    if (chosen)
+        values.append(option);
+    else
+        values.removeAll(option);
+    return setValue(row, values);
 }
 
 bool ElicitationFormModel::validate()

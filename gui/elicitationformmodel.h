@@ -5,6 +5,7 @@
 #include <QAbstractListModel>
 #include <QJsonObject>
 #include <QQmlEngine>
+#include <QStringList>
 #include <QVariantMap>
 
 /// The form of an MCP elicitation request for the views (QML: `ElicitationForm`): set `schema`
@@ -19,6 +20,10 @@ class ElicitationFormModel : public QAbstractListModel
     QML_NAMED_ELEMENT(ElicitationForm)
     Q_DISABLE_COPY_MOVE(ElicitationFormModel)
     Q_PROPERTY(QVariantMap schema READ schema WRITE setSchema NOTIFY schemaChanged)
+    /// The fields' names in the order the server wrote them (the elicitation event's
+    /// `property_order`); fields not in it, or all when it is empty, follow by name.
+    Q_PROPERTY(QStringList propertyOrder READ propertyOrder WRITE setPropertyOrder NOTIFY
+                       propertyOrderChanged)
     /// Why the schema cannot be shown as a form ("" when it can).
     Q_PROPERTY(QString error READ error NOTIFY schemaChanged)
     Q_PROPERTY(int count READ count NOTIFY schemaChanged)
@@ -57,12 +62,18 @@ public:
     void setSchema(const QVariantMap &schema);
     /// The same from C++, with the JSON types kept.
     void setSchemaJson(const QJsonObject &schema);
+    [[nodiscard]] QStringList propertyOrder() const { return m_order; }
+    void setPropertyOrder(const QStringList &order);
     [[nodiscard]] QString error() const { return m_parsed.error; }
     [[nodiscard]] int count() const { return int(m_rows.size()); }
     [[nodiscard]] QAbstractItemModel *fields() { return this; }
 
     /// Sets a field's value; false for a row that does not exist.
     Q_INVOKABLE bool setValue(int row, const QVariant &value);
+    /// A multi-select field: adds `option` to the chosen values or takes it out (the others
+    /// stay, in the order they were chosen); false for a row that is no multi-select or an
+    /// option it does not offer.
+    Q_INVOKABLE bool setOptionChosen(int row, const QString &option, bool chosen);
     /// Checks every field and sets its error; true when the form can be sent.
     Q_INVOKABLE bool validate();
     /// The content to send with "accept" (answered fields only); empty when validate() fails.
@@ -72,6 +83,7 @@ public:
 
 Q_SIGNALS:
     void schemaChanged();
+    void propertyOrderChanged();
 
 private:
     struct Row
@@ -89,6 +101,7 @@ private:
     [[nodiscard]] static QString hint(const ElicitationSchema::Field &field);
 
     QVariantMap m_schema;
+    QStringList m_order;
     ElicitationSchema m_parsed;
     QList<Row> m_rows;
     bool m_validated = false; ///< errors are shown (and kept current) after validate()

@@ -1,11 +1,13 @@
 #include "localserver.h"
 
+#include "agentsettings.h"
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "logging.h"
 #include "servecommand.h"
 
 #include <QByteArray>
+#include <QPointer>
 #include <QRandomGenerator>
 
 #include <array>
@@ -40,6 +42,12 @@ bool LocalServer::start(const Options &options, QString *error)
         *error = QStringLiteral("the local server is already running");
         return false;
     }
+    if (options.maxIterations != 0) {
+        if (const auto problem = AgentSettings::kMaxIterations.problem(options.maxIterations)) {
+            *error = QStringLiteral("max iterations %1").arg(*problem);
+            return false;
+        }
+    }
     auto *core = new HostCore(this);
     HostCore::Options host;
     host.configPath = options.configPath;
@@ -47,6 +55,8 @@ bool LocalServer::start(const Options &options, QString *error)
     host.cli.model = options.model;
     host.cli.baseUrl = options.baseUrl;
     host.cli.apiKey = options.apiKey;
+    if (options.maxIterations != 0)
+        host.maxIterations = options.maxIterations;
     if (!core->init(host, error)) {
         delete core;
         return false;
@@ -69,6 +79,15 @@ bool LocalServer::start(const Options &options, QString *error)
     m_core = core;
     m_http = server;
     m_token = token;
+    // The store's calls wait for it to open; one that cannot open (a database another process
+    // holds) is reported, and every session call then says so too.
+    QPointer<LocalServer> self(this);
+    m_core->open([self](const QString &why) {
+        if (self && !why.isEmpty()) {
+            qCWarning(lcGui).noquote() << "the session store did not open:" << why;
+            Q_EMIT self->storeFailed(why);
+        }
+    });
     m_core->start();
     qCInfo(lcGui).noquote() << "local server on" << url().toString() << "config"
                             << (configPath().isEmpty() ? QStringLiteral("(none)") : configPath());

@@ -28,6 +28,9 @@ public:
         QString model;
         QString baseUrl; ///< empty: the provider's default (or the environment's)
         QString apiKey; ///< empty: the config's or the environment's; never logged
+        /// Model calls per turn (Settings' max iterations, 1..100); 0: the config's
+        /// `agent.max_iterations`, else the host's default.
+        int maxIterations = 0;
     };
 
     explicit LocalServer(QObject *parent = nullptr);
@@ -55,6 +58,8 @@ public:
 
 Q_SIGNALS:
     void stopped();
+    /// The session store did not open (the reason for people).
+    void storeFailed(const QString &why);
 
 private:
     HostCore *m_core = nullptr;

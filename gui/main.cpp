@@ -14,6 +14,7 @@
 #include <QFileInfo>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
+#include <QQuickWindow>
 #include <QTimer>
 #include <QtQml/qqmlextensionplugin.h>
 
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <cstring>
 #include <unistd.h>
+#include <utility>
 #include <vector>
 
 Q_IMPORT_QML_PLUGIN(McpHost_GuiPlugin)
@@ -227,15 +229,32 @@ int main(int argc, char *argv[])
     if (engine.rootObjects().isEmpty())
         return 1;
 
-    if (remote) {
-        app.connection()->connectRemote(options.parser.value(options.connect), token, false);
-    } else {
+    // The connection starts once the window has shown its first frame: building the local
+    // host and starting its MCP server processes would otherwise come before it (or after
+    // a second when no frame comes, e.g. a window opened minimized).
+    bool started = false;
+    const auto start = [&started, &app, &options, &token, remote] {
+        if (std::exchange(started, true))
+            return;
+        if (remote) {
+            app.connection()->connectRemote(options.parser.value(options.connect), token, false);
+            return;
+        }
         LocalServer::Options local;
         local.configPath = options.parser.value(options.config);
         local.provider = options.parser.value(options.provider);
         local.model = options.parser.value(options.model);
+        // The cap saved in Settings holds from the start, not only after Apply.
+        local.maxIterations = app.settings()->maxIterations();
         app.connection()->setLocalOptions(local);
         app.connection()->useLocal();
+    };
+    if (auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst())) {
+        QObject::connect(window, &QQuickWindow::frameSwapped, &app, start,
+                         Qt::ConnectionType(Qt::SingleShotConnection | Qt::QueuedConnection));
+        QTimer::singleShot(1000, &app, start);
+    } else {
+        start();
     }
     return QApplication::exec();
 }

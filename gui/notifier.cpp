@@ -6,7 +6,6 @@
 #include <QSystemTrayIcon>
 
 namespace {
-constexpr int kMaxMessageChars = 200;
 
 QIcon trayIcon()
 {
@@ -25,6 +24,9 @@ QIcon trayIcon()
 
 Notifier::Notifier(QObject *parent)
     : QObject(parent)
+    , m_activeCheck([] { return QGuiApplication::applicationState() == Qt::ApplicationActive; })
+    , m_presenter(
+              [this](const QString &title, const QString &text) { return showInTray(title, text); })
 { }
 
 Notifier::~Notifier() = default;
@@ -42,26 +44,48 @@ void Notifier::ensureTray()
         return;
     m_tray = new QSystemTrayIcon(trayIcon(), this);
     m_tray->setToolTip(QStringLiteral("MCP Host"));
-    connect(m_tray, &QSystemTrayIcon::messageClicked, this,
-            [this] { Q_EMIT activated(m_sessionId, m_callId); });
-    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason) {
-        if (!m_callId.isEmpty())
-            Q_EMIT activated(m_sessionId, m_callId);
-    });
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, &Notifier::messageClicked);
+    connect(m_tray, &QSystemTrayIcon::activated, this, &Notifier::messageClicked);
+}
+
+void Notifier::setActiveCheck(ActiveCheck check)
+{
+    if (check)
+        m_activeCheck = std::move(check);
+}
+
+void Notifier::setPresenter(Presenter presenter)
+{
+    if (presenter)
+        m_presenter = std::move(presenter);
+}
+
+void Notifier::messageClicked()
+{
+    if (!m_callId.isEmpty())
+        Q_EMIT activated(m_sessionId, m_callId);
+}
+
+bool Notifier::showInTray(const QString &title, const QString &text)
+{
+    if (!available())
+        return false;
+    ensureTray();
+    m_tray->show();
+    m_tray->showMessage(title, text, QSystemTrayIcon::Information, 30000);
+    return true;
 }
 
 bool Notifier::notifyApproval(const QString &sessionId, const QString &callId, const QString &text)
 {
-    if (QGuiApplication::applicationState() == Qt::ApplicationActive || !available())
+    if (m_activeCheck())
         return false;
-    ensureTray();
-    m_sessionId = sessionId;
-    m_callId = callId;
     QString line = text.simplified();
     if (line.size() > kMaxMessageChars)
         line = line.left(kMaxMessageChars - 1) + QChar(0x2026);
-    m_tray->show();
-    m_tray->showMessage(QStringLiteral("Approval needed"), line, QSystemTrayIcon::Information,
-                        30000);
+    if (!m_presenter(QStringLiteral("Approval needed"), line))
+        return false;
+    m_sessionId = sessionId;
+    m_callId = callId;
     return true;
 }

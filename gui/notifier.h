@@ -4,6 +4,8 @@
 #include <QQmlEngine>
 #include <QString>
 
+#include <functional>
+
 class QSystemTrayIcon;
 
 /// Tells the user that an approval waits while the window is not in front: a tray icon message
@@ -29,13 +31,31 @@ public:
     Q_INVOKABLE bool notifyApproval(const QString &sessionId, const QString &callId,
                                     const QString &text);
 
+    /// Whether a window of the app is in front (default: the application state is active).
+    using ActiveCheck = std::function<bool()>;
+    /// Shows a message (title, one-line text); false when it could not (default: the tray).
+    using Presenter = std::function<bool(const QString &title, const QString &text)>;
+    /// Replace the window check and the presenter (tests: a fake focus and a recorded message).
+    void setActiveCheck(ActiveCheck check);
+    void setPresenter(Presenter presenter);
+
+    /// The longest message text; longer ones end in "…".
+    static constexpr int kMaxMessageChars = 200;
+
+public Q_SLOTS:
+    /// The user clicked the last message (the tray's messageClicked): emits activated() for it.
+    void messageClicked();
+
 Q_SIGNALS:
     /// The user clicked the message (or the tray icon after one): show that call.
     void activated(const QString &sessionId, const QString &callId);
 
 private:
     void ensureTray();
+    bool showInTray(const QString &title, const QString &text);
 
+    ActiveCheck m_activeCheck;
+    Presenter m_presenter;
     QSystemTrayIcon *m_tray = nullptr;
     QString m_sessionId;
     QString m_callId;

@@ -22,9 +22,7 @@ void ServersModel::setApiClient(ApiClient *client)
 {
     // Answers of the old connection are dropped; the new one is asked at once.
     m_client = client;
-    ++m_generation;
-    m_loading = false;
-    m_refreshAgain = false;
+    restartRefresh();
     m_fetching.clear();
     if (m_active)
         refresh();
@@ -171,31 +169,21 @@ void ServersModel::refresh()
         setError(QStringLiteral("not connected to a server"));
         return;
     }
-    if (m_loading) {
-        m_refreshAgain = true;
-        return;
-    }
-    m_loading = true;
-    const quint64 generation = m_generation;
-    m_client->listServers(
-            this,
-            [this, generation](const QList<ServerInfo> &servers,
-                               const std::optional<ApiError> &error) {
-                if (generation != m_generation)
-                    return;
-                m_loading = false;
+    refreshOnce(
+            [this](auto answered) { m_client->listServers(this, answered); },
+            [this](const QList<ServerInfo> &servers, const std::optional<ApiError> &error) {
                 if (error) {
-                    // The rows stay as they were last seen; the panel says the list is not current.
+                    // The rows stay as they were last seen; the panel says the list is not
+                    // current.
                     setError(QStringLiteral("Could not list the servers: %1")
                                      .arg(error->message.isEmpty() ? error->code : error->message));
-                } else {
-                    setError({});
-                    applyList(servers);
-                    Q_EMIT refreshed();
+                    return;
                 }
-                if (std::exchange(m_refreshAgain, false))
-                    refresh();
-            });
+                setError({});
+                applyList(servers);
+                Q_EMIT refreshed();
+            },
+            [this] { refresh(); });
 }
 
 void ServersModel::applyList(const QList<ServerInfo> &servers)
@@ -269,9 +257,9 @@ void ServersModel::fetchTools(const QString &name, const QString &forSignature)
         return;
     m_fetching.insert(name);
     m_client->getServer(name, this,
-                        [this, name, forSignature, generation = m_generation](
+                        [this, name, forSignature, generation = refreshGeneration()](
                                 const ServerInfo &detail, const std::optional<ApiError> &error) {
-                            if (generation != m_generation)
+                            if (generation != refreshGeneration())
                                 return;
                             m_fetching.remove(name);
                             const int at = rowOf(name);

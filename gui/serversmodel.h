@@ -110,9 +110,6 @@ private:
     QList<Row> m_rows;
     QTimer m_poll;
     bool m_active = false;
-    bool m_loading = false;
-    bool m_refreshAgain = false;
-    quint64 m_generation = 0; ///< answers for an older connection are dropped
     QSet<QString> m_fetching; ///< servers whose tools are on their way
     QString m_error;
 };

@@ -1,5 +1,6 @@
 #include "timelinemodel.h"
 
+#include "elicitationschema.h"
 #include "streamevent.h"
 
 #include <QDateTime>
@@ -199,14 +200,17 @@ TimelineModel::TimelineModel(QObject *parent)
 {
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(kFlushIntervalMs);
-    connect(&m_flushTimer, &QTimer::timeout, this, &TimelineModel::flush);
+    connect(&m_flushTimer, &QTimer::timeout, this, &TimelineModel::flushText);
+    m_commitTimer.setSingleShot(true);
+    m_commitTimer.setInterval(kFlushIntervalMs);
+    connect(&m_commitTimer, &QTimer::timeout, this, &TimelineModel::commitRows);
 }
 
 TimelineModel::~TimelineModel() = default;
 
 int TimelineModel::rowCount(const QModelIndex &parent) const
 {
-    return parent.isValid() ? 0 : int(m_rows.size());
+    return parent.isValid() ? 0 : count();
 }
 
 QHash<int, QByteArray> TimelineModel::roleNames() const
@@ -237,6 +241,7 @@ QHash<int, QByteArray> TimelineModel::roleNames() const
             {RequestIdRole, "requestId"},
             {MessageRole, "message"},
             {SchemaRole, "schema"},
+            {PropertyOrderRole, "propertyOrder"},
             {UrlRole, "url"},
             {UrlHostRole, "urlHost"},
             {IterationsRole, "iterations"},
@@ -298,7 +303,9 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
                 : json;
     }
     case ArgsRole:
-        return s.kind == Kind::ToolCall ? s.object.toVariantMap() : QVariantMap();
+        // A QJsonObject reaches QML as a plain object whose arrays are Arrays on every Qt
+        // (a QVariantMap's lists are not Arrays from 6.5 on), and it is shared, not copied.
+        return s.kind == Kind::ToolCall ? s.object : QJsonObject();
     case ApprovalRole:
         return approvalName(int(s.approval));
     case DeadlineRole:
@@ -323,6 +330,8 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
         return s.kind == Kind::Elicitation || s.kind == Kind::Sampling ? s.text : QString();
     case SchemaRole:
         return s.kind == Kind::Elicitation ? s.object.toVariantMap() : QVariantMap();
+    case PropertyOrderRole:
+        return s.order;
     case UrlRole:
         return s.url;
     case UrlHostRole:
@@ -360,10 +369,17 @@ void TimelineModel::applyEvent(const StreamEvent &event)
         m_lastSeq = event.seq;
         Q_EMIT lastSeqChanged();
     }
+    // What the stream replays (up to session_start's last_seq) is inserted in batches; a live
+    // event first shows what is still waiting, then inserts its own rows one at a time.
+    m_batching = event.seq > 0 && event.seq <= m_backlogEnd;
+    if (!m_batching)
+        commitRows();
     if (event.type != StreamEventType::PartialResponse)
-        flush();
+        flushText();
     switch (event.type) {
     case StreamEventType::SessionStart:
+        m_backlogEnd
+                = std::max(m_backlogEnd, event.data.value(QLatin1String("last_seq")).toInteger());
         break;
     case StreamEventType::Thinking:
         onThinking(event);
@@ -395,15 +411,26 @@ void TimelineModel::applyEvent(const StreamEvent &event)
     case StreamEventType::Sampling:
         onSampling(event);
         break;
+    case StreamEventType::StreamReset:
+        // The server cannot resume where this view stopped; the events it still has follow.
+        clear();
+        break;
     }
+    if (m_batching && event.seq >= m_backlogEnd)
+        commitRows();
+    m_batching = false;
 }
 
 void TimelineModel::clear()
 {
     m_flushTimer.stop();
+    m_commitTimer.stop();
     const bool wasRunning = running();
     const int oldCount = count();
     beginResetModel();
+    m_pendingRows = 0;
+    m_backlogEnd = 0;
+    m_batching = false;
     m_steps.clear();
     m_rows.clear();
     m_turns.clear();
@@ -425,6 +452,27 @@ void TimelineModel::clear()
 }
 
 void TimelineModel::flush()
+{
+    flushText();
+    commitRows();
+}
+
+void TimelineModel::commitRows()
+{
+    m_commitTimer.stop();
+    if (m_pendingRows == 0)
+        return;
+    const int first = count();
+    const int last = int(m_rows.size()) - 1;
+    beginInsertRows(QModelIndex(), first, last);
+    m_pendingRows = 0;
+    endInsertRows();
+    Q_EMIT countChanged();
+    for (int row = first; row <= last; ++row)
+        Q_EMIT stepAdded(row);
+}
+
+void TimelineModel::flushText()
 {
     m_flushTimer.stop();
     for (const int index : std::as_const(m_dirty)) {
@@ -469,6 +517,18 @@ int TimelineModel::addStep(Step step)
     const int row = int(m_rows.size());
     step.row = row;
     const int turn = step.turn;
+    if (m_batching) {
+        // Part of a backlog batch: inserted by commitRows().
+        m_steps.push_back(std::move(step));
+        m_rows.append(index);
+        if (turn >= 0)
+            m_turns[size_t(turn)].steps.push_back(index);
+        ++m_pendingRows;
+        if (!m_commitTimer.isActive())
+            m_commitTimer.start();
+        return index;
+    }
+    commitRows(); // (none waits: a live event committed them)
     beginInsertRows(QModelIndex(), row, row);
     m_steps.push_back(std::move(step));
     m_rows.append(index);
@@ -906,6 +966,14 @@ void TimelineModel::onElicitation(const StreamEvent &event)
     step.server = event.data.value(QLatin1String("server")).toString();
     step.text = event.data.value(QLatin1String("message")).toString();
     step.object = event.data.value(QLatin1String("schema")).toObject();
+    // The server's field order: names only, at most one per field the form may have.
+    const QJsonArray order = event.data.value(QLatin1String("property_order")).toArray();
+    if (order.size() <= ElicitationSchema::kMaxFields) {
+        for (const QJsonValue &name : order) {
+            if (name.isString() && name.toString().size() <= ElicitationSchema::kMaxNameChars)
+                step.order << name.toString();
+        }
+    }
     const QString url = event.data.value(QLatin1String("url")).toString();
     if (QUrl(url).isValid())
         step.url = url;
@@ -996,7 +1064,7 @@ void TimelineModel::endTurn(int turn, Status status, const QString &stopReason, 
 
 void TimelineModel::interruptOpenTurn()
 {
-    flush();
+    flushText();
     if (m_openTurn < 0)
         return;
     const Turn &t = m_turns[size_t(m_openTurn)];
@@ -1020,8 +1088,8 @@ void TimelineModel::markRequestAnswered(const QString &requestId)
 void TimelineModel::changed(int step, const QVector<int> &roles)
 {
     const int row = m_steps[size_t(step)].row;
-    if (row < 0)
-        return;
+    if (row < 0 || row >= count())
+        return; // folded away, or in a batch not yet inserted (it is read whole then)
     const QModelIndex i = index(row);
     Q_EMIT dataChanged(i, i, roles);
 }
@@ -1030,7 +1098,7 @@ void TimelineModel::changed(int step, const QVector<int> &roles)
 
 void TimelineModel::setExpanded(int row, bool expanded)
 {
-    if (row < 0 || row >= m_rows.size())
+    if (row < 0 || row >= count())
         return;
     Step &s = m_steps[size_t(m_rows[row])];
     if (s.expanded == expanded)
@@ -1051,6 +1119,7 @@ void TimelineModel::toggleFold(const QString &turnId)
     if (it == m_turnIndex.constEnd())
         return;
     const int turn = it.value();
+    flush(); // folding moves rows: a batch still waiting goes in first
     if (m_turns[size_t(turn)].folded)
         unfoldTurn(turn);
     else
@@ -1291,7 +1360,7 @@ QString TimelineModel::fullResultOf(int index) const
 
 QString TimelineModel::fullResult(int row) const
 {
-    if (row < 0 || row >= m_rows.size())
+    if (row < 0 || row >= count())
         return {};
     return fullResultOf(m_rows[row]);
 }
@@ -1428,7 +1497,7 @@ QString TimelineModel::markdownOf(int index) const
 
 QString TimelineModel::stepMarkdown(int row) const
 {
-    if (row < 0 || row >= m_rows.size())
+    if (row < 0 || row >= count())
         return {};
     return markdownOf(m_rows[row]);
 }
@@ -1454,7 +1523,7 @@ int TimelineModel::rowOfCall(const QString &callId) const
         return -1;
     const Step &s = m_steps[size_t(call.toolCall)];
     if (s.row >= 0)
-        return s.row;
+        return s.row < count() ? s.row : -1;
     const Turn &t = m_turns[size_t(s.turn)];
     return t.foldStep >= 0 ? m_steps[size_t(t.foldStep)].row : -1;
 }

@@ -7,6 +7,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QQmlEngine>
+#include <QStringList>
 #include <QTimer>
 #include <QVector>
 
@@ -25,6 +26,12 @@ struct StreamEvent;
 /// finished turn's finished steps and inserts one "fold" row (and back); modelReset only on
 /// clear(). Events with a seq at or below lastSeq are ignored, so a replayed stream never
 /// doubles a step. applyEvent is O(1) amortised (hashes by call id, request id and turn).
+///
+/// Live events insert their rows one at a time. The backlog a stream replays when it opens
+/// (the events up to its `session_start`'s `last_seq`) is inserted in batches instead: one
+/// rowsInserted when the backlog's last event arrives, or after kFlushIntervalMs when it is
+/// slow to come, so opening a long session costs one insert, not one per step. Rows of a batch
+/// not yet inserted are not visible through any method.
 class TimelineModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -53,7 +60,7 @@ public:
         ToolRole, ///< tool name
         ArgsSummaryRole, ///< one line: `key: value, …`
         ArgsJsonRole, ///< the arguments as indented JSON (display copy capped at 64 KiB)
-        ArgsRole, ///< the arguments as a QVariantMap
+        ArgsRole, ///< the arguments (a QJsonObject: a JS object in QML)
         ApprovalRole, ///< "auto", "required", "denied", "approved"
         DeadlineRole, ///< QDateTime when an approval / elicitation times out; invalid if unknown
         ProgressRole, ///< MCP progress (real), -1 none
@@ -81,6 +88,8 @@ public:
         CodeRole, ///< error: the error code
         RetryableRole, ///< error: retrying may help
         MaxTokensRole, ///< sampling: max_tokens asked for
+        PropertyOrderRole, ///< elicitation: the schema's field names in the server's order
+                           ///< (QStringList; empty: unknown, the form sorts them by name)
     };
     Q_ENUM(Role)
 
@@ -107,7 +116,8 @@ public:
     /// The open turn ended without its final event (the server went away): its running steps
     /// become "interrupted" and it gets a summary.
     void interruptOpenTurn();
-    /// Writes the coalesced streamed text into its rows now.
+    /// Writes the coalesced streamed text into its rows now, and inserts the rows of a replayed
+    /// backlog still waiting for their batch.
     void flush();
 
     Q_INVOKABLE void setExpanded(int row, bool expanded);
@@ -129,7 +139,7 @@ public:
     /// The request (elicitation / sampling) was answered here: it no longer waits.
     Q_INVOKABLE void markRequestAnswered(const QString &requestId);
 
-    [[nodiscard]] int count() const { return int(m_rows.size()); }
+    [[nodiscard]] int count() const { return int(m_rows.size()) - m_pendingRows; }
     [[nodiscard]] bool running() const { return m_openTurn >= 0; }
     [[nodiscard]] qint64 lastSeq() const { return m_lastSeq; }
 
@@ -190,6 +200,7 @@ private:
         QString pending; ///< streamed text not yet in `markdown`
         QString callId, server, tool, requestId, code, url;
         QJsonObject object; ///< tool arguments, elicitation schema
+        QStringList order; ///< elicitation: property_order
         QJsonArray content; ///< result blocks (held once, whole), sampling messages
         std::vector<BlockView> views; ///< per result block
         double progress = -1;
@@ -236,6 +247,9 @@ private:
 
     int ensureTurn(const QString &turnId, qint64 at);
     int addStep(Step step);
+    /// Inserts the rows of a backlog batch (one rowsInserted for all of them).
+    void commitRows();
+    void flushText();
     int thinkingStep(int turn, int iteration, qint64 at, bool create);
     void endThinking(int turn, int iteration, qint64 at);
     void finishStep(int index, Status status, qint64 at);
@@ -265,6 +279,10 @@ private:
     QHash<QString, int> m_requests; ///< request id -> step
     QVector<int> m_dirty; ///< steps with coalesced text
     QTimer m_flushTimer;
+    QTimer m_commitTimer; ///< inserts a slow backlog's rows so far
+    int m_pendingRows = 0; ///< rows at the end of m_rows not yet inserted (a backlog batch)
+    qint64 m_backlogEnd = 0; ///< the last seq of the replayed backlog (session_start's last_seq)
+    bool m_batching = false; ///< the event being applied belongs to the backlog
     int m_openTurn = -1;
     qint64 m_lastSeq = 0;
 };

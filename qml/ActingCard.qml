@@ -14,7 +14,7 @@ StepCard {
     required property string progressMessage
 
     title: qsTr("Running %1 › %2").arg(card.server).arg(card.tool)
-    symbol: "⏳"
+    symbol: "⟳"
     collapsible: false
 
     RowLayout {

@@ -68,8 +68,8 @@ Column {
         visible: block.type === "audio" || (block.type === "image" && block.imageSource === "")
         width: parent.width
         text: block.type === "audio"
-              ? qsTr("🔊 Audio (%1, %2)").arg(block.b.mimeType || qsTr("unknown type")).arg(Format.bytes(Math.floor((block.b.data || "").length * 3 / 4)))
-              : qsTr("🖼 Image (%1) not shown").arg(block.b.mimeType || qsTr("unknown type"))
+              ? qsTr("♪ Audio (%1, %2)").arg(block.b.mimeType || qsTr("unknown type")).arg(Format.bytes(Math.floor((block.b.data || "").length * 3 / 4)))
+              : qsTr("▣ Image (%1) not shown").arg(block.b.mimeType || qsTr("unknown type"))
         color: Style.mutedText
         padding: 4
         background: Rectangle { color: Style.codeBackground; radius: 3 }
@@ -83,7 +83,7 @@ Column {
         padding: 4
         background: Rectangle { color: Style.codeBackground; radius: 3 }
         readonly property var res: block.type === "resource" ? (block.b.resource || {}) : block.b
-        text: visible ? (block.type === "resource_link" ? "🔗 " : "📄 ")
+        text: visible ? (block.type === "resource_link" ? "↗ " : "▤ ")
                         + (res.name || res.title || res.uri || "")
                         + (res.uri && (res.name || res.title) ? "  <" + res.uri + ">" : "")
                         + (res.mimeType ? "  (" + res.mimeType + ")" : "")

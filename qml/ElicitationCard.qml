@@ -12,6 +12,8 @@ StepCard {
     required property string server
     required property string message
     required property var schema
+    // The fields' order as the server wrote them (empty: by name).
+    required property var propertyOrder
     required property string url
     required property string urlHost
     required property var deadline
@@ -33,6 +35,7 @@ StepCard {
     Component.onCompleted: {
         try {
             form = Qt.createQmlObject("import McpHost.Gui; ElicitationForm {}", card, "ElicitationForm");
+            form.propertyOrder = Qt.binding(() => card.propertyOrder || []);
             form.schema = Qt.binding(() => card.schema || ({}));
         } catch (e) {
             console.warn("ElicitationForm is not available:", e);
@@ -64,6 +67,7 @@ StepCard {
                 width: parent ? parent.width : 0
                 enabled: card.waiting
                 onEdited: (row, value) => card.form.setValue(row, value)
+                onOptionChosen: (row, option, chosen) => card.form.setOptionChosen(row, option, chosen)
             }
         }
     }

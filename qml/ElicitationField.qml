@@ -29,6 +29,21 @@ ColumnLayout {
         && minimum >= -2147483647 && maximum <= 2147483647
 
     signal edited(int row, var value)
+    /// A multi-select option was checked or unchecked.
+    signal optionChosen(int row, string option, bool chosen)
+
+    // Whether `option` is among the chosen values (a JS array or, on Qt 6.5+, a list from C++
+    // that is not an Array: only length and indexing are used).
+    function isChosen(option) {
+        var list = field.value;
+        if (!list || typeof list !== "object")
+            return false;
+        for (var i = 0; i < list.length; ++i) {
+            if (list[i] === option)
+                return true;
+        }
+        return false;
+    }
 
     spacing: 2
 
@@ -94,16 +109,8 @@ ColumnLayout {
                 required property var modelData
                 enabled: field.enabled
                 text: modelData.label
-                checked: Array.isArray(field.value) && field.value.indexOf(modelData.value) >= 0
-                onToggled: {
-                    var chosen = Array.isArray(field.value) ? field.value.slice() : [];
-                    var at = chosen.indexOf(modelData.value);
-                    if (checked && at < 0)
-                        chosen.push(modelData.value);
-                    else if (!checked && at >= 0)
-                        chosen.splice(at, 1);
-                    field.edited(field.index, chosen);
-                }
+                checked: field.isChosen(modelData.value)
+                onToggled: field.optionChosen(field.index, modelData.value, checked)
             }
         }
     }

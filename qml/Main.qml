@@ -158,11 +158,17 @@ ApplicationWindow {
         modal: true
         standardButtons: Dialog.Close
         onOpened: if (window.servers) window.servers.refresh()
-        ServersPanel {
+        // The panels are made when first opened, not before the window's first frame.
+        property bool used: false
+        onAboutToShow: used = true
+        Loader {
             anchors.fill: parent
-            model: window.servers
-            onRestartRequested: name => window.servers.restart(name)
-            onEnabledToggled: (name, enabled) => window.servers.setEnabled(name, enabled)
+            active: serversDialog.used
+            sourceComponent: ServersPanel {
+                model: window.servers
+                onRestartRequested: name => window.servers.restart(name)
+                onEnabledToggled: (name, enabled) => window.servers.setEnabled(name, enabled)
+            }
         }
     }
 
@@ -176,10 +182,15 @@ ApplicationWindow {
         modal: true
         standardButtons: Dialog.Close
         onOpened: if (window.approvalRules) window.approvalRules.refresh()
-        SettingsPanel {
+        property bool used: false
+        onAboutToShow: used = true
+        Loader {
             anchors.fill: parent
-            settings: window.settings
-            rules: window.approvalRules
+            active: settingsDialog.used
+            sourceComponent: SettingsPanel {
+                settings: window.settings
+                rules: window.approvalRules
+            }
         }
     }
 

@@ -15,8 +15,9 @@ StepCard {
     required property int maxTokens
     required property var deadline
 
-    // The messages the server sends (MCP sampling: {role, content: {type, text}}).
-    readonly property var messages: Array.isArray(card.content) ? card.content : []
+    // The messages the server sends (MCP sampling: {role, content: {type, text}}): a list from
+    // the model (not a JS Array on Qt 6.5+, so no Array.isArray) or from a test.
+    readonly property var messages: card.content ? card.content : []
     readonly property bool waiting: status === "waiting"
 
     signal approve(string callId, bool approved, string scope)

@@ -57,10 +57,10 @@ FocusScope {
 
     Keys.onSpacePressed: toggle()
     Keys.onReturnPressed: toggle()
-    Keys.onMenuPressed: menu.popup(card, 0, header.height)
+    Keys.onMenuPressed: card.openMenu(0, header.height)
     Keys.onPressed: function (event) {
         if (event.key === Qt.Key_F10 && (event.modifiers & Qt.ShiftModifier)) {
-            menu.popup(card, 0, header.height);
+            card.openMenu(0, header.height);
             event.accepted = true;
         }
     }
@@ -140,7 +140,7 @@ FocusScope {
                     font.pointSize: metrics.font.pointSize * 0.9
                 }
                 ToolButton {
-                    text: "⧉"
+                    text: "❐"
                     focusPolicy: Qt.TabFocus
                     ToolTip.visible: hovered
                     ToolTip.text: qsTr("Copy step as Markdown")
@@ -169,24 +169,34 @@ FocusScope {
     }
     TapHandler {
         acceptedButtons: Qt.RightButton
-        onTapped: function (eventPoint) { menu.popup(card, eventPoint.position.x, eventPoint.position.y); }
+        onTapped: function (eventPoint) { card.openMenu(eventPoint.position.x, eventPoint.position.y); }
     }
 
-    Menu {
-        id: menu
-        MenuItem {
-            text: card.open ? qsTr("Collapse") : qsTr("Expand")
-            enabled: card.collapsible && !card.forceOpen
-            onTriggered: card.toggle()
-        }
-        MenuItem {
-            text: qsTr("Copy step as Markdown")
-            onTriggered: card.copyStepRequested(card.index)
-        }
-        MenuItem {
-            text: qsTr("Copy turn as Markdown")
-            enabled: card.turnId !== ""
-            onTriggered: card.copyTurnRequested(card.turnId)
+    // The context menu is made the first time it opens: most cards never need one, and a Menu
+    // per delegate made scrolling a long session slow.
+    property Menu menu: null
+    function openMenu(x, y) {
+        if (!card.menu)
+            card.menu = menuComponent.createObject(card);
+        card.menu.popup(card, x, y);
+    }
+    Component {
+        id: menuComponent
+        Menu {
+            MenuItem {
+                text: card.open ? qsTr("Collapse") : qsTr("Expand")
+                enabled: card.collapsible && !card.forceOpen
+                onTriggered: card.toggle()
+            }
+            MenuItem {
+                text: qsTr("Copy step as Markdown")
+                onTriggered: card.copyStepRequested(card.index)
+            }
+            MenuItem {
+                text: qsTr("Copy turn as Markdown")
+                enabled: card.turnId !== ""
+                onTriggered: card.copyTurnRequested(card.turnId)
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ StepCard {
     readonly property bool isAnswer: card.kind === "answer"
 
     title: card.isAnswer ? qsTr("Answer") : (card.running ? qsTr("Thinking…") : qsTr("Thought"))
-    symbol: card.isAnswer ? "✦" : "💭"
+    symbol: card.isAnswer ? "✦" : "☁"
     symbolColor: card.isAnswer ? Style.accent : Style.mutedText
     collapsible: !card.isAnswer
 

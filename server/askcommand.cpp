@@ -58,6 +58,68 @@ QString terminalSafe(QString text)
     return text;
 }
 
+/// A typed answer to an approval: approved or not, and how far it reaches.
+struct ApprovalAnswer
+{
+    bool approved = false;
+    ApprovalScope scope = ApprovalScope::Once;
+};
+
+/// "y" once, "s" this session, "t" always this tool, "a" always this server (every tool of
+/// it); "n", "ns", "nt", "na" deny the same ways; the words ("yes", "session", "tool",
+/// "server", "no", "no session", "deny tool", …) as well. Enter is "n". A sampling request
+/// has no tool and is never remembered past the session: only once and session. nullopt for
+/// anything else.
+std::optional<ApprovalAnswer> parseApprovalAnswer(const QString &typed, bool sampling)
+{
+    QString t = typed.simplified().toLower();
+    if (t.isEmpty() || t == QLatin1String("n") || t == QLatin1String("no")
+        || t == QLatin1String("deny"))
+        return ApprovalAnswer {false, ApprovalScope::Once};
+    ApprovalAnswer answer {true, ApprovalScope::Once};
+    for (const QLatin1String no :
+         {QLatin1String("no "), QLatin1String("deny "), QLatin1String("n ")}) {
+        if (t.startsWith(no)) {
+            answer.approved = false;
+            t = t.mid(no.size());
+            break;
+        }
+    }
+    if (answer.approved && t.size() == 2 && t.startsWith(QLatin1Char('n'))) {
+        answer.approved = false; // "ns", "nt", "na"
+        t = t.mid(1);
+    }
+    if (t == QLatin1String("once")
+        || (answer.approved && (t == QLatin1String("y") || t == QLatin1String("yes"))))
+        answer.scope = ApprovalScope::Once;
+    else if (t == QLatin1String("s") || t == QLatin1String("session"))
+        answer.scope = ApprovalScope::Session;
+    else if (!sampling && (t == QLatin1String("t") || t == QLatin1String("tool")))
+        answer.scope = ApprovalScope::Tool;
+    else if (!sampling && (t == QLatin1String("a") || t == QLatin1String("server")))
+        answer.scope = ApprovalScope::Server;
+    else
+        return std::nullopt;
+    return answer;
+}
+
+/// What an answer did, for the "[approval] …" line.
+QString approvalOutcome(const ApprovalAnswer &answer)
+{
+    const QString verb = answer.approved ? QStringLiteral("approved") : QStringLiteral("denied");
+    switch (answer.scope) {
+    case ApprovalScope::Once:
+        return verb;
+    case ApprovalScope::Session:
+        return verb + QStringLiteral(" for this session");
+    case ApprovalScope::Tool:
+        return verb + QStringLiteral(": always for this tool (remembered)");
+    case ApprovalScope::Server:
+        return verb + QStringLiteral(": always for this server (remembered)");
+    }
+    return verb;
+}
+
 /// At most `max` characters of `text`, saying how long it was.
 QString shortened(const QString &text, qsizetype max = 2000)
 {
@@ -110,6 +172,7 @@ void AskCommand::run(std::function<void(int)> done)
     options.configPath = m_options.configPath;
     options.cli.provider = m_options.provider;
     options.cli.model = m_options.model;
+    options.store = m_options.store;
     options.autoRestart = false; // one turn: a crashed server stays failed
     m_core = new HostCore(this);
     QString error;
@@ -119,9 +182,19 @@ void AskCommand::run(std::function<void(int)> done)
         QTimer::singleShot(0, this, [this] { m_done(2); });
         return;
     }
-    if (!m_options.sessionId.isEmpty())
-        qCInfo(lcServer) << "--session" << m_options.sessionId
-                         << "ignored: the command line keeps no sessions between runs";
+    // The store first (a stored session to continue, or a new one), then the servers.
+    m_core->open([this](const QString &why) {
+        if (!why.isEmpty()) {
+            m_err << "mcp-hostd: " << why << '\n';
+            m_err.flush();
+            return m_done(2);
+        }
+        startServers();
+    });
+}
+
+void AskCommand::startServers()
+{
     if (!m_options.json)
         line(QStringLiteral("[model] %1").arg(m_core->chat()->modelName()));
     ServerService *servers = m_core->serverService();
@@ -132,7 +205,7 @@ void AskCommand::run(std::function<void(int)> done)
     connect(servers, &ServerService::settled, this, &AskCommand::startTurn,
             Qt::SingleShotConnection);
     QTimer::singleShot(m_options.settleTimeoutMs, this, [this] {
-        if (m_sessionId.isEmpty() && !m_finishing) {
+        if (!m_started && !m_finishing) {
             qCWarning(lcServer) << "servers did not settle in time; going on without them";
             startTurn();
         }
@@ -142,8 +215,9 @@ void AskCommand::run(std::function<void(int)> done)
 
 void AskCommand::startTurn()
 {
-    if (!m_sessionId.isEmpty() || m_finishing)
+    if (m_started || m_finishing)
         return;
+    m_started = true;
     if (!m_options.json) {
         const QList<ServerService::Server> servers = m_core->serverService()->servers();
         for (const ServerService::Server &s : servers) {
@@ -153,16 +227,10 @@ void AskCommand::startTurn()
                 line(QStringLiteral("[server] %1: %2 %3").arg(s.name, s.state, s.reason));
         }
     }
+    // --session continues a stored session; otherwise the turn makes a new one.
+    m_sessionId = m_options.sessionId;
     SessionService *sessions = m_core->sessionService();
-    const auto created = sessions->create();
-    if (const auto *e = std::get_if<SessionService::CreateError>(&created)) {
-        m_err << "mcp-hostd: " << sessions->errorMessage(*e) << '\n';
-        m_err.flush();
-        finish(2);
-        return;
-    }
-    m_sessionId = std::get<SessionService::Summary>(created).id;
-    // Subscribe before the turn starts: its first event is appended while it starts.
+    // Subscribe before the turn starts: its first event is committed right after.
     connect(sessions, &SessionService::eventAppended, this,
             [this](const QString &sessionId, const StreamEvent &event) {
                 if (sessionId == m_sessionId)
@@ -174,12 +242,15 @@ void AskCommand::startTurn()
                 if (sessionId == m_sessionId)
                     finish(result.answered ? 0 : 1);
             });
-    const auto result = m_core->chat()->send(m_sessionId, m_options.question);
-    if (const auto *e = std::get_if<ChatService::Error>(&result)) {
-        m_err << "mcp-hostd: " << m_core->chat()->errorMessage(*e) << '\n';
-        m_err.flush();
-        finish(2);
-    }
+    m_core->chat()->send(m_sessionId, m_options.question, {},
+                         [this](const ChatService::StartResult &result) {
+                             if (const auto *e = std::get_if<ChatService::Error>(&result)) {
+                                 m_err << "mcp-hostd: " << m_core->chat()->errorMessage(*e) << '\n';
+                                 m_err.flush();
+                                 return finish(2);
+                             }
+                             m_sessionId = std::get<ChatService::Started>(result).sessionId;
+                         });
 }
 
 void AskCommand::print(const StreamEvent &event)
@@ -285,38 +356,61 @@ void AskCommand::respond(const StreamEvent &event)
     } else {
         return;
     }
-    askApproval(id, what);
+    askApproval(id, what, event.type == StreamEventType::Sampling);
 }
 
-void AskCommand::askApproval(const QString &id, const QString &what)
+void AskCommand::askApproval(const QString &id, const QString &what, bool sampling)
 {
-    auto answer = [this, id](bool approved) {
-        QTimer::singleShot(0, this, [this, id, approved] {
-            if (!m_finishing)
-                m_core->chat()->approve(m_sessionId, id, approved);
+    // Through the same service as POST /api/v3/chat/approve: a scope past "once" is kept in
+    // the host's approval rules (a remembered one in the state file), for every client.
+    auto answer = [this, id](ApprovalAnswer a) {
+        QTimer::singleShot(0, this, [this, id, a] {
+            if (m_finishing)
+                return;
+            if (const auto error = m_core->chat()->approve(m_sessionId, id, a.approved, a.scope))
+                line(QStringLiteral("[approval] not answered: %1")
+                             .arg(m_core->chat()->errorMessage(*error)));
         });
     };
     if (m_options.approveAll) {
         if (!m_options.json)
             line(QStringLiteral("[approval] approved by --yes"));
-        answer(true);
+        answer({true, ApprovalScope::Once});
         return;
     }
     if (!m_options.interactive) {
         m_err << "mcp-hostd: not asked (stdin or stdout is not a terminal): " << terminalSafe(what)
               << " denied; run with --yes to allow\n";
         m_err.flush();
-        answer(false);
+        answer({false, ApprovalScope::Once});
         return;
     }
     auto q = std::make_shared<Question>();
-    q->prompt = [what] { return QStringLiteral("[approval] %1 [y/N] ").arg(what); };
-    q->answer = [this, answer](const std::optional<QString> &text) {
-        const QString t = text.value_or(QString()).trimmed().toLower();
-        const bool yes = t == QLatin1String("y") || t == QLatin1String("yes");
+    auto problem = std::make_shared<bool>(false);
+    q->prompt = [what, sampling, problem] {
+        const QString again = std::exchange(*problem, false)
+                ? (sampling ? QStringLiteral("  (type y, s, n or ns)\n")
+                            : QStringLiteral("  (type y, s, t, a, n, ns, nt or na)\n"))
+                : QString();
+        return again
+                + (sampling ? QStringLiteral("[approval] %1 y once, s for this session; n, ns "
+                                             "deny the same way [y/s/N/ns] ")
+                                      .arg(what)
+                            : QStringLiteral("[approval] %1 y once, s for this session, t always "
+                                             "for this tool, a always for this server; n, ns, "
+                                             "nt, na deny the same way [y/s/t/a/N/ns/nt/na] ")
+                                      .arg(what));
+    };
+    q->answer = [this, answer, sampling, problem](const std::optional<QString> &text) {
+        // The end of input denies, as Enter does.
+        const auto a = parseApprovalAnswer(text.value_or(QString()), sampling);
+        if (!a) {
+            *problem = true;
+            return false;
+        }
         if (!m_options.json)
-            line(yes ? QStringLiteral("[approval] approved") : QStringLiteral("[approval] denied"));
-        answer(yes);
+            line(QStringLiteral("[approval] ") + approvalOutcome(*a));
+        answer(*a);
         return true;
     };
     ask(q);

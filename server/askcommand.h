@@ -14,9 +14,10 @@ struct StreamEvent;
 /// `mcp-hostd ask "…"`: one turn from the command line. Starts the configured MCP servers,
 /// waits until they settled, runs one turn on a new session with the configured model,
 /// prints each step as it happens (readable text, or each event as one JSON line), then stops
-/// the servers. On a terminal it asks the user for approvals (y/N) and elicitations (the
-/// form's fields, one prompt each), reading stdin on the event loop; otherwise it says that it
-/// did not ask and denies (approvals; --yes approves) or cancels (elicitations).
+/// the servers. On a terminal it asks the user for approvals (once, for this session, always
+/// for this tool or server; approved or denied: the API's scopes) and elicitations (the form's
+/// fields, one prompt each), reading stdin on the event loop; otherwise it says that it did not
+/// ask and denies (approvals; --yes approves) or cancels (elicitations).
 class AskCommand : public QObject
 {
     Q_OBJECT
@@ -29,7 +30,8 @@ public:
         QString configPath;
         QString provider; ///< --provider (empty: config, environment, automatic)
         QString model; ///< --model
-        QString sessionId; ///< --session: accepted; sessions do not persist yet
+        QString sessionId; ///< --session: continue this stored session (else a new one)
+        QString store; ///< --store ("": the config's, else the default SQLite file)
         bool json = false;
         bool approveAll = false; ///< --yes: approve every tool call and sampling request
         bool interactive = false; ///< stdin and stdout are a terminal: ask the user
@@ -54,10 +56,11 @@ private:
         std::function<bool(const std::optional<QString> &line)> answer;
     };
 
+    void startServers();
     void startTurn();
     void print(const StreamEvent &event);
     void respond(const StreamEvent &event);
-    void askApproval(const QString &id, const QString &what);
+    void askApproval(const QString &id, const QString &what, bool sampling);
     void askElicitation(const QString &id, const QJsonObject &data);
     void ask(std::shared_ptr<Question> question);
     void showPrompt();
@@ -77,5 +80,6 @@ private:
     StdinLineReader *m_input = nullptr;
     QList<std::shared_ptr<Question>> m_questions;
     bool m_finishing = false;
+    bool m_started = false; ///< startTurn() ran
     int m_exitCode = 0;
 };

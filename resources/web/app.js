@@ -31,7 +31,7 @@ const PATHS = {
 
 /** Named SSE events we listen for with EventSource (`error` is special, see SseConnection). */
 const EVENT_TYPES = ['session_start', 'thinking', 'partial_response', 'tool_call', 'acting',
-    'observing', 'final_response', 'session_end', 'elicitation', 'sampling'];
+    'observing', 'final_response', 'session_end', 'elicitation', 'sampling', 'stream_reset'];
 
 const TOKEN_KEY = 'mcphost.token';
 const LOG_OPEN_KEY = 'mcphost.rawlog.open';
@@ -1289,6 +1289,14 @@ const render = {
         }
     },
 
+    stream_reset(e) {
+        const text = e.reason === 'store_reset'
+            ? 'The server lost this session\'s stored history; reload the session.'
+            : `Events after ${Number.isFinite(e.first_seq) ? e.first_seq - 1 : 'the last one shown'} are no longer stored; the oldest ones it still has follow. Reload the session for a clean view.`;
+        const { card } = stepCard('stream_reset', e, { title: text, cls: 'banner', badge: badge(e.reason || 'reset', 'warn', 'reset-reason') });
+        card.setAttribute('role', 'status');
+        announce(text);
+    },
     session_end(e) {
         for (const t of state.turns.values()) endTurn(t, e);
         const reason = e.reason || 'ended';
@@ -1556,6 +1564,21 @@ function onStreamEvent({ type, data, lastEventId }) {
         rawLog('event', { id, type: evType, data, flag: first ? null : 'not first: ignored' });
         if (first && e) onSessionStart(e);
         updateStats();
+        return;
+    }
+    if (evType === 'session_end' || evType === 'stream_reset') {
+        // Connection frames (no SSE id): they end or reset this stream, never deduplicated.
+        rawLog('event', { id: null, type: evType, data });
+        updateStats();
+        if (!e) return;
+        if (evType === 'stream_reset' && Number.isFinite(e.first_seq) && e.first_seq > 0)
+            state.lastSeq = Math.min(state.lastSeq, e.first_seq - 1);
+        try {
+            (render[evType] || ((ev) => render.unknown(ev, evType)))(e);
+        } catch (err) {
+            console.error('rendering', evType, err);
+            ErrorBar.show(`Showing a ${evType} event`, err);
+        }
         return;
     }
     if (id !== null && id <= state.lastSeq) {

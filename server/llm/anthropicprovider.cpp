@@ -5,7 +5,6 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QNetworkAccessManager>
 
 #ifndef MCPHOST_VERSION
 #define MCPHOST_VERSION "0"
@@ -29,10 +28,8 @@ QString labelFor(const QUrl &base)
 class AnthropicChatStream : public HttpChatStream
 {
 public:
-    AnthropicChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                        ToolNameMap names, QObject *parent)
-        : HttpChatStream(nam, options, QStringLiteral("anthropic"), labelFor(options.baseUrl),
-                         parent)
+    AnthropicChatStream(const HttpProviderOptions &options, ToolNameMap names, QObject *parent)
+        : HttpChatStream(options, QStringLiteral("anthropic"), labelFor(options.baseUrl), parent)
         , m_names(std::move(names))
     { }
 
@@ -386,7 +383,7 @@ ChatStream *AnthropicProvider::start(const ChatRequest &request)
 
     const QByteArray body = QJsonDocument(requestBody(request, options.model, names))
                                     .toJson(QJsonDocument::Compact);
-    auto *stream = new AnthropicChatStream(m_nam, options, names, this);
+    auto *stream = new AnthropicChatStream(options, names, this);
     stream->setLimits(request.limits);
     stream->begin(httpRequest, body);
     return stream;

@@ -1,12 +1,11 @@
 #include "httpchatstream.h"
 
+#include "httpstreamconnection.h"
 #include "logging.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
 #include <QRandomGenerator>
 #include <QRegularExpression>
 
@@ -14,7 +13,6 @@
 
 namespace {
 constexpr qsizetype kMaxErrorBody = qsizetype(64) * 1024;
-constexpr qint64 kReadBufferBytes = qint64(1024) * 1024;
 
 QString shortened(const QString &text, int max = 500)
 {
@@ -54,10 +52,9 @@ QString ToolNameMap::fromWire(const QString &wireName) const
     return m_fromWire.value(wireName, wireName);
 }
 
-HttpChatStream::HttpChatStream(QNetworkAccessManager *nam, HttpProviderOptions options,
-                               const QString &provider, QString providerLabel, QObject *parent)
+HttpChatStream::HttpChatStream(HttpProviderOptions options, const QString &provider,
+                               QString providerLabel, QObject *parent)
     : ChatStream(parent)
-    , m_nam(nam)
     , m_options(std::move(options))
     , m_label(std::move(providerLabel))
 {
@@ -107,16 +104,16 @@ void HttpChatStream::sendAttempt()
     resetAttempt();
     qCDebug(lcLlm) << m_label << "POST" << m_request.url().toDisplayString() << "attempt"
                    << m_attempt;
-    m_reply = m_nam->post(m_request, m_body);
-    // Backpressure: Qt's network thread stops reading when this much waits for us, so a model
-    // that streams faster than we consume is not buffered whole.
-    m_reply->setReadBufferSize(kReadBufferBytes);
-    connect(m_reply, &QNetworkReply::readyRead, this, &HttpChatStream::onReadyRead);
-    connect(m_reply, &QNetworkReply::metaDataChanged, this, [this] {
-        if (m_options.idleTimeoutMs > 0)
-            m_idleTimer.start(m_options.idleTimeoutMs);
-    });
-    connect(m_reply, &QNetworkReply::finished, this, &HttpChatStream::onFinished);
+    QList<QPair<QByteArray, QByteArray>> headers;
+    const QList<QByteArray> names = m_request.rawHeaderList();
+    for (const QByteArray &name : names)
+        headers.append({name, m_request.rawHeader(name)});
+    m_reply = new HttpStreamConnection(this);
+    connect(m_reply, &HttpStreamConnection::responseStarted, this,
+            &HttpChatStream::onResponseStarted);
+    connect(m_reply, &HttpStreamConnection::bodyData, this, &HttpChatStream::onBodyData);
+    connect(m_reply, &HttpStreamConnection::finished, this, &HttpChatStream::onFinished);
+    m_reply->start(QByteArrayLiteral("POST"), m_request.url(), headers, m_body);
     if (m_options.idleTimeoutMs > 0)
         m_idleTimer.start(m_options.idleTimeoutMs);
     if (m_options.requestTimeoutMs > 0)
@@ -127,7 +124,7 @@ void HttpChatStream::stopReply()
 {
     m_idleTimer.stop();
     m_requestTimer.stop();
-    if (QNetworkReply *reply = m_reply.data()) {
+    if (HttpStreamConnection *reply = m_reply.data()) {
         m_reply.clear();
         reply->disconnect(this);
         reply->abort();
@@ -135,18 +132,25 @@ void HttpChatStream::stopReply()
     }
 }
 
-void HttpChatStream::onReadyRead()
+void HttpChatStream::onResponseStarted()
 {
     if (!m_reply)
         return;
     if (m_options.idleTimeoutMs > 0)
         m_idleTimer.start(m_options.idleTimeoutMs);
-    if (m_status == 0) {
-        m_status = m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        const QByteArray type = m_reply->header(QNetworkRequest::ContentTypeHeader).toByteArray();
-        m_sse = m_status < 300 && type.toLower().contains("text/event-stream");
-    }
-    const QByteArray bytes = m_reply->readAll();
+    m_status = m_reply->status();
+    m_sse = m_status < 300
+            && m_reply->header(QByteArrayLiteral("content-type"))
+                       .toLower()
+                       .contains("text/event-stream");
+}
+
+void HttpChatStream::onBodyData(const QByteArray &bytes)
+{
+    if (!m_reply)
+        return;
+    if (m_options.idleTimeoutMs > 0)
+        m_idleTimer.start(m_options.idleTimeoutMs);
     if (m_status >= 300 || !m_sse) {
         if (m_errorBody.size() < kMaxErrorBody)
             m_errorBody += bytes.left(kMaxErrorBody - m_errorBody.size());
@@ -210,15 +214,14 @@ void HttpChatStream::processBytes(const QByteArray &bytes)
 
 void HttpChatStream::onFinished()
 {
-    QNetworkReply *reply = m_reply.data();
+    HttpStreamConnection *reply = m_reply.data();
     if (!reply)
         return;
-    if (m_status == 0)
-        m_status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    const QNetworkReply::NetworkError netError = reply->error();
-    const QByteArray retryAfter = reply->rawHeader("Retry-After");
-    const QByteArray retryAfterMsHeader = reply->rawHeader("retry-after-ms");
-    const QByteArray rest = reply->readAll();
+    m_status = reply->status();
+    using Failure = HttpStreamConnection::Failure;
+    const Failure failure = reply->failure();
+    const QByteArray retryAfter = reply->header(QByteArrayLiteral("retry-after"));
+    const QByteArray retryAfterMsHeader = reply->header(QByteArrayLiteral("retry-after-ms"));
     const QString errorString = reply->errorString();
     m_reply.clear();
     reply->disconnect(this);
@@ -227,22 +230,19 @@ void HttpChatStream::onFinished()
     m_requestTimer.stop();
 
     if (m_status >= 300) {
-        m_errorBody += rest.left(kMaxErrorBody);
         handleHttpError(m_status, m_errorBody, retryAfterMs(retryAfter, retryAfterMsHeader));
         return;
     }
     if (m_status == 0) {
-        // No HTTP response at all: refused, reset, DNS, TLS.
-        const bool retryable = netError != QNetworkReply::HostNotFoundError
-                && netError != QNetworkReply::SslHandshakeFailedError
-                && netError != QNetworkReply::ProtocolUnknownError;
+        // No HTTP response at all: refused, reset, DNS, TLS, not HTTP.
+        const bool retryable = failure != Failure::HostNotFound && failure != Failure::Tls
+                && failure != Failure::UnsupportedUrl && failure != Failure::Protocol;
         retryOrFail({LlmError::Kind::Network, providerName(), 0,
                      tr("Could not reach %1: %2").arg(m_label, errorString), retryable},
                     -1);
         return;
     }
     if (!m_sse) {
-        m_errorBody += rest.left(kMaxErrorBody);
         const QString providerMessage = errorMessageFromBody(m_errorBody);
         failStream(LlmError::Kind::Protocol,
                    tr("%1 answered HTTP %2 without an event stream: %3")
@@ -254,18 +254,15 @@ void HttpChatStream::onFinished()
                    false, m_status);
         return;
     }
-    const QPointer<HttpChatStream> self(this);
-    if (!rest.isEmpty())
-        processBytes(rest);
-    if (!self || isFinished() || m_retryTimer.isActive())
+    if (isFinished() || m_retryTimer.isActive())
         return;
-    if (netError == QNetworkReply::NoError && completeAtEndOfBody())
+    if (failure == Failure::None && completeAtEndOfBody())
         return;
     if (isFinished())
         return;
     failStream(
             LlmError::Kind::Network,
-            netError == QNetworkReply::NoError
+            failure == Failure::None
                     ? tr("The connection to %1 closed before the end of the stream.").arg(m_label)
                     : tr("The stream from %1 broke off: %2").arg(m_label, errorString),
             true, m_status);
@@ -419,7 +416,6 @@ int HttpChatStream::retryAfterMs(const QByteArray &retryAfter, const QByteArray 
 HttpChatModel::HttpChatModel(HttpProviderOptions options, const QUrl &defaultBaseUrl,
                              const QString &defaultModel, QObject *parent)
     : ChatModel(parent)
-    , m_nam(new QNetworkAccessManager(this))
     , m_options(std::move(options))
 {
     if (m_options.baseUrl.isEmpty())

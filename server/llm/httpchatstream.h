@@ -11,8 +11,7 @@
 #include <QTimer>
 #include <QUrl>
 
-class QNetworkAccessManager;
-class QNetworkReply;
+class HttpStreamConnection;
 
 /// Connection settings shared by the HTTP providers.
 struct HttpProviderOptions
@@ -43,9 +42,8 @@ private:
     QHash<QString, QString> m_fromWire;
 };
 
-/// What the HTTP providers share as models: the network access manager, the options with the
-/// provider's defaults filled in, the display name ("<provider>:<model>") and endpoint URLs
-/// under the base URL.
+/// What the HTTP providers share as models: the options with the provider's defaults filled
+/// in, the display name ("<provider>:<model>") and endpoint URLs under the base URL.
 class HttpChatModel : public ChatModel
 {
     Q_OBJECT
@@ -69,12 +67,15 @@ protected:
     /// The options for one call: the request's model, when it names one, wins.
     [[nodiscard]] HttpProviderOptions optionsFor(const ChatRequest &request) const;
 
-    QNetworkAccessManager *m_nam;
     HttpProviderOptions m_options;
 };
 
 /// The HTTP + SSE part every remote provider shares: sending, retries with backoff, the idle
 /// and request timeouts, HTTP error mapping, cancellation. Subclasses only interpret events.
+///
+/// The response is read through an HttpStreamConnection: each piece of the body is parsed and
+/// handled (and a bound that it passes ends the stream) before more is read from the socket,
+/// so a model that floods is held back by TCP, not buffered.
 ///
 /// Retries happen only while nothing was delivered to the caller (a retry would repeat it):
 /// HTTP 429, 408, 5xx, a connection refused/reset, a stream that ends or reports a retryable
@@ -85,8 +86,8 @@ class HttpChatStream : public ChatStream
     Q_DISABLE_COPY_MOVE(HttpChatStream)
 
 public:
-    HttpChatStream(QNetworkAccessManager *nam, HttpProviderOptions options, const QString &provider,
-                   QString providerLabel, QObject *parent);
+    HttpChatStream(HttpProviderOptions options, const QString &provider, QString providerLabel,
+                   QObject *parent);
     ~HttpChatStream() override;
 
     /// Sends the request (asynchronously); call once, right after construction.
@@ -118,7 +119,8 @@ protected:
 
 private:
     void sendAttempt();
-    void onReadyRead();
+    void onResponseStarted();
+    void onBodyData(const QByteArray &bytes);
     void onFinished();
     void onIdleTimeout();
     void onRequestTimeout();
@@ -131,12 +133,11 @@ private:
     void stopReply();
     [[nodiscard]] QString redact(QString text) const;
 
-    QNetworkAccessManager *m_nam;
     HttpProviderOptions m_options;
     QString m_label;
     QNetworkRequest m_request;
     QByteArray m_body;
-    QPointer<QNetworkReply> m_reply;
+    QPointer<HttpStreamConnection> m_reply;
     SseParser m_parser;
     QByteArray m_errorBody;
     QTimer m_idleTimer;

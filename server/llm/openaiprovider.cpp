@@ -5,7 +5,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QMap>
-#include <QNetworkAccessManager>
 
 #ifndef MCPHOST_VERSION
 #define MCPHOST_VERSION "0"
@@ -37,9 +36,8 @@ QJsonObject schemaOrEmpty(const QJsonObject &schema)
 class OpenAiChatStream : public HttpChatStream
 {
 public:
-    OpenAiChatStream(QNetworkAccessManager *nam, const HttpProviderOptions &options,
-                     ToolNameMap names, QObject *parent)
-        : HttpChatStream(nam, options, QStringLiteral("openai"), labelFor(options.baseUrl), parent)
+    OpenAiChatStream(const HttpProviderOptions &options, ToolNameMap names, QObject *parent)
+        : HttpChatStream(options, QStringLiteral("openai"), labelFor(options.baseUrl), parent)
         , m_names(std::move(names))
     { }
 
@@ -384,7 +382,7 @@ ChatStream *OpenAiProvider::start(const ChatRequest &request)
 
     const QByteArray body = QJsonDocument(requestBody(request, options.model, names))
                                     .toJson(QJsonDocument::Compact);
-    auto *stream = new OpenAiChatStream(m_nam, options, names, this);
+    auto *stream = new OpenAiChatStream(options, names, this);
     stream->setLimits(request.limits);
     stream->begin(httpRequest, body);
     return stream;

@@ -7,10 +7,12 @@
 
 // --- RpcResponder ---------------------------------------------------------------------------
 
-RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id, RpcRequestCause cause)
+RpcResponder::RpcResponder(JsonRpcSession *session, QJsonValue id, RpcRequestCause cause,
+                           QByteArray requestText)
     : m_session(session)
     , m_id(std::move(id))
     , m_cause(std::move(cause))
+    , m_requestText(std::move(requestText))
     , m_answered(false)
 { }
 
@@ -18,6 +20,7 @@ RpcResponder::RpcResponder(RpcResponder &&other) noexcept
     : m_session(std::move(other.m_session))
     , m_id(std::move(other.m_id))
     , m_cause(std::move(other.m_cause))
+    , m_requestText(std::move(other.m_requestText))
     , m_answered(other.m_answered)
 {
     other.m_answered = true;
@@ -31,6 +34,7 @@ RpcResponder &RpcResponder::operator=(RpcResponder &&other) noexcept
         m_session = std::move(other.m_session);
         m_id = std::move(other.m_id);
         m_cause = std::move(other.m_cause);
+        m_requestText = std::move(other.m_requestText);
         m_answered = other.m_answered;
         other.m_answered = true;
     }
@@ -320,7 +324,7 @@ void JsonRpcSession::handleIncomingRequest(const JsonRpc::Message &message,
     m_incomingPending.insert(message.idKey());
     RpcRequestCause cause = causeOf(origin);
     pauseFor(message.idKey(), cause);
-    handler(message, RpcResponder(this, message.id(), std::move(cause)));
+    handler(message, RpcResponder(this, message.id(), std::move(cause), message.text()));
 }
 
 void JsonRpcSession::handleProgress(const QJsonObject &params)

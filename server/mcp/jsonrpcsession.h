@@ -58,7 +58,8 @@ class RpcResponder
 {
 public:
     RpcResponder() = default;
-    RpcResponder(class JsonRpcSession *session, QJsonValue id, RpcRequestCause cause = {});
+    RpcResponder(class JsonRpcSession *session, QJsonValue id, RpcRequestCause cause = {},
+                 QByteArray requestText = {});
     RpcResponder(RpcResponder &&other) noexcept;
     RpcResponder &operator=(RpcResponder &&other) noexcept;
     RpcResponder(const RpcResponder &) = delete;
@@ -70,6 +71,8 @@ public:
     [[nodiscard]] bool isAnswered() const { return m_answered; }
     /// What caused the request, for routing it to the one who should answer.
     [[nodiscard]] const RpcRequestCause &cause() const { return m_cause; }
+    /// The request's JSON text as it came (JsonRpc::Message::text()); may be empty.
+    [[nodiscard]] const QByteArray &requestText() const { return m_requestText; }
     /// Runs `handler` once if the server cancels this request (`notifications/cancelled`)
     /// before it is answered, so the work can stop; the answer is then not sent.
     void onCancelled(std::function<void(const QString &reason)> handler);
@@ -78,6 +81,7 @@ private:
     QPointer<JsonRpcSession> m_session;
     QJsonValue m_id;
     RpcRequestCause m_cause;
+    QByteArray m_requestText;
     bool m_answered = true;
 };
 

@@ -185,7 +185,9 @@ void StreamableHttpTransport::dispatchPayload(Stream *stream, const QByteArray &
     }
     for (const QJsonObject &object : std::as_const(objects)) {
         QString error;
-        const JsonRpc::Message message = JsonRpc::Message::fromJson(object, &error);
+        JsonRpc::Message message = JsonRpc::Message::fromJson(object, &error);
+        if (objects.size() == 1)
+            message.setText(payload);
         if (!message.isValid()) {
             Q_EMIT errorOccurred(QStringLiteral("invalid message from the server: %1").arg(error));
             continue;

@@ -1,6 +1,8 @@
 #include "serverrequesthandler.h"
 
+#include "answerdeadline.h"
 #include "chatmodel.h"
+#include "elicitationschema.h"
 #include "logging.h"
 #include "resultmapper.h"
 
@@ -104,13 +106,17 @@ void ServerRequestHandler::handleSampling(const QString &server, const QJsonObje
     });
     m_samplings.insert(id, s);
     const bool ask = decision == ApprovalPolicy::Decision::Ask;
-    Q_EMIT eventReady(StreamEventType::Sampling,
-                      {{kRequestId, id},
-                       {kServer, server},
-                       {QStringLiteral("messages"), params.value(QStringLiteral("messages"))},
-                       {QStringLiteral("max_tokens"), params.value(QStringLiteral("maxTokens"))},
-                       {QStringLiteral("approval"),
-                        ask ? QStringLiteral("required") : QStringLiteral("auto")}});
+    QJsonObject announced {
+            {kRequestId, id},
+            {kServer, server},
+            {QStringLiteral("messages"), params.value(QStringLiteral("messages"))},
+            {QStringLiteral("max_tokens"), params.value(QStringLiteral("maxTokens"))},
+            {QStringLiteral("approval"),
+             ask ? QStringLiteral("required") : QStringLiteral("auto")}};
+    if (ask) // the timer below starts with the same timeout
+        AnswerDeadline::addTo(&announced, QLatin1String("approval_timeout_ms"),
+                              m_options.approvalTimeoutMs);
+    Q_EMIT eventReady(StreamEventType::Sampling, announced);
     if (!m_samplings.contains(id))
         return; // a subscriber ended the turn
     if (!ask) {
@@ -119,6 +125,7 @@ void ServerRequestHandler::handleSampling(const QString &server, const QJsonObje
     }
     s->timer = new QTimer(this);
     s->timer->setSingleShot(true);
+    s->timer->setTimerType(Qt::PreciseTimer); // not before the deadline the event told
     connect(s->timer, &QTimer::timeout, this, [this, id] { answerSampling(id, false); });
     s->timer->start(std::max(0, m_options.approvalTimeoutMs));
 }
@@ -242,13 +249,23 @@ void ServerRequestHandler::handleElicitation(const QString &server, const QJsonO
                       {QStringLiteral("message"), params.value(QStringLiteral("message"))}};
     if (params.value(QStringLiteral("mode")).toString() == QLatin1String("url"))
         data.insert(QStringLiteral("url"), params.value(QStringLiteral("url")));
-    else
-        data.insert(QStringLiteral("schema"), params.value(QStringLiteral("requestedSchema")));
+    else {
+        const QJsonValue schema = params.value(QStringLiteral("requestedSchema"));
+        data.insert(QStringLiteral("schema"), schema);
+        // The fields in the order the server wrote them (the parsed object sorts its keys).
+        const QStringList order = ElicitationSchema::propertyOrder(
+                e->responder.requestText(),
+                schema.toObject().value(QStringLiteral("properties")).toObject());
+        if (!order.isEmpty())
+            data.insert(QStringLiteral("property_order"), QJsonArray::fromStringList(order));
+    }
+    AnswerDeadline::addTo(&data, QLatin1String("timeout_ms"), m_options.elicitationTimeoutMs);
     Q_EMIT eventReady(StreamEventType::Elicitation, data);
     if (!m_elicitations.contains(id))
         return;
     e->timer = new QTimer(this);
     e->timer->setSingleShot(true);
+    e->timer->setTimerType(Qt::PreciseTimer); // not before the deadline the event told
     connect(e->timer, &QTimer::timeout, this,
             [this, id] { answerElicitation(id, QStringLiteral("cancel")); });
     e->timer->start(std::max(0, m_options.elicitationTimeoutMs));

@@ -24,6 +24,8 @@ private Q_SLOTS:
     void errorsFollowTheValues();
     void resultHasJsonTypes();
     void multiSelectCounts();
+    void optionsChosenOneByOne();
+    void fieldsInTheServersOrder();
     void hostileSchemas_data();
     void hostileSchemas();
     void labelsCapped();
@@ -404,6 +406,57 @@ void tst_ElicitationFormModel::multiSelectCounts()
     form.setValue(rowOf(form, "two"), QVariantList {QStringLiteral("a"), QStringLiteral("c")});
     QVERIFY(form.validate());
     QCOMPARE(compact(form.content()), QStringLiteral("{\"none\":[],\"two\":[\"a\",\"c\"]}"));
+}
+
+void tst_ElicitationFormModel::optionsChosenOneByOne()
+{
+    // What the check boxes do: each click adds or takes out one option, the others stay.
+    ElicitationFormModel form;
+    QAbstractItemModelTester tester(&form, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    form.setSchemaJson(json(R"({"type": "object", "properties": {
+        "tags": {"type": "array", "items": {"enum": ["a", "b", "c"]}}, "name": {"type": "string"}}})"));
+    const int tags = rowOf(form, "tags");
+    QVERIFY(form.setOptionChosen(tags, QStringLiteral("a"), true));
+    QVERIFY(form.setOptionChosen(tags, QStringLiteral("c"), true));
+    QVERIFY(form.setOptionChosen(tags, QStringLiteral("c"), true)); // already chosen: once
+    QCOMPARE(roleOf(form, "tags", ElicitationFormModel::ValueRole).toStringList(),
+             (QStringList {"a", "c"}));
+    QVERIFY(form.setOptionChosen(tags, QStringLiteral("a"), false));
+    QCOMPARE(roleOf(form, "tags", ElicitationFormModel::ValueRole).toStringList(),
+             (QStringList {"c"}));
+    QVERIFY(!form.setOptionChosen(tags, QStringLiteral("z"), true)); // not offered
+    QVERIFY(!form.setOptionChosen(rowOf(form, "name"), QStringLiteral("a"), true));
+    QVERIFY(!form.setOptionChosen(99, QStringLiteral("a"), true));
+    QCOMPARE(compact(form.content()), QStringLiteral("{\"tags\":[\"c\"]}"));
+}
+
+void tst_ElicitationFormModel::fieldsInTheServersOrder()
+{
+    ElicitationFormModel form;
+    QAbstractItemModelTester tester(&form, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    auto names = [&form] {
+        QStringList out;
+        for (int i = 0; i < form.rowCount(); ++i)
+            out << form.index(i).data(ElicitationFormModel::NameRole).toString();
+        return out;
+    };
+    const QJsonObject schema = json(R"({"type": "object", "properties": {
+        "zeta": {"type": "string"}, "alpha": {"type": "string"}, "mid": {"type": "boolean"}}})");
+    form.setSchemaJson(schema);
+    QCOMPARE(names(), (QStringList {"alpha", "mid", "zeta"})); // no order known: by name
+    QVERIFY(form.setValue(rowOf(form, "zeta"), QStringLiteral("kept")));
+    form.setPropertyOrder({"zeta", "mid", "alpha"});
+    QCOMPARE(names(), (QStringList {"zeta", "mid", "alpha"}));
+    QCOMPARE(roleOf(form, "zeta", ElicitationFormModel::ValueRole).toString(),
+             QStringLiteral("kept"));
+    // The order first, then the schema (as the card sets them): the same.
+    ElicitationFormModel second;
+    second.setPropertyOrder({"mid", "zeta"});
+    second.setSchemaJson(schema);
+    QStringList got;
+    for (int i = 0; i < second.rowCount(); ++i)
+        got << second.index(i).data(ElicitationFormModel::NameRole).toString();
+    QCOMPARE(got, (QStringList {"mid", "zeta", "alpha"})); // names it lacks go last
 }
 
 void tst_ElicitationFormModel::hostileSchemas_data()

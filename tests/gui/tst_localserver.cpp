@@ -1,5 +1,7 @@
 // LocalServer: the desktop app's in-process host answers on 127.0.0.1 with its own token, and
-// only with it; every start has a fresh port and token.
+// only with it; every start has a fresh port and token; the Settings it is given (max
+// iterations) hold for its turns.
+#include "../llm/llmtestutil.h"
 #include "guitestsupport.h"
 
 #include <localserver.h>
@@ -82,6 +84,76 @@ private Q_SLOTS:
         QCOMPARE(GuiTest::get(nam, second.url().resolved(QUrl("/api/v3/sessions")), first.token())
                          .status,
                  401);
+    }
+
+    void maxIterationsCapsTheTurn_data()
+    {
+        QTest::addColumn<int>("setting"); // Settings' max iterations (0: the config's)
+        QTest::addColumn<int>("iterations"); // where the turn stops
+        QTest::newRow("Settings: 2 over the config's 4") << 2 << 2;
+        QTest::newRow("Settings unset: the config's 4") << 0 << 4;
+    }
+
+    // A model that asks for a tool every time: the turn stops at the cap the app was given,
+    // with stop_reason max_iterations, and the model was called exactly that often.
+    void maxIterationsCapsTheTurn()
+    {
+        QFETCH(int, setting);
+        QFETCH(int, iterations);
+        ScriptedLlm llm;
+        QVERIFY2(llm.start(), "the scripted-llm fixture did not start");
+        QJsonArray script;
+        for (int i = 1; i <= 6; ++i)
+            script.append(QJsonObject {
+                    {"tool_calls",
+                     QJsonArray {QJsonObject {{"id", QStringLiteral("c%1").arg(i)},
+                                              {"name", "lookup"},
+                                              {"arguments", QJsonObject {{"n", i}}}}}}});
+        QVERIFY(llm.setScript(script));
+        const QString config
+                = GuiTest::writeConfig(m_dir,
+                                       QJsonObject {{"mcpServers", QJsonObject {}},
+                                                    {"agent", QJsonObject {{"max_iterations", 4}}}},
+                                       QStringLiteral("capped.json"));
+        LocalServer server;
+        LocalServer::Options options;
+        options.configPath = config;
+        options.provider = QStringLiteral("openai");
+        options.baseUrl = llm.url(QStringLiteral("/v1")).toString();
+        options.apiKey = QStringLiteral("sk-test");
+        options.maxIterations = setting;
+        QString error;
+        QVERIFY2(server.start(options, &error), qPrintable(error));
+
+        QNetworkAccessManager nam;
+        QNetworkRequest request(server.url().resolved(QUrl("/chat")));
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+        request.setRawHeader("Authorization", "Bearer " + server.token().toUtf8());
+        QNetworkReply *reply = nam.post(request, R"({"message": "look it up"})");
+        QVERIFY(QTest::qWaitFor([reply] { return reply->isFinished(); }, 30000));
+        const QJsonObject body = QJsonDocument::fromJson(reply->readAll()).object();
+        reply->deleteLater();
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(body.value("iterations").toInt(), iterations);
+        QCOMPARE(body.value("stop_reason").toString(), QStringLiteral("max_iterations"));
+        QCOMPARE(llm.requests().size(), iterations);
+
+        bool done = false;
+        server.stop([&done] { done = true; });
+        QTRY_VERIFY(done);
+    }
+
+    void maxIterationsOutOfRangeRefused()
+    {
+        LocalServer server;
+        LocalServer::Options options;
+        options.configPath = m_config;
+        options.maxIterations = 101;
+        QString error;
+        QVERIFY(!server.start(options, &error));
+        QVERIFY2(error.contains(QStringLiteral("max iterations")), qPrintable(error));
+        QVERIFY(!server.isRunning());
     }
 
     void brokenConfigIsSaidPlainly()

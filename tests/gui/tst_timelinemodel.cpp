@@ -115,6 +115,8 @@ private Q_SLOTS:
     void errorEndsTheTurn();
     void withdrawnRequests();
     void replayIsIgnored();
+    void backlogIsInsertedInBatches();
+    void slowBacklogShowsUpInBatches();
     void foldAndUnfold();
     void findUnfoldsAndMarks();
     void markdownCopy();
@@ -439,6 +441,80 @@ void TstTimelineModel::replayIsIgnored()
     QCOMPARE(replayed.lastSeq(), 0);
     feed(replayed, events);
     QCOMPARE(rows(replayed), rows(clean));
+}
+
+// A stream that opens a session replays its log first: session_start's last_seq says where the
+// backlog ends. Its rows go in as one insert (not one per step), the same rows as live; what
+// comes after it is live again, one insert per row.
+void TstTimelineModel::backlogIsInsertedInBatches()
+{
+    const QList<StreamEvent> events = transcript(QStringLiteral("two-tool-calls"));
+    TimelineModel live;
+    feed(live, events);
+
+    QList<StreamEvent> opened = events;
+    QCOMPARE(opened.first().type, StreamEventType::SessionStart);
+    opened.first().data.insert(QStringLiteral("last_seq"), double(events.last().seq));
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy added(&model, &TimelineModel::stepAdded);
+    QSignalSpy count(&model, &TimelineModel::countChanged);
+    feed(model, opened);
+    QCOMPARE(rows(model), rows(live));
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), live.rowCount() - 1);
+    QCOMPARE(changed.count(), 0); // each row was read whole when it went in
+    QCOMPARE(count.count(), 1);
+    QCOMPARE(added.count(), live.rowCount());
+    QCOMPARE(model.count(), live.rowCount());
+    for (int r = 0; r < live.rowCount(); ++r) {
+        for (const char *name : {"text", "html", "durationMs", "callId", "status", "progress"})
+            QCOMPARE(role(model, r, name), role(live, r, name));
+    }
+    QCOMPARE(model.lastSeq(), live.lastSeq());
+
+    // Live again: a new turn's user message and thought, one insert each.
+    inserted.clear();
+    model.applyEvent(ev(StreamEventType::Thinking, "t-live", events.last().seq + 1, 0,
+                        {{"iteration", 1}, {"input", "and now?"}}));
+    QCOMPARE(inserted.count(), 2);
+    QCOMPARE(model.rowCount(), live.rowCount() + 2);
+}
+
+// A backlog that arrives slowly (the stream returns to the event loop between its events)
+// shows up in batches within kFlushIntervalMs; rows of a batch not yet inserted are nowhere.
+void TstTimelineModel::slowBacklogShowsUpInBatches()
+{
+    const QList<StreamEvent> events = transcript(QStringLiteral("two-tool-calls"));
+    QList<StreamEvent> opened = events;
+    opened.first().data.insert(QStringLiteral("last_seq"), double(events.last().seq));
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    const int half = int(opened.size()) / 2;
+    feed(model, opened.mid(0, half));
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.rowOfCall(QStringLiteral("call_a")), -1);
+    QCOMPARE(model.stepMarkdown(0), QString());
+    QTRY_VERIFY(model.rowCount() > 0);
+    QCOMPARE(inserted.count(), 1);
+    QVERIFY(model.rowOfCall(QStringLiteral("call_a")) >= 0);
+    feed(model, opened.mid(half));
+    TimelineModel live;
+    feed(live, events);
+    QCOMPARE(rows(model), rows(live));
+    QCOMPARE(inserted.count(), 2);
+    // Folding while a batch waits puts the batch in first.
+    TimelineModel folding;
+    QAbstractItemModelTester tester2(&folding,
+                                     QAbstractItemModelTester::FailureReportingMode::Fatal);
+    feed(folding, opened.mid(0, opened.size() - 1));
+    QCOMPARE(folding.rowCount(), 0);
+    folding.toggleFold(events.at(1).turnId); // the turn is not over: nothing folds
+    QCOMPARE(folding.rowCount(), live.rowCount() - 1);
 }
 
 void TstTimelineModel::foldAndUnfold()

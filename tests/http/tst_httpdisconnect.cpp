@@ -2,6 +2,7 @@
 // before the body, mid-body, while a POST /chat turn runs (a slow tool of the fixture), while
 // the answer is written, mid-stream. The turn's work is still in the session afterwards.
 
+#include "apitestsupport.h"
 #include "httptestsupport.h"
 #include "rawclient.h"
 
@@ -139,24 +140,23 @@ void tst_HttpDisconnect::streamClientGoneMidStream()
             {toolReply({toolCall("c_slow", "slow", {{"steps", 5}, {"delay_ms", 100}})}),
              textReply(QStringLiteral("streamed work done"))}));
     const QString session = newSession();
-    SseClient stream;
-    stream.open(m_host->port, QStringLiteral("/api/v3/chat/stream?session_id=") + session);
-    QVERIFY(stream.waitForType(QStringLiteral("session_start")) == 0);
+    ApiTest::Stream stream(m_host->port);
+    QVERIFY(stream.open(session));
     const Reply sent = m_rest.post(QStringLiteral("/api/v3/chat/send"),
                                    {{"session_id", session}, {"message", "work"}});
     QCOMPARE(sent.status, 202);
     QVERIFY(stream.waitForType(QStringLiteral("acting")) > 0);
-    stream.abort();
+    stream.client.close(); // the window goes away mid-turn
     QVERIFY(waitUntilIdle(session));
     QVERIFY2(alive(), m_host->err.right(3000).constData());
     const Reply s = m_rest.get(QStringLiteral("/api/v3/sessions/") + session);
     QCOMPARE(s.json().value("messages").toArray().last().toObject().value("content").toString(),
              QStringLiteral("streamed work done"));
     // A new stream replays the whole turn.
-    SseClient again;
-    again.open(m_host->port, QStringLiteral("/api/v3/chat/stream?session_id=") + session,
-               {{"Last-Event-ID", "0"}});
+    ApiTest::Stream again(m_host->port);
+    QVERIFY(again.open(session));
     QVERIFY(again.waitForType(QStringLiteral("final_response")) > 0);
+    QCOMPARE(again.ofType(QStringLiteral("thinking")).size(), 2);
 }
 
 void tst_HttpDisconnect::requestBehindRunningChatIsRefused()

@@ -3,7 +3,12 @@
 // non-loopback address without a token, Origin and Host checks (CORS, DNS rebinding), browser
 // requests from other sites refused on every route that changes state (Fetch Metadata, Referer),
 // the stream connection cap, heartbeats, and a graceful shutdown on SIGTERM.
+//
+// Streams are read with the project's EventStreamClient (ApiTest::Stream), as the desktop app
+// reads them, except where a test needs the exact bytes: a forged Host or Origin, the
+// access_token query form, the head and body of a refused stream (raw SseClient).
 
+#include "apitestsupport.h"
 #include "httptestsupport.h"
 
 #include <QTest>
@@ -172,6 +177,7 @@ void tst_HttpSecurity::streamAccessToken()
     Headers headers;
     if (!authorization.isEmpty())
         headers << qMakePair(QByteArray("Authorization"), authorization);
+    // Raw: the access_token query form, and the refused stream's status and body.
     SseClient stream;
     stream.open(m_secured->port, QStringLiteral("/api/v3/chat/stream") + query, headers);
     QVERIFY(stream.waitForResponse());
@@ -242,7 +248,7 @@ void tst_HttpSecurity::origin()
                  qPrintable(message));
     }
 
-    // The stream obeys the same rules.
+    // The stream obeys the same rules (raw: the forged Host and Origin).
     SseClient stream;
     stream.open(m_secured->port, QStringLiteral("/api/v3/chat/stream"), headers, host);
     QVERIFY(stream.waitForResponse());
@@ -360,7 +366,7 @@ void tst_HttpSecurity::crossSite()
     int status = 0;
     QJsonObject error;
     if (path == QLatin1String("/api/v3/chat/stream")) {
-        SseClient stream;
+        SseClient stream; // raw: the forged browser headers
         stream.open(m_secured->port, path,
                     headers + Headers {{"Authorization", "Bearer " + kToken}});
         QVERIFY(stream.waitForResponse());
@@ -387,18 +393,16 @@ void tst_HttpSecurity::crossSite()
 
 void tst_HttpSecurity::heartbeat()
 {
-    SseClient stream;
-    stream.open(m_secured->port,
-                QStringLiteral("/api/v3/chat/stream?access_token=") + QString::fromLatin1(kToken));
-    QVERIFY(stream.waitForResponse());
-    QVERIFY(stream.isStream());
+    ApiTest::Stream stream(m_secured->port, QString::fromLatin1(kToken));
+    QVERIFY(stream.open());
     QElapsedTimer clock;
     clock.start();
     // --heartbeat 0.3: comments keep an idle stream alive (two within a few seconds).
-    QVERIFY2(TestSupport::waitFor([&] { return stream.comments.count("heartbeat") >= 2; }, 10000),
-             qPrintable(QString::number(stream.comments.size())));
+    QVERIFY2(TestSupport::waitFor([&] { return stream.client.commentCount() >= 2; }, 10000),
+             qPrintable(QString::number(stream.client.commentCount())));
     QVERIFY(clock.elapsed() >= 300);
     QCOMPARE(stream.events.size(), 1); // comments are not events
+    QVERIFY(stream.reasons.isEmpty()); // and the stream was never taken for dead
 }
 
 void tst_HttpSecurity::nonLoopbackNeedsToken()
@@ -434,14 +438,11 @@ void tst_HttpSecurity::connectionCap()
     const QString failure = host.start({"--max-connections", "2"});
     QVERIFY2(failure.isEmpty(), qPrintable(failure));
     RestClient rest(host.port);
-    auto a = std::make_unique<SseClient>();
-    SseClient b;
-    for (SseClient *s : {a.get(), &b}) {
-        s->open(host.port, QStringLiteral("/api/v3/chat/stream"));
-        QVERIFY(s->waitForResponse());
-        QCOMPARE(s->status, 200);
-    }
-    SseClient third;
+    auto a = std::make_unique<ApiTest::Stream>(host.port);
+    ApiTest::Stream b(host.port);
+    for (ApiTest::Stream *s : {a.get(), &b})
+        QVERIFY(s->open());
+    SseClient third; // raw: the refusal's status, headers and body as sent
     third.open(host.port, QStringLiteral("/api/v3/chat/stream"));
     QVERIFY(third.waitForResponse());
     QCOMPARE(third.status, 503);
@@ -454,14 +455,12 @@ void tst_HttpSecurity::connectionCap()
     QCOMPARE(rest.get(QStringLiteral("/health")).json().value("connections").toInt(), 2);
 
     // A client that goes away frees its place at once.
-    a->abort();
+    a->client.close();
     QVERIFY(TestSupport::waitFor([&] {
         return rest.get(QStringLiteral("/health")).json().value("connections").toInt() == 1;
     }));
-    SseClient fourth;
-    fourth.open(host.port, QStringLiteral("/api/v3/chat/stream"));
-    QVERIFY(fourth.waitForResponse());
-    QCOMPARE(fourth.status, 200);
+    ApiTest::Stream fourth(host.port);
+    QVERIFY(fourth.open());
 }
 
 void tst_HttpSecurity::sigtermEndsStreamsAndStopsServers()
@@ -478,11 +477,9 @@ void tst_HttpSecurity::sigtermEndsStreamsAndStopsServers()
     QVERIFY(m_llm.setScript(
             {toolReply({toolCall("c1", "slow", {{"steps", 200}, {"delay_ms", 100}})}),
              textReply(QStringLiteral("never"))}));
-    SseClient stream;
-    stream.open(host.port, QStringLiteral("/api/v3/chat/stream"));
-    QVERIFY(stream.waitForResponse());
-    QCOMPARE(stream.waitForType(QStringLiteral("session_start")), 0);
-    const QString sessionId = stream.events.at(0).data.value("session_id").toString();
+    ApiTest::Stream stream(host.port);
+    QVERIFY(stream.open());
+    const QString sessionId = stream.client.sessionId();
     QCOMPARE(rest.post(QStringLiteral("/api/v3/chat/send"),
                        {{"session_id", sessionId}, {"message", "slow"}})
                      .status,
@@ -498,7 +495,11 @@ void tst_HttpSecurity::sigtermEndsStreamsAndStopsServers()
     QVERIFY(final > 0 && final < end);
     QCOMPARE(stream.events.at(final).data.value("stop_reason").toString(),
              QStringLiteral("cancelled"));
-    QVERIFY(TestSupport::waitFor([&] { return stream.closed; }, 10000));
+    // The server closes the stream; after a shutdown the client tries again later (a host that
+    // restarts is taken up again), so it is no longer open.
+    QVERIFY(TestSupport::waitFor(
+            [&] { return stream.client.state() != EventStreamClient::State::Open; }, 10000));
+    QCOMPARE(stream.reasons.value(0), QStringLiteral("the server closed the stream"));
 
     QVERIFY(host.waitForExit(20000));
     QCOMPARE(host.process.exitStatus(), QProcess::NormalExit);

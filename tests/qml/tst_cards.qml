@@ -94,6 +94,22 @@ Item {
             verify(t.indexOf("12.4 s") >= 0, "duration shown: " + t);
         }
 
+        function test_context_menu_from_the_keyboard() {
+            var c = createTemporaryObject(userCard, root, base({ kind: "user", text: "Hi" }));
+            var spy = createTemporaryQmlObject("import QtTest; SignalSpy { signalName: 'copyStepRequested' }", root);
+            spy.target = c;
+            compare(c.menu, null, "no menu is made before it is asked for");
+            c.forceActiveFocus();
+            keyClick(Qt.Key_F10, Qt.ShiftModifier);
+            verify(c.menu);
+            tryCompare(c.menu, "opened", true);
+            var t = visibleText(root.overlay);
+            verify(t.indexOf("Copy step as Markdown") >= 0 && t.indexOf("Copy turn as Markdown") >= 0, t);
+            mouseClick(c.menu.itemAt(1));
+            compare(spy.count, 1);
+            compare(spy.signalArguments[0][0], 0);
+        }
+
         function test_thinking_collapsed_height_is_fixed() {
             var brief = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "Hmm.", html: "" }));
             var lengthy = createTemporaryObject(thinkingCard, root, base({ kind: "thinking", text: "A long thought. ".repeat(400), html: "" }));

@@ -29,6 +29,9 @@ Item {
         }
     })
 
+    // The order the server wrote the properties in (the event's property_order).
+    readonly property var order: ["name", "email", "age", "ratio", "subscribe", "colour", "tags"]
+
     function fieldOf(card, title) {
         var labels = H.findAllShown(card, "fieldLabel").concat(H.findAllShown(card, "boolEditor"));
         for (var i = 0; i < labels.length; ++i) {
@@ -45,6 +48,7 @@ Item {
         function make(extra) {
             var p = { kind: "elicitation", status: "waiting", durationMs: -1, startedAt: new Date(), requestId: "eli-1",
                       server: "fixture", message: "Tell me about you", schema: root.schema, url: "", urlHost: "",
+                      propertyOrder: root.order,
                       deadline: new Date(NaN) };
             for (var k in extra)
                 p[k] = extra[k];
@@ -71,6 +75,13 @@ Item {
             verify(sub.checked, "the default true is shown");
             compare(H.findShown(fieldOf(c, "Colour"), "enumEditor").displayText, "Green");
             compare(H.findShown(fieldOf(c, "Tags"), "multiEditor").children.length >= 3, true);
+        }
+
+        function test_fields_in_the_servers_order() {
+            var titles = H.findAllShown(make({}), "fieldLabel").map(l => l.text.replace(" *", ""));
+            compare(titles.join(","), "Name,E-mail,Age,Ratio,Colour,Tags", "the schema's order, not by name");
+            var byName = H.findAllShown(make({ propertyOrder: [] }), "fieldLabel").map(l => l.text.replace(" *", ""));
+            compare(byName.join(","), "Age,Colour,E-mail,Name,Ratio,Tags", "no order given: by name");
         }
 
         function test_validation_messages_and_nothing_sent() {

@@ -27,6 +27,8 @@ private Q_SLOTS:
     void yesApproves();
     void terminalAsksForApproval_data();
     void terminalAsksForApproval();
+    void terminalApprovalScopes_data();
+    void terminalApprovalScopes();
     void terminalAnswersElicitation();
     void unknownOptionPointsToHelp();
     void noTerminalControlFromPeers();
@@ -37,7 +39,8 @@ private:
     QProcess *run(const QStringList &args, const QMap<QString, QString> &extraEnv = {});
     /// `args` of mcp-hostd on a real pseudo-terminal (ptyrun.py), answering each prompt
     /// that contains expect[i] with answer[i].
-    QProcess *runOnTerminal(const QStringList &args, const QList<QPair<QString, QString>> &answers);
+    QProcess *runOnTerminal(const QStringList &args, const QList<QPair<QString, QString>> &answers,
+                            const QMap<QString, QString> &extraEnv = {});
     QTemporaryDir m_dir;
     QString m_config;
     QString m_askConfig; ///< the fixture's echo needs approval
@@ -73,7 +76,8 @@ void tst_AskCommand::initTestCase()
 }
 
 QProcess *tst_AskCommand::runOnTerminal(const QStringList &args,
-                                        const QList<QPair<QString, QString>> &answers)
+                                        const QList<QPair<QString, QString>> &answers,
+                                        const QMap<QString, QString> &extraEnv)
 {
     QStringList ptyArgs {QStringLiteral(MCPHOST_SOURCE_DIR "/tests/react/ptyrun.py")};
     for (const auto &[expect, answer] : answers)
@@ -84,6 +88,8 @@ QProcess *tst_AskCommand::runOnTerminal(const QStringList &args,
     for (const char *name : {"OPENAI_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_API_KEY",
                              "ANTHROPIC_BASE_URL", "MCPHOST_PROVIDER", "MCPHOST_CONFIG"})
         env.remove(QString::fromLatin1(name));
+    for (auto it = extraEnv.cbegin(); it != extraEnv.cend(); ++it)
+        env.insert(it.key(), it.value());
     p->setProcessEnvironment(env);
     p->start(QStringLiteral("python3"), ptyArgs + args);
     if (!p->waitForFinished(60000))
@@ -152,11 +158,11 @@ void tst_AskCommand::jsonLines()
             || o.value("type").toString() != "partial_response")
             types << o.value("type").toString();
     }
-    // The command line ends its session when it exits: the last line says so.
+    // The turn's events, as the store committed them (the session stays stored).
     QCOMPARE(types,
              (QStringList {"thinking", "partial_response", "tool_call", "acting", "observing",
-                           "thinking", "partial_response", "final_response", "session_end"}));
-    QCOMPARE(last.value("reason").toString(), QStringLiteral("shutdown"));
+                           "thinking", "partial_response", "final_response"}));
+    QCOMPARE(last.value("stop_reason").toString(), QStringLiteral("answer"));
 }
 
 void tst_AskCommand::badConfigFails()
@@ -299,13 +305,124 @@ void tst_AskCommand::terminalAsksForApproval()
     if (QStandardPaths::findExecutable("python3").isEmpty())
         QSKIP("python3 is needed for the pseudo-terminal");
     QProcess *p = runOnTerminal({"ask", "call echo with message=hi", "--config", m_askConfig},
-                                {{"[y/N] ", typed}});
+                                {{"/na] ", typed}});
     const QString out = QString::fromUtf8(p->readAllStandardOutput());
     QVERIFY2(p->exitCode() == 0, qPrintable(out + p->readAllStandardError()));
-    QVERIFY2(out.contains("[approval] Run tool echo {\"message\":\"hi\"}? [y/N] "),
+    QVERIFY2(out.contains("[approval] Run tool echo {\"message\":\"hi\"}? y once, s for this "
+                          "session, t always for this tool, a always for this server; n, ns, nt, "
+                          "na deny the same way [y/s/t/a/N/ns/nt/na] "),
              qPrintable(out));
     QVERIFY2(out.contains(observed), qPrintable(out));
     QVERIFY2(!out.contains("not asked"), qPrintable(out));
+}
+
+void tst_AskCommand::terminalApprovalScopes_data()
+{
+    QTest::addColumn<QString>("typed");
+    QTest::addColumn<QString>("outcome"); // the "[approval] …" line
+    QTest::addColumn<bool>("approved");
+    QTest::addColumn<bool>("remembered"); // a rule in the state file, for the next run too
+    QTest::newRow("s: for this session") << "s"
+                                         << "[approval] approved for this session" << true << false;
+    QTest::newRow("t: always for this tool")
+            << "t"
+            << "[approval] approved: always for this tool (remembered)" << true << true;
+    QTest::newRow("a: always for this server")
+            << "a"
+            << "[approval] approved: always for this server (remembered)" << true << true;
+    QTest::newRow("ns: deny for this session")
+            << "ns"
+            << "[approval] denied for this session" << false << false;
+    QTest::newRow("deny tool (in words)")
+            << "deny tool"
+            << "[approval] denied: always for this tool (remembered)" << false << true;
+    QTest::newRow("na: deny always for this server")
+            << "na"
+            << "[approval] denied: always for this server (remembered)" << false << true;
+}
+
+// The scopes of the API on the terminal: the model calls echo twice in one turn; an answer
+// past "once" decides the second call without asking, and a remembered one holds for the next
+// run as well (the host's approval rules, in its state file).
+void tst_AskCommand::terminalApprovalScopes()
+{
+    QFETCH(QString, typed);
+    QFETCH(QString, outcome);
+    QFETCH(bool, approved);
+    QFETCH(bool, remembered);
+    if (QStandardPaths::findExecutable("python3").isEmpty())
+        QSKIP("python3 is needed for the pseudo-terminal");
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString statePath = dir.filePath("state.json");
+    const QString config = dir.filePath("config.json");
+    QFile file(config);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QJsonDocument(
+                       QJsonObject {{"mcpServers",
+                                     QJsonObject {{"fixture",
+                                                   QJsonObject {{"command",
+                                                                 MCPHOST_BINARY_DIR
+                                                                 "/bin/mcp-fixture-server"}}}}},
+                                    {"approval",
+                                     QJsonObject {{"servers", QJsonObject {{"fixture", "ask"}}}}},
+                                    {"state_file", statePath}})
+                       .toJson());
+    file.close();
+
+    QProcess llm;
+    llm.start(QStringLiteral(MCPHOST_BINARY_DIR "/bin/scripted-llm"), {"--port", "0"});
+    QVERIFY(llm.waitForReadyRead(10000));
+    const QByteArray first = llm.readLine().trimmed();
+    QVERIFY2(first.startsWith("LISTENING "), first.constData());
+    const QString base
+            = QStringLiteral("http://127.0.0.1:%1").arg(QString::fromLatin1(first.mid(10)));
+    const auto echo = [](const QString &message) {
+        return QJsonObject {
+                {"tool_calls",
+                 QJsonArray {QJsonObject {{"name", "echo"},
+                                          {"arguments", QJsonObject {{"message", message}}}}}}};
+    };
+    const QJsonArray script {echo("one"), echo("two"), QJsonObject {{"text", "Done."}}};
+    QNetworkAccessManager nam;
+    QNetworkRequest request(QUrl(base + QStringLiteral("/script")));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, "application/json");
+    QNetworkReply *reply = nam.post(request, QJsonDocument(script).toJson());
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+    QCOMPARE(reply->error(), QNetworkReply::NoError);
+
+    // One prompt only: a second one would stay unanswered and the run would time out.
+    QProcess *p = runOnTerminal(
+            {"ask", "echo twice", "--config", config}, {{"/na] ", typed}},
+            {{"OPENAI_BASE_URL", base + QStringLiteral("/v1")}, {"OPENAI_API_KEY", "test-key"}});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(p->exitCode() == 0, qPrintable(out));
+    QCOMPARE(out.count("[approval] Run tool echo"), 1);
+    QVERIFY2(out.contains(outcome), qPrintable(out));
+    if (approved) {
+        QVERIFY2(out.contains("[observe] Echo: one") && out.contains("[observe] Echo: two"),
+                 qPrintable(out));
+        QVERIFY2(out.contains("[tool] echo {\"message\":\"two\"}\r\n"), qPrintable(out));
+    } else {
+        QVERIFY2(out.contains("[observe] error: The user denied the call to echo."),
+                 qPrintable(out));
+        QVERIFY2(out.contains("[tool] echo {\"message\":\"two\"} (approval: denied)"),
+                 qPrintable(out));
+        QVERIFY2(!out.contains("Echo: "), qPrintable(out));
+    }
+    llm.kill();
+    llm.waitForFinished();
+
+    // The next run, on the built-in model and without a terminal: a remembered answer decides
+    // again; a session's answer ended with its session, so that run is asked (and, not on a
+    // terminal, denied).
+    QVERIFY(QFile::exists(statePath) == remembered);
+    p = run({"ask", "call echo with message=again", "--config", config});
+    const QString next = QString::fromUtf8(p->readAllStandardOutput());
+    const QString nextErr = QString::fromUtf8(p->readAllStandardError());
+    QCOMPARE(p->exitCode(), 0);
+    QCOMPARE(nextErr.contains("not asked"), !remembered);
+    QCOMPARE(next.contains("[observe] Echo: again"), remembered && approved);
 }
 
 void tst_AskCommand::terminalAnswersElicitation()

@@ -13,8 +13,8 @@
 #include <serverregistry.h>
 #include <serverrequestrouter.h>
 #include <session.h>
-#include <sessionmanager.h>
-#include <sessionstore.h>
+#include <sessionservice.h>
+#include <storetestutil.h>
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -41,6 +41,17 @@ QJsonObject toolReply(const QJsonArray &calls, const QString &text = {})
 QJsonObject textReply(const QString &text)
 {
     return {{"text", text}, {"chunk_size", 1000}};
+}
+
+/// How long after its own `ts` an event says its question stops being waited for: its
+/// `deadline` minus its `ts` (ms); checks that `timeoutKey` says the same. -1 when either is
+/// missing or unreadable.
+qint64 announcedWait(const StreamEvent &event, const char *timeoutKey)
+{
+    const QDateTime deadline = StreamEvent::parseTimestamp(event.data.value("deadline").toString());
+    if (!deadline.isValid() || !event.ts.isValid() || !event.data.value(timeoutKey).isDouble())
+        return -1;
+    return event.ts.msecsTo(deadline);
 }
 
 /// The messages of the request body the scripted endpoint received.
@@ -100,6 +111,7 @@ private:
     ServerRegistry *m_registry = nullptr;
     ServerRequestRouter *m_router = nullptr;
     std::unique_ptr<OpenAiProvider> m_model;
+    MemorySessionStore m_store;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<ReactAgent> m_agent;
     QList<StreamEvent> m_events;
@@ -143,7 +155,8 @@ void tst_ReactAgent::init()
 {
     m_events.clear();
     m_onEvent = {};
-    m_session = std::make_unique<Session>();
+    m_session.reset(StoreTestUtil::createSession(&m_store));
+    QVERIFY(m_session);
     connect(m_session.get(), &Session::eventAppended, this, [this](const StreamEvent &e) {
         m_events.append(e);
         if (m_onEvent)
@@ -423,6 +436,20 @@ void tst_ReactAgent::approval()
     };
     QVERIFY(runTurn("echo carefully", options));
     QCOMPARE(signature(), expected);
+    // The waiting call says until when it waits (a client shows the countdown): the configured
+    // timeout after the event, less the moment between taking the time and storing the event.
+    const StreamEvent toolCall = ofType(StreamEventType::ToolCall).at(0);
+    QCOMPARE(toolCall.data.value("approval_timeout_ms").toInt(), 300);
+    const qint64 wait = announcedWait(toolCall, "approval_timeout_ms");
+    QVERIFY2(wait > 250 && wait <= 300, qPrintable(QString::number(wait)));
+    if (answer.isEmpty()) {
+        // Unanswered, it is denied at that deadline, not before.
+        const StreamEvent denied = ofType(StreamEventType::Observing).at(0);
+        const QDateTime deadline
+                = StreamEvent::parseTimestamp(toolCall.data.value("deadline").toString());
+        QVERIFY2(denied.ts >= deadline.addMSecs(-5),
+                 qPrintable(StreamEvent::formatTimestamp(denied.ts)));
+    }
     QCOMPARE(messagesOf(m_llm.requests().at(1).toObject())
                      .last()
                      .toObject()
@@ -442,6 +469,9 @@ void tst_ReactAgent::denyPolicy()
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 denied", "observing 1 c1 error",
                            "thinking 2", "partial_response 2", "final_response 2 answer"}));
+    // Nothing waits, so nothing counts down.
+    const QJsonObject toolCall = ofType(StreamEventType::ToolCall).at(0).data;
+    QVERIFY(!toolCall.contains("deadline") && !toolCall.contains("approval_timeout_ms"));
 }
 
 void tst_ReactAgent::loopGuard()
@@ -536,6 +566,14 @@ void tst_ReactAgent::samplingWithdrawn()
     const QString id = samplings.at(0).data.value("request_id").toString();
     QCOMPARE(samplings.at(0).data.value("approval").toString(),
              running ? QStringLiteral("auto") : QStringLiteral("required"));
+    // A request that waits for approval says until when (the default timeout, 5 minutes).
+    if (running) {
+        QVERIFY(!samplings.at(0).data.contains("deadline"));
+    } else {
+        QCOMPARE(samplings.at(0).data.value("approval_timeout_ms").toInt(), 300000);
+        const qint64 wait = announcedWait(samplings.at(0), "approval_timeout_ms");
+        QVERIFY2(wait > 299000 && wait <= 300000, qPrintable(QString::number(wait)));
+    }
     QCOMPARE(samplings.at(1).data.value("request_id").toString(), id);
     QCOMPARE(samplings.at(1).data.value("status").toString(), QStringLiteral("cancelled"));
     QCOMPARE(samplings.at(1).data.value("server").toString(), QStringLiteral("fx"));
@@ -617,6 +655,8 @@ void tst_ReactAgent::elicitation()
         if (e.type == StreamEventType::Elicitation) {
             QCOMPARE(e.data.value("message").toString(), QStringLiteral("Name?"));
             QVERIFY(e.data.value("schema").toObject().contains("properties"));
+            // The fields' order, read from the request's text as the fixture wrote it.
+            QCOMPARE(e.data.value("property_order").toArray(), QJsonArray {"name"});
             const QString id = e.data.value("request_id").toString();
             QTimer::singleShot(0, m_agent.get(), [this, id] {
                 QVERIFY(!m_agent->answerElicitation(id, "maybe"));
@@ -624,7 +664,14 @@ void tst_ReactAgent::elicitation()
             });
         }
     };
-    QVERIFY(runTurn("ask me"));
+    AgentOptions options;
+    options.elicitationTimeoutMs = 45000;
+    QVERIFY(runTurn("ask me", options));
+    // The form says until when it is waited for.
+    const StreamEvent asked = ofType(StreamEventType::Elicitation).at(0);
+    QCOMPARE(asked.data.value("timeout_ms").toInt(), 45000);
+    const qint64 wait = announcedWait(asked, "timeout_ms");
+    QVERIFY2(wait > 44000 && wait <= 45000, qPrintable(QString::number(wait)));
     QCOMPARE(signature(),
              (QStringList {"thinking 1", "tool_call 1 c1 auto", "acting 1 c1", "elicitation",
                            "observing 1 c1", "thinking 2", "partial_response 2",
@@ -791,17 +838,8 @@ void tst_ReactAgent::modelOutputBounded()
     QCOMPARE(m_events.last().type, StreamEventType::Error);
     const QJsonObject error = m_events.last().data;
     QCOMPARE(error.value("code").toString(), QStringLiteral("model_output_too_large"));
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QVERIFY2(error.value("message").toString().endsWith(message),
              qPrintable(error.value("message").toString()));
-#else
-    // Qt 6.8's network thread reads ahead (issue 8's note): which bound fires first, the line's
-    // or the turn's text budget, depends on timing there; either names its key.
-    QVERIFY2(error.value("message").toString().endsWith(message)
-                     || error.value("message").toString().contains(
-                             QStringLiteral("(agent.max_turn_text_bytes)")),
-             qPrintable(error.value("message").toString()));
-#endif
     QCOMPARE(error.value("retryable").toBool(), false);
     QCOMPARE(m_agent->state(), ReactAgent::State::Failed);
     QVERIFY(!m_session->isBusy());
@@ -812,52 +850,46 @@ void tst_ReactAgent::modelOutputBounded()
     for (const StreamEvent &e : ofType(StreamEventType::ToolCall))
         QVERIFY(QJsonDocument(e.data.value("arguments").toObject()).toJson().size() < 1024 * 1024);
     const QJsonObject record = m_llm.finishedRequest(int(script.size()) - 1);
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QCOMPARE(record.value("outcome").toString(), QStringLiteral("client_closed"));
-#else
-    // On Qt 6.8 the network thread may have read the whole 64 MiB before the turn stopped the
-    // stream (the known gap above); the turn still ends at its bound, which is checked.
-    QVERIFY(record.value("outcome").toString() == QLatin1String("client_closed")
-            || record.value("outcome").toString() == QLatin1String("complete"));
-#endif
     // Nothing holds the flood whole: memory grows by less than twice the flood's size, while
     // without the bounds the answer alone (as UTF-16) is twice it, plus its events. The
     // exact peak depends on the allocator, the Qt version and ASan's quarantine (seen: about
-    // 20 MiB on Qt 6.4, up to 100 MiB on Qt 6.8 or under ASan), so the line is drawn there.
+    // 20 MiB on Qt 6.4 and 6.8, more under ASan), so the line is drawn there.
     const qint64 growthKiB = peakRssKiB() - rssBefore;
-#if QT_VERSION < QT_VERSION_CHECK(6, 5, 0)
     QVERIFY2(growthKiB < 128 * 1024, qPrintable(QStringLiteral("%1 KiB").arg(growthKiB)));
-#else
-    // The same known 6.8 gap as in tests/llm/llmtestutil.h: checked on 6.4 only.
-    if (growthKiB >= 128 * 1024)
-        qWarning("Qt 6.8: the flood raised the peak RSS by %lld KiB", growthKiB);
-#endif
 }
 
 void tst_ReactAgent::sessionExpiresAfterTurn()
 {
     MemorySessionStore store;
-    SessionManager manager(&store, SessionManager::Options {200, 20});
-    Session *session = manager.create();
+    SessionService::Options options;
+    options.retention.maxAgeMs = 200;
+    options.retentionCheckMs = 20;
+    SessionService service(&store, options);
+    std::unique_ptr<Session> session(StoreTestUtil::createSession(&store));
+    QVERIFY(session);
     QList<StreamEvent> events;
-    connect(session, &Session::eventAppended, this,
+    connect(session.get(), &Session::eventAppended, this,
             [&events](const StreamEvent &e) { events.append(e); });
     QVERIFY(m_llm.setScript({textReply("Hi.")}));
-    ReactAgent agent(session, m_model.get(), m_registry);
+    ReactAgent agent(session.get(), m_model.get(), m_registry);
     QSignalSpy finished(&agent, &ReactAgent::finished);
     QVERIFY(agent.start("hello"));
     QVERIFY(finished.wait(10000));
     const QString id = session->id();
-    QSignalSpy removed(&manager, &SessionManager::sessionRemoved);
+    QSignalSpy removed(&service, &SessionService::sessionRemoved);
     QVERIFY(removed.wait(3000));
+    QCOMPARE(removed.first().at(0).toString(), id);
+    QCOMPARE(removed.first().at(1).toString(), QStringLiteral("expired"));
     QStringList types;
     for (const StreamEvent &e : events)
         types << e.typeName();
-    QCOMPARE(types,
-             (QStringList {"thinking", "partial_response", "final_response", "session_end"}));
-    QCOMPARE(events.last().data.value("reason").toString(), QStringLiteral("expired"));
-    QVERIFY(events.last().turnId.isEmpty());
-    QVERIFY(!store.get(id));
+    // The turn was whole in the store before it expired (never while it ran).
+    QCOMPARE(types, (QStringList {"thinking", "partial_response", "final_response"}));
+    const auto gone = StoreTestUtil::wait<SessionRecord>(
+            [&](SessionStore::Done<SessionRecord> d) { store.getSession(id, d); });
+    QVERIFY(gone && !gone->ok());
+    QCOMPARE(gone->error().code, StoreError::Code::NotFound);
 }
 
 void tst_ReactAgent::offlineDirectAnswer()

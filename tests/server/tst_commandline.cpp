@@ -110,9 +110,9 @@ void tst_CommandLine::badValues_data()
             << QStringList {"--max-connections", "0"}
             << "--max-connections must be a whole number between 1 and 100000, got 0";
     QTest::newRow("session-ttl 0") << QStringList {"--session-ttl", "0"}
-                                   << "--session-ttl must be between 1 and 2592000 seconds";
+                                   << "--session-ttl must be between 1 and 315360000 seconds";
     QTest::newRow("session-ttl 1e10") << QStringList {"--session-ttl", "1e10"}
-                                      << "--session-ttl must be between 1 and 2592000 seconds";
+                                      << "--session-ttl must be between 1 and 315360000 seconds";
     QTest::newRow("listen nowhere")
             << QStringList {"--listen", "nowhere"} << "--listen must be an IP address";
     QTest::newRow("provider opanai") << QStringList {"--provider", "opanai"}

@@ -94,10 +94,10 @@ void tst_HostConfig::mistakes_data()
     // sessions
     QTest::newRow("idle_ttl_seconds 0") << in("sessions", R"("idle_ttl_seconds": 0)") << "3:25"
                                         << "sessions.idle_ttl_seconds must be between 1 and "
-                                           "2592000 seconds, got 0";
+                                           "315360000 seconds, got 0";
     QTest::newRow("max_sessions 0") << in("sessions", R"("max_sessions": 0)") << "3:21"
                                     << "sessions.max_sessions must be a whole number between 1 "
-                                       "and 1000000, got 0";
+                                       "and 10000000, got 0";
 
     // approval
     QTest::newRow("tool rule nope (was: ignored, the tool ran unasked)")

@@ -1,0 +1,3 @@
+#include "redislogging.h"
+
+Q_LOGGING_CATEGORY(lcRedis, "mcphost.server.store.redis", QtInfoMsg)

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "redisconnection.h"
+
+#include "streamevent.h"
+
+#include <QHash>
+#include <QObject>
+
+#include <deque>
+#include <functional>
+
+/// The live events of every instance: a second Redis connection subscribed to the store's
+/// channel, and the order of what this instance emits. Per session it emits each seq once, in
+/// order and without holes: an event that arrives ahead of one it has not seen (pub/sub loses
+/// messages while its connection is down) waits until the hole is filled from the stream.
+/// deliver() takes this instance's own commits through the same path (they also come back on
+/// the channel and are dropped as seen). It remembers the last seq of at most kMaxSessions
+/// sessions (the least recently active are forgotten).
+class RedisSubscriber : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RedisSubscriber)
+
+public:
+    static constexpr int kMaxSessions = 10000;
+    /// Reads events (afterSeq, at most count) of a session from the log; an empty list when it
+    /// cannot.
+    using Reader = std::function<void(const QString &sessionId, qint64 afterSeq, int count,
+                                      std::function<void(QList<StreamEvent>)> done)>;
+
+    RedisSubscriber(const RedisConnection::Options &options, const QByteArray &channel,
+                    Reader reader, QObject *parent = nullptr);
+    ~RedisSubscriber() override;
+
+    void start();
+    /// An event known committed: emitted in order (after any hole is filled), then `then` runs.
+    void deliver(const StreamEvent &event, std::function<void()> then = {});
+    /// A session was deleted: forget it.
+    void forget(const QString &sessionId);
+    /// Redis lost its data: every seq seen so far is void.
+    void forgetAll();
+    [[nodiscard]] bool isReady() const { return m_connection->isReady(); }
+
+Q_SIGNALS:
+    void committed(const QString &sessionId, const StreamEvent &event);
+    void deleted(const QString &sessionId);
+    /// The subscription is (again) in place.
+    void ready();
+
+private:
+    struct Item
+    {
+        StreamEvent event;
+        std::function<void()> then;
+    };
+    struct Track
+    {
+        qint64 last = -1; ///< -1: not seen yet
+        bool filling = false;
+        std::deque<Item> queue;
+        quint64 touched = 0;
+    };
+
+    void onMessage(const QByteArray &channel, const QByteArray &payload);
+    void onReady();
+    void drain(const QString &sessionId);
+    void trim();
+
+    RedisConnection *m_connection;
+    QByteArray m_channel;
+    Reader m_reader;
+    QHash<QString, Track> m_tracks;
+    quint64 m_clock = 0;
+};

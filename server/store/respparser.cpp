@@ -1,0 +1,173 @@
+#include "respparser.h"
+
+#include <hiredis/read.h>
+
+#include <new>
+
+// hiredis's parser builds the reply through these functions: we build RedisReply nodes
+// directly and count what a reply costs, refusing (nullptr: the parser fails with "out of
+// memory") anything past the bounds. A child lives in its parent's pre-sized element vector,
+// so its address is stable while its own children are parsed.
+namespace {
+
+RespParser::Budget *budgetOf(const redisReadTask *task)
+{
+    return static_cast<RespParser::Budget *>(task->privdata);
+}
+
+RedisReply *place(const redisReadTask *task)
+{
+    if (!task->parent)
+        return new (std::nothrow) RedisReply;
+    auto *parent = static_cast<RedisReply *>(task->parent->obj);
+    if (!parent || task->idx < 0 || std::size_t(task->idx) >= parent->elements.size())
+        return nullptr;
+    return &parent->elements[std::size_t(task->idx)];
+}
+
+bool spend(const redisReadTask *task, qint64 bytes, qint64 elements)
+{
+    RespParser::Budget *b = budgetOf(task);
+    if (!b)
+        return false;
+    b->bytes += bytes;
+    b->elements += elements;
+    return b->bytes <= RespParser::kMaxReplyBytes && b->elements <= RespParser::kMaxReplyElements;
+}
+
+void *createString(const redisReadTask *task, char *str, size_t len)
+{
+    if (!spend(task, qint64(len), 1))
+        return nullptr;
+    RedisReply *r = place(task);
+    if (!r)
+        return nullptr;
+    switch (task->type) {
+    case REDIS_REPLY_ERROR:
+        r->type = RedisReply::Type::Error;
+        break;
+    case REDIS_REPLY_STATUS:
+        r->type = RedisReply::Type::Status;
+        break;
+    default:
+        r->type = RedisReply::Type::String;
+        break;
+    }
+    r->str = QByteArray(str, qsizetype(len));
+    return r;
+}
+
+void *createArray(const redisReadTask *task, int elements)
+{
+    if (elements < 0 || !spend(task, 0, qint64(elements) + 1))
+        return nullptr;
+    RedisReply *r = place(task);
+    if (!r)
+        return nullptr;
+    r->type = RedisReply::Type::Array;
+    r->elements.resize(std::size_t(elements));
+    return r;
+}
+
+void *createInteger(const redisReadTask *task, long long value)
+{
+    if (!spend(task, 0, 1))
+        return nullptr;
+    RedisReply *r = place(task);
+    if (!r)
+        return nullptr;
+    r->type = RedisReply::Type::Integer;
+    r->integer = value;
+    return r;
+}
+
+void *createNil(const redisReadTask *task)
+{
+    if (!spend(task, 0, 1))
+        return nullptr;
+    RedisReply *r = place(task);
+    if (!r)
+        return nullptr;
+    r->type = RedisReply::Type::Nil;
+    return r;
+}
+
+void freeObject(void *obj)
+{
+    // Only roots are freed (hiredis frees the reply it was building when it fails).
+    delete static_cast<RedisReply *>(obj);
+}
+
+redisReplyObjectFunctions kFunctions
+        = {createString, createArray, createInteger, createNil, freeObject};
+
+} // namespace
+
+RespParser::RespParser()
+    : m_reader(redisReaderCreateWithFunctions(&kFunctions))
+{
+    if (m_reader)
+        m_reader->privdata = &m_budget;
+    else
+        m_error = QStringLiteral("out of memory");
+}
+
+RespParser::~RespParser()
+{
+    if (m_reader)
+        redisReaderFree(m_reader);
+}
+
+bool RespParser::feed(const QByteArray &bytes)
+{
+    if (failed())
+        return false;
+    const qint64 waiting = qint64(m_reader->len - m_reader->pos);
+    if (waiting + bytes.size() > kMaxBufferedBytes) {
+        m_error = QStringLiteral("a reply larger than %1 bytes").arg(kMaxBufferedBytes);
+        return false;
+    }
+    if (redisReaderFeed(m_reader, bytes.constData(), size_t(bytes.size())) != REDIS_OK) {
+        m_error = QString::fromUtf8(m_reader->errstr);
+        return false;
+    }
+    return true;
+}
+
+std::optional<RedisReply> RespParser::next()
+{
+    if (failed())
+        return std::nullopt;
+    void *obj = nullptr;
+    if (redisReaderGetReply(m_reader, &obj) != REDIS_OK) {
+        m_error = QStringLiteral("bad reply (%1)").arg(QString::fromUtf8(m_reader->errstr));
+        return std::nullopt;
+    }
+    if (!obj)
+        return std::nullopt;
+    m_budget = {};
+    auto *root = static_cast<RedisReply *>(obj);
+    RedisReply reply = std::move(*root);
+    delete root;
+    return reply;
+}
+
+QByteArray RespParser::format(const QList<QByteArray> &args)
+{
+    QByteArray out;
+    qsizetype size = 16;
+    for (const QByteArray &a : args)
+        size += a.size() + 16;
+    out.reserve(size);
+    out += '*';
+    out += QByteArray::number(args.size());
+    out += "\r\n";
+    for (const QByteArray &a : args) {
+        out += '$';
+        out += QByteArray::number(a.size());
+        out += "\r\n";
+        out += a;
+        out += "\r\n";
+    }
+    return out;
+}
