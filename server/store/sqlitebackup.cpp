@@ -25,7 +25,7 @@ void SqliteBackup::close()
         sqlite3_backup_finish(m_backup);
     m_backup = nullptr;
     if (m_dest)
-        sqlite3_close(m_dest);
+        sqlite3_close_v2(m_dest);
     m_dest = nullptr;
 }
 
@@ -58,7 +58,7 @@ StoreResult<bool> SqliteBackup::step(int pages)
         return error(QString::fromUtf8(sqlite3_errstr(rc)));
     sqlite3_backup_finish(m_backup);
     m_backup = nullptr;
-    const int closed = sqlite3_close(m_dest);
+    const int closed = sqlite3_close_v2(m_dest);
     m_dest = nullptr;
     if (closed != SQLITE_OK)
         return error(QString::fromUtf8(sqlite3_errstr(closed)));

@@ -59,8 +59,11 @@ CREATE TABLE events (
 // Version 2: the title case-folded (QString::toCaseFolded), so that the list's title filter is
 // case-insensitive beyond ASCII (SQLite's LIKE folds ASCII only) and takes the filter text
 // literally (no LIKE wildcards to escape: the filter is instr() on the folded texts).
+// The activity index carries it, so that a filtered list reads rows only for the matches.
 const char kVersion2[] = R"(
 ALTER TABLE sessions ADD COLUMN title_fold TEXT NOT NULL DEFAULT '';
+DROP INDEX sessions_by_activity;
+CREATE INDEX sessions_by_activity ON sessions (updated_ms DESC, id DESC, title_fold);
 )";
 
 bool backfillTitleFold(sqlite3 *db, QString *why)

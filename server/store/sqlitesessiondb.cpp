@@ -81,7 +81,7 @@ SqliteSessionDb::~SqliteSessionDb()
 {
     m_statements.clear();
     if (m_db)
-        sqlite3_close(m_db);
+        sqlite3_close_v2(m_db);
 }
 
 SqliteStatement &SqliteSessionDb::statement(const char *sql)
@@ -136,13 +136,13 @@ StoreResult<bool> SqliteSessionDb::open(QList<StreamEvent> *interrupted)
     int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &db, flags, nullptr);
     if (rc != SQLITE_OK) {
         const QString why = QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close(db);
+        sqlite3_close_v2(db);
         return io(QStringLiteral("cannot open the session database %1: %2").arg(m_path, why));
     }
     m_db = db;
     const auto fail = [this](const QString &message) -> StoreResult<bool> {
         m_statements.clear();
-        sqlite3_close(m_db);
+        sqlite3_close_v2(m_db);
         m_db = nullptr;
         return StoreError {StoreError::Code::Io, message};
     };
@@ -245,6 +245,10 @@ StoreResult<bool> SqliteSessionDb::open(QList<StreamEvent> *interrupted)
 
     if (const auto b = begin(); !b.ok())
         return fail(b.error().message);
+    if (const auto repaired = repairRunning(); !repaired.ok()) {
+        rollback();
+        return fail(repaired.error().message);
+    }
     const auto closed = closeInterruptedTurns(interrupted);
     if (!closed.ok()) {
         rollback();
@@ -314,8 +318,12 @@ StoreResult<bool> SqliteSessionDb::commit()
 {
     if (!m_inTransaction)
         return true;
-    if (const auto f = flush(); !f.ok())
-        return f;
+    // The rows of sessions whose turn runs may lag on disk for a moment: their events are the
+    // truth and open() repairs the rows from them (repairRunning). Everything else is written.
+    if (m_flushNow || !m_sinceFlush.isValid() || m_sinceFlush.elapsed() >= kFlushIntervalMs) {
+        if (const auto f = flush(); !f.ok())
+            return f;
+    }
     const auto r = exec("COMMIT");
     if (r.ok())
         m_inTransaction = false;
@@ -330,8 +338,12 @@ void SqliteSessionDb::rollback()
     m_cache.clear();
     m_dirtySessions.clear();
     m_dirtyTurns.clear();
+    m_flushNow = false;
     if (!m_db)
         return;
+    // Rows of running turns that were not flushed before the rolled-back round.
+    if (const auto repaired = repairRunning(); !repaired.ok())
+        qCWarning(lcStore) << repaired.error().message;
     SqliteStatement s(m_db, "SELECT count(*) FROM sessions");
     if (s.ok() && s.step() == SQLITE_ROW) {
         m_count = s.int64(0);
@@ -418,8 +430,29 @@ SqliteSessionDb::Row *SqliteSessionDb::turnRow(const Lease &lease, StoreError *e
     return r;
 }
 
+StoreResult<bool> SqliteSessionDb::repairRunning()
+{
+    const auto sessions = exec("UPDATE sessions SET "
+                               "last_seq = max(last_seq, coalesce((SELECT max(seq) FROM events e "
+                               "WHERE e.session_id = sessions.id), 0)), "
+                               "updated_ms = max(updated_ms, coalesce((SELECT ts_ms FROM events e "
+                               "WHERE e.session_id = sessions.id ORDER BY seq DESC LIMIT 1), 0)) "
+                               "WHERE running_turn <> ''");
+    if (!sessions.ok())
+        return sessions;
+    return exec("UPDATE turns SET "
+                "first_seq = coalesce((SELECT min(seq) FROM events e WHERE e.session_id = "
+                "turns.session_id AND e.turn_id = turns.id), first_seq), "
+                "last_seq = coalesce((SELECT max(seq) FROM events e WHERE e.session_id = "
+                "turns.session_id AND e.turn_id = turns.id), last_seq) "
+                "WHERE (session_id, id) IN (SELECT id, running_turn FROM sessions "
+                "WHERE running_turn <> '')");
+}
+
 StoreResult<bool> SqliteSessionDb::flush()
 {
+    m_flushNow = false;
+    m_sinceFlush.start();
     for (const QString &id : std::as_const(m_dirtySessions)) {
         const auto it = m_cache.constFind(id);
         if (it == m_cache.cend())
@@ -756,6 +789,8 @@ StoreResult<Lease> SqliteSessionDb::renewLease(const Lease &lease)
 
 StoreResult<bool> SqliteSessionDb::endTurn(const Lease &lease, const TurnRecord &turn)
 {
+    if (const auto f = flush(); !f.ok())
+        return f; // the session's row is not repaired at open once its turn ended
     StoreError error;
     Row *r = turnRow(lease, &error);
     if (!r)
@@ -793,13 +828,19 @@ StoreResult<bool> SqliteSessionDb::insertEvent(const StreamEvent &event)
 {
     SqliteStatement &s = statement("INSERT INTO events (session_id, seq, turn_id, type, ts_ms, "
                                    "data) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    s.bind(1, event.sessionId);
+    const QByteArray sessionId = event.sessionId.toUtf8();
+    const QByteArray turnId = event.turnId.toUtf8();
+    const QByteArray type = event.typeName().toLatin1();
+    const QByteArray data = QJsonDocument(event.data).toJson(QJsonDocument::Compact);
+    s.bindStatic(1, sessionId);
     s.bind(2, event.seq);
-    s.bind(3, event.turnId);
-    s.bind(4, event.typeName());
+    s.bindStatic(3, turnId);
+    s.bindStatic(4, type);
     s.bind(5, event.ts.toMSecsSinceEpoch());
-    s.bind(6, QJsonDocument(event.data).toJson(QJsonDocument::Compact));
-    if (s.step() != SQLITE_DONE)
+    s.bindStatic(6, data);
+    const int rc = s.step();
+    s.reset(); // before the bound texts go
+    if (rc != SQLITE_DONE)
         return sqlError(QStringLiteral("appending event %1 to session %2")
                                 .arg(event.seq)
                                 .arg(event.sessionId));
@@ -822,6 +863,8 @@ StoreResult<StreamEvent> SqliteSessionDb::appendEvent(const Lease &lease, const 
     r->lastSeq = stored.seq;
     r->updatedMs = stored.ts.toMSecsSinceEpoch();
     m_dirtySessions.insert(r->id);
+    if (r->runningTurn.isEmpty())
+        m_flushNow = true; // an append outside a turn: open() would not repair this row
     if (!stored.turnId.isEmpty()) {
         TurnSeqs &seqs = m_dirtyTurns[{r->id, stored.turnId}];
         if (seqs.first == 0)

@@ -2,6 +2,7 @@
 
 #include "storetypes.h"
 
+#include <QElapsedTimer>
 #include <QHash>
 #include <QSet>
 #include <QString>
@@ -20,7 +21,8 @@ class SqliteStatement;
 /// Bounded memory: it caches the rows of the sessions in use (last seq, fence, running turn),
 /// never their events or messages; the cache drops idle sessions past kMaxCachedSessions.
 /// appendEvent() only inserts the event; the session's and the turn's last seq are written by
-/// flush(), which every other operation and the commit run first.
+/// flush(), which the operations that read those rows run first, and a commit at most every
+/// kFlushIntervalMs while the turn runs (open() repairs them from the events after a crash).
 class SqliteSessionDb
 {
 public:
@@ -69,6 +71,8 @@ public:
     [[nodiscard]] StoreResult<bool> flush();
 
     static constexpr int kMaxCachedSessions = 1024;
+    /// How long the rows of sessions whose turn runs may lag behind their events on disk.
+    static constexpr int kFlushIntervalMs = 250;
 
 private:
     struct Row
@@ -107,6 +111,9 @@ private:
     [[nodiscard]] StoreResult<DeleteReport> removeRows(const QString &id);
     [[nodiscard]] StoreResult<bool> insertEvent(const StreamEvent &event);
     [[nodiscard]] StoreResult<QList<TurnRecord>> readTurns(const QString &id);
+    /// Brings the rows of running turns (session last seq and activity, the turn's seqs) up to
+    /// their events: after a crash or a rolled-back round they may lag (see commit()).
+    [[nodiscard]] StoreResult<bool> repairRunning();
     [[nodiscard]] StoreResult<bool> closeInterruptedTurns(QList<StreamEvent> *interrupted);
     void publishCount();
 
@@ -120,4 +127,6 @@ private:
     QHash<QPair<QString, QString>, TurnSeqs> m_dirtyTurns; ///< (session, turn) -> seqs
     qint64 m_count = 0;
     bool m_inTransaction = false;
+    bool m_flushNow = false; ///< a dirty row that repairRunning() would not cover
+    QElapsedTimer m_sinceFlush;
 };

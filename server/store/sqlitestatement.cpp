@@ -34,6 +34,11 @@ void SqliteStatement::bind(int index, const QByteArray &value)
     sqlite3_bind_text(m_stmt, index, value.constData(), int(value.size()), SQLITE_TRANSIENT);
 }
 
+void SqliteStatement::bindStatic(int index, const QByteArray &value)
+{
+    sqlite3_bind_text(m_stmt, index, value.constData(), int(value.size()), SQLITE_STATIC);
+}
+
 void SqliteStatement::bindNull(int index)
 {
     sqlite3_bind_null(m_stmt, index);

@@ -22,6 +22,8 @@ public:
     void bind(int index, qint64 value);
     void bind(int index, const QString &value);
     void bind(int index, const QByteArray &value); ///< as text (UTF-8)
+    /// As text, without a copy: `value` must stay unchanged until the statement is reset.
+    void bindStatic(int index, const QByteArray &value);
     void bindNull(int index);
     /// SQLITE_ROW, SQLITE_DONE or an error code.
     int step();

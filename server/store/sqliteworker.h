@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QPointer>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -45,6 +46,7 @@ public:
     [[nodiscard]] bool stopping() const;
 
     static constexpr int kMaxTasksPerRound = 2000;
+    static constexpr int kSpinUs = 50; ///< how long an idle worker looks for new tasks first
 
 private:
     struct Item
@@ -59,6 +61,7 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;
     std::deque<Item> m_queue;
+    std::atomic<int> m_queued {0}; ///< m_queue's size, read without the lock
     bool m_stopping = false;
     std::thread m_thread;
 };

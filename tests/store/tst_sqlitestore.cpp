@@ -415,7 +415,7 @@ void tst_SqliteStore::sigkillLosesNoAcknowledgedEvent()
              qPrintable(QStringLiteral("%1 stored, %2 acknowledged").arg(last).arg(reported)));
     QVERIFY(got.value().runningTurnId.isEmpty());
     qint64 seq = 0;
-    StreamEvent final;
+    StreamEvent closing;
     while (seq < last) {
         const auto page
                 = await<EventPage>([&](auto d) { store.readEvents("crash", seq, 10000, d); });
@@ -426,12 +426,12 @@ void tst_SqliteStore::sigkillLosesNoAcknowledgedEvent()
             if (e.seq < last)
                 QCOMPARE(e.data.value("n").toInt(), int(e.seq));
             seq = e.seq;
-            final = e;
+            closing = e;
         }
     }
-    QCOMPARE(int(final.type), int(StreamEventType::Error));
-    QCOMPARE(final.data.value("code").toString(), QStringLiteral("turn_interrupted"));
-    QCOMPARE(final.turnId, QStringLiteral("t1"));
+    QCOMPARE(int(closing.type), int(StreamEventType::Error));
+    QCOMPARE(closing.data.value("code").toString(), QStringLiteral("turn_interrupted"));
+    QCOMPARE(closing.turnId, QStringLiteral("t1"));
     QCOMPARE(committed.size(), 1);
     const auto data = await<SessionData>([&](auto d) { store.loadSession("crash", d); });
     CHECK_OK(data);
