@@ -15,6 +15,7 @@
 #include <QTest>
 
 using namespace HttpTest;
+using namespace ApiTest;
 
 class tst_StoreCluster : public QObject
 {
