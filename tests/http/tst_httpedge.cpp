@@ -68,6 +68,10 @@ void tst_HttpEdge::initTestCase()
     options.configPath = file.fileName();
     QString error;
     QVERIFY2(m_core->init(options, &error), qPrintable(error));
+    std::optional<QString> opened; // the default store: SQLite in this test's data folder
+    m_core->open([&opened](const QString &why) { opened = why; });
+    QVERIFY(QTest::qWaitFor([&opened] { return opened.has_value(); }, 10000));
+    QVERIFY2(opened->isEmpty(), qPrintable(*opened));
     m_core->start();
     m_default = server({}, QString::fromLatin1(kToken));
     QVERIFY(m_default);
