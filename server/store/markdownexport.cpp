@@ -196,12 +196,16 @@ QString contentBlocks(const QJsonArray &content)
             if (block.value(QLatin1String("truncated")).toBool())
                 out += QStringLiteral("*(the text was cut at 1 MiB)*\n\n");
         } else if (type == QLatin1String("image") || type == QLatin1String("audio")) {
-            const qint64 base64 = block.value(QLatin1String("data")).toString().size();
+            const QString data = block.value(QLatin1String("data")).toString();
+            const qint64 bytes = data.size() * 3 / 4
+                    - (data.endsWith(QLatin1String("=="))        ? 2
+                               : data.endsWith(QLatin1Char('=')) ? 1
+                                                                 : 0);
             out += QStringLiteral("*(%1%2, %3, not included)*\n\n")
                            .arg(type == QLatin1String("image") ? QStringLiteral("an image")
                                                                : QStringLiteral("audio"),
                                 mime.isEmpty() ? QString() : QLatin1Char(' ') + codeSpan(mime),
-                                byteSizeText(base64 * 3 / 4));
+                                byteSizeText(std::max<qint64>(0, bytes)));
         } else if (type == QLatin1String("resource")) {
             const QJsonObject resource = block.value(QLatin1String("resource")).toObject();
             out += QStringLiteral("Resource %1\n\n")

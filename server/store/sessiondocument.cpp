@@ -245,9 +245,12 @@ private:
                   std::initializer_list<QLatin1String> keys)
     {
         for (auto it = object.constBegin(); it != object.constEnd(); ++it) {
-            if (std::find(keys.begin(), keys.end(), it.key()) == keys.end())
-                return fail(at(path, it.key()),
-                            QStringLiteral("unknown field %1").arg(shown(it.key())));
+            if (std::find(keys.begin(), keys.end(), it.key()) != keys.end())
+                continue;
+            // The path names a plain key; a hostile one is only quoted (escaped, cut).
+            static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_]{1,64}$"));
+            return fail(plain.match(it.key()).hasMatch() ? at(path, it.key()) : path,
+                        QStringLiteral("unknown field %1").arg(shown(it.key())));
         }
         return true;
     }
