@@ -249,10 +249,10 @@ QString toolStep(int number, const Step &step)
         timing += QStringLiteral(" · denied by the approval policy");
     }
     out += timing + QStringLiteral("\n\nArguments:\n\n");
-    out += fenced(
-            QString::fromUtf8(QJsonDocument(call.data.value(QLatin1String("arguments")).toObject())
-                                      .toJson(QJsonDocument::Indented)),
-            QStringLiteral("json"));
+    const QJsonObject arguments = call.data.value(QLatin1String("arguments")).toObject();
+    out += fenced(QString::fromUtf8(QJsonDocument(arguments).toJson(
+                          arguments.isEmpty() ? QJsonDocument::Compact : QJsonDocument::Indented)),
+                  QStringLiteral("json"));
     if (!step.result)
         return out + QStringLiteral("*No result: the turn ended before the tool answered.*\n\n");
     const bool isError = step.result->data.value(QLatin1String("is_error")).toBool();
