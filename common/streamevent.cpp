@@ -13,7 +13,7 @@ struct TypeName
     const char *name;
 };
 
-constexpr std::array<TypeName, 11> kTypeNames {{
+constexpr std::array<TypeName, 12> kTypeNames {{
         {StreamEventType::SessionStart, "session_start"},
         {StreamEventType::Thinking, "thinking"},
         {StreamEventType::PartialResponse, "partial_response"},
@@ -25,6 +25,7 @@ constexpr std::array<TypeName, 11> kTypeNames {{
         {StreamEventType::SessionEnd, "session_end"},
         {StreamEventType::Elicitation, "elicitation"},
         {StreamEventType::Sampling, "sampling"},
+        {StreamEventType::StreamReset, "stream_reset"},
 }};
 
 const QLatin1String kType("type");

@@ -22,6 +22,7 @@ enum class StreamEventType {
     SessionEnd, ///< the session is over
     Elicitation, ///< an MCP server asks the user (answered through answerElicitation)
     Sampling, ///< an MCP server asks to use the model (answered through approve)
+    StreamReset, ///< the stream cannot resume where asked (events trimmed or lost): reload
 };
 
 /// The wire name ("tool_call", …) of a type.

@@ -293,6 +293,9 @@ void ConversationController::onEvent(const StreamEvent &event)
         break;
     case StreamEventType::Elicitation:
         break;
+    case StreamEventType::StreamReset:
+        clearPending(); // the view reloads from the events that follow
+        break;
     case StreamEventType::FinalResponse:
         setBusy(false);
         clearPending();

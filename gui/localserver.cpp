@@ -1,5 +1,7 @@
 #include "localserver.h"
 
+#include <QPointer>
+
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "logging.h"
@@ -69,6 +71,15 @@ bool LocalServer::start(const Options &options, QString *error)
     m_core = core;
     m_http = server;
     m_token = token;
+    // The store's calls wait for it to open; one that cannot open (a database another process
+    // holds) is reported, and every session call then says so too.
+    QPointer<LocalServer> self(this);
+    m_core->open([self](const QString &why) {
+        if (self && !why.isEmpty()) {
+            qCWarning(lcGui).noquote() << "the session store did not open:" << why;
+            Q_EMIT self->storeFailed(why);
+        }
+    });
     m_core->start();
     qCInfo(lcGui).noquote() << "local server on" << url().toString() << "config"
                             << (configPath().isEmpty() ? QStringLiteral("(none)") : configPath());

@@ -55,6 +55,8 @@ public:
 
 Q_SIGNALS:
     void stopped();
+    /// The session store did not open (the reason for people).
+    void storeFailed(const QString &why);
 
 private:
     HostCore *m_core = nullptr;

@@ -395,6 +395,10 @@ void TimelineModel::applyEvent(const StreamEvent &event)
     case StreamEventType::Sampling:
         onSampling(event);
         break;
+    case StreamEventType::StreamReset:
+        // The server cannot resume where this view stopped; the events it still has follow.
+        clear();
+        break;
     }
 }
 

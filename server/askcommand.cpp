@@ -110,6 +110,7 @@ void AskCommand::run(std::function<void(int)> done)
     options.configPath = m_options.configPath;
     options.cli.provider = m_options.provider;
     options.cli.model = m_options.model;
+    options.store = m_options.store;
     options.autoRestart = false; // one turn: a crashed server stays failed
     m_core = new HostCore(this);
     QString error;
@@ -119,9 +120,19 @@ void AskCommand::run(std::function<void(int)> done)
         QTimer::singleShot(0, this, [this] { m_done(2); });
         return;
     }
-    if (!m_options.sessionId.isEmpty())
-        qCInfo(lcServer) << "--session" << m_options.sessionId
-                         << "ignored: the command line keeps no sessions between runs";
+    // The store first (a stored session to continue, or a new one), then the servers.
+    m_core->open([this](const QString &why) {
+        if (!why.isEmpty()) {
+            m_err << "mcp-hostd: " << why << '\n';
+            m_err.flush();
+            return m_done(2);
+        }
+        startServers();
+    });
+}
+
+void AskCommand::startServers()
+{
     if (!m_options.json)
         line(QStringLiteral("[model] %1").arg(m_core->chat()->modelName()));
     ServerService *servers = m_core->serverService();
@@ -132,7 +143,7 @@ void AskCommand::run(std::function<void(int)> done)
     connect(servers, &ServerService::settled, this, &AskCommand::startTurn,
             Qt::SingleShotConnection);
     QTimer::singleShot(m_options.settleTimeoutMs, this, [this] {
-        if (m_sessionId.isEmpty() && !m_finishing) {
+        if (!m_started && !m_finishing) {
             qCWarning(lcServer) << "servers did not settle in time; going on without them";
             startTurn();
         }
@@ -142,8 +153,9 @@ void AskCommand::run(std::function<void(int)> done)
 
 void AskCommand::startTurn()
 {
-    if (!m_sessionId.isEmpty() || m_finishing)
+    if (m_started || m_finishing)
         return;
+    m_started = true;
     if (!m_options.json) {
         const QList<ServerService::Server> servers = m_core->serverService()->servers();
         for (const ServerService::Server &s : servers) {
@@ -153,16 +165,10 @@ void AskCommand::startTurn()
                 line(QStringLiteral("[server] %1: %2 %3").arg(s.name, s.state, s.reason));
         }
     }
+    // --session continues a stored session; otherwise the turn makes a new one.
+    m_sessionId = m_options.sessionId;
     SessionService *sessions = m_core->sessionService();
-    const auto created = sessions->create();
-    if (const auto *e = std::get_if<SessionService::CreateError>(&created)) {
-        m_err << "mcp-hostd: " << sessions->errorMessage(*e) << '\n';
-        m_err.flush();
-        finish(2);
-        return;
-    }
-    m_sessionId = std::get<SessionService::Summary>(created).id;
-    // Subscribe before the turn starts: its first event is appended while it starts.
+    // Subscribe before the turn starts: its first event is committed right after.
     connect(sessions, &SessionService::eventAppended, this,
             [this](const QString &sessionId, const StreamEvent &event) {
                 if (sessionId == m_sessionId)
@@ -174,12 +180,15 @@ void AskCommand::startTurn()
                 if (sessionId == m_sessionId)
                     finish(result.answered ? 0 : 1);
             });
-    const auto result = m_core->chat()->send(m_sessionId, m_options.question);
-    if (const auto *e = std::get_if<ChatService::Error>(&result)) {
-        m_err << "mcp-hostd: " << m_core->chat()->errorMessage(*e) << '\n';
-        m_err.flush();
-        finish(2);
-    }
+    m_core->chat()->send(m_sessionId, m_options.question, {},
+                         [this](const ChatService::StartResult &result) {
+                             if (const auto *e = std::get_if<ChatService::Error>(&result)) {
+                                 m_err << "mcp-hostd: " << m_core->chat()->errorMessage(*e) << '\n';
+                                 m_err.flush();
+                                 return finish(2);
+                             }
+                             m_sessionId = std::get<ChatService::Started>(result).sessionId;
+                         });
 }
 
 void AskCommand::print(const StreamEvent &event)

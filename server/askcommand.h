@@ -29,7 +29,8 @@ public:
         QString configPath;
         QString provider; ///< --provider (empty: config, environment, automatic)
         QString model; ///< --model
-        QString sessionId; ///< --session: accepted; sessions do not persist yet
+        QString sessionId; ///< --session: continue this stored session (else a new one)
+        QString store; ///< --store ("": the config's, else the default SQLite file)
         bool json = false;
         bool approveAll = false; ///< --yes: approve every tool call and sampling request
         bool interactive = false; ///< stdin and stdout are a terminal: ask the user
@@ -54,6 +55,7 @@ private:
         std::function<bool(const std::optional<QString> &line)> answer;
     };
 
+    void startServers();
     void startTurn();
     void print(const StreamEvent &event);
     void respond(const StreamEvent &event);
@@ -77,5 +79,6 @@ private:
     StdinLineReader *m_input = nullptr;
     QList<std::shared_ptr<Question>> m_questions;
     bool m_finishing = false;
+    bool m_started = false; ///< startTurn() ran
     int m_exitCode = 0;
 };

@@ -3,8 +3,10 @@
 #include "chatmodel.h"
 #include "reactagent.h"
 #include "session.h"
-#include "sessionmanager.h"
+#include "sessionservice.h"
 #include "streamevent.h"
+
+#include <QTimer>
 
 namespace {
 constexpr int kKeptSamples = 1000;
@@ -17,7 +19,7 @@ void keep(QList<double> &samples, double value)
 }
 } // namespace
 
-ChatService::ChatService(SessionManager *sessions, ChatModel *model, ServerRegistry *registry,
+ChatService::ChatService(SessionService *sessions, ChatModel *model, ServerRegistry *registry,
                          ServerRequestRouter *router, AgentOptions options, QObject *parent)
     : QObject(parent)
     , m_sessions(sessions)
@@ -46,7 +48,9 @@ QString ChatService::errorMessage(Error error) const
     case Error::BadAction:
         return QStringLiteral("action must be \"accept\", \"decline\" or \"cancel\"");
     case Error::TooManySessions:
-        return m_sessions->errorMessage(SessionManager::CreateError::Full);
+        return m_sessions->fullMessage();
+    case Error::StoreUnavailable:
+        return QStringLiteral("the session store cannot be reached now; try again shortly");
     case Error::BadScope:
         return QStringLiteral("a sampling request can be approved \"once\" or for the "
                               "\"session\" only");
@@ -54,36 +58,88 @@ QString ChatService::errorMessage(Error error) const
     return {};
 }
 
-ChatService::StartResult ChatService::send(const QString &sessionId, const QString &message,
-                                           const TurnOptions &turn)
+ChatService::Error ChatService::fromStore(const StoreError &error)
 {
-    if (message.trimmed().isEmpty())
-        return Error::EmptyMessage;
-    Session *session = nullptr;
-    if (sessionId.isEmpty()) {
-        session = m_sessions->create();
-        if (!session)
-            return Error::TooManySessions; // a new id is never taken: only the cap refuses it
-    } else {
-        session = m_sessions->get(sessionId);
-        if (!session)
-            return Error::UnknownSession;
-    }
-    if (session->isBusy() || m_agents.value(session->id()))
+    switch (error.code) {
+    case StoreError::Code::NotFound:
+        return Error::UnknownSession;
+    case StoreError::Code::Busy:
+    case StoreError::Code::Conflict:
         return Error::Busy;
+    case StoreError::Code::Full:
+        return Error::TooManySessions;
+    case StoreError::Code::Unavailable:
+    case StoreError::Code::Fenced:
+    case StoreError::Code::Invalid:
+    case StoreError::Code::Io:
+        break;
+    }
+    return Error::StoreUnavailable;
+}
 
+void ChatService::send(const QString &sessionId, const QString &message, const TurnOptions &turn,
+                       StartDone done)
+{
+    const auto answer = [this, done](const StartResult &result) {
+        QMetaObject::invokeMethod(
+                this, [done, result] { done(result); }, Qt::QueuedConnection);
+    };
+    if (message.trimmed().isEmpty())
+        return answer(Error::EmptyMessage);
+    if (!sessionId.isEmpty() && (m_agents.value(sessionId) || m_loading.contains(sessionId)))
+        return answer(Error::Busy);
+    QPointer<ChatService> self(this);
+    const auto load = [self, message, turn, done](const QString &id) {
+        self->m_loading.insert(id);
+        self->m_sessions->detail(id, [self, id, message, turn, done](StoreResult<SessionData> r) {
+            if (!self)
+                return;
+            self->m_loading.remove(id);
+            if (!r.ok())
+                return done(fromStore(r.error()));
+            if (self->m_agents.value(id))
+                return done(Error::Busy);
+            self->startOn(new Session(self->m_sessions->store(), std::move(r.value()), self),
+                          message, turn, done);
+        });
+    };
+    if (!sessionId.isEmpty())
+        return load(sessionId);
+    m_sessions->create({}, [self, load, done](StoreResult<SessionRecord> created) {
+        if (!self)
+            return;
+        if (!created.ok())
+            return done(created.error().code == StoreError::Code::Full
+                                ? Error::TooManySessions
+                                : fromStore(created.error()));
+        load(created.value().id);
+    });
+}
+
+void ChatService::startOn(Session *session, const QString &message, const TurnOptions &turn,
+                          StartDone done)
+{
     AgentOptions options = m_options;
     options.waitForApproval = m_options.waitForApproval && turn.waitForApproval;
     auto *agent = new ReactAgent(session, m_model, m_registry, options, this);
     agent->setRequestRouter(m_router);
     agent->setApprovalRules(m_rules);
+    session->setParent(agent); // the live session goes with its turn
     const QString id = session->id();
-    QPointer<Session> guard(session);
-    const auto subscription
-            = connect(session, &Session::eventAppended, this, &ChatService::observe);
-    connect(agent, &ReactAgent::finished, this, [this, agent, id, subscription] {
-        disconnect(subscription);
-        m_agents.remove(id);
+    connect(session, &Session::eventAppended, this, &ChatService::observe);
+    connect(agent, &ReactAgent::refused, this, [this, agent, id, done](const StoreError &error) {
+        if (m_agents.value(id) == agent)
+            m_agents.remove(id);
+        agent->deleteLater();
+        done(fromStore(error));
+    });
+    connect(agent, &ReactAgent::started, this, [this, agent, id, done] {
+        ++m_stats.turnsStarted;
+        done(Started {id, agent->turnId()});
+    });
+    connect(agent, &ReactAgent::finished, this, [this, agent, id] {
+        if (m_agents.value(id) == agent)
+            m_agents.remove(id);
         m_modelCallStart.remove(id);
         ++m_stats.turnsFinished;
         const TurnResult result {agent->answer(), agent->iteration(), agent->stopReason(),
@@ -93,13 +149,11 @@ ChatService::StartResult ChatService::send(const QString &sessionId, const QStri
     });
     m_agents.insert(id, agent);
     if (!agent->start(message)) {
-        disconnect(subscription);
         m_agents.remove(id);
         agent->deleteLater();
-        return Error::Busy;
+        QMetaObject::invokeMethod(
+                this, [done] { done(Error::Busy); }, Qt::QueuedConnection);
     }
-    ++m_stats.turnsStarted;
-    return Started {id, agent->turnId()};
 }
 
 void ChatService::observe(const StreamEvent &event)
@@ -145,23 +199,38 @@ ReactAgent *ChatService::runningAgent(const QString &sessionId) const
     return m_agents.value(sessionId);
 }
 
-std::optional<ChatService::Error> ChatService::cancel(const QString &sessionId)
+void ChatService::cancel(const QString &sessionId, ErrorDone done)
 {
-    if (!m_sessions->get(sessionId))
-        return Error::UnknownSession;
     ReactAgent *agent = runningAgent(sessionId);
-    if (!agent || !agent->isRunning())
-        return Error::NoTurn;
-    agent->cancel();
-    return std::nullopt;
+    if (agent && agent->isRunning()) {
+        agent->cancel();
+        return done(std::nullopt);
+    }
+    settleMissing(sessionId, Error::NoTurn, std::move(done));
+}
+
+void ChatService::cancel(const QString &sessionId)
+{
+    if (ReactAgent *agent = runningAgent(sessionId); agent && agent->isRunning())
+        agent->cancel();
+}
+
+void ChatService::settleMissing(const QString &sessionId, std::optional<Error> error,
+                                ErrorDone done)
+{
+    if (error != Error::NoTurn)
+        return done(error);
+    m_sessions->summary(sessionId, [done](StoreResult<SessionRecord> found) {
+        if (found.ok())
+            return done(Error::NoTurn);
+        done(fromStore(found.error()));
+    });
 }
 
 std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
                                                        const QString &callId, bool approved,
                                                        ApprovalScope scope)
 {
-    if (!m_sessions->get(sessionId))
-        return Error::UnknownSession;
     ReactAgent *agent = runningAgent(sessionId);
     if (!agent)
         return Error::NoTurn;
@@ -211,8 +280,6 @@ std::optional<ChatService::Error> ChatService::elicit(const QString &sessionId,
                                                       const QString &action,
                                                       const QJsonObject &content)
 {
-    if (!m_sessions->get(sessionId))
-        return Error::UnknownSession;
     if (action != QLatin1String("accept") && action != QLatin1String("decline")
         && action != QLatin1String("cancel"))
         return Error::BadAction;
@@ -224,11 +291,26 @@ std::optional<ChatService::Error> ChatService::elicit(const QString &sessionId,
     return std::nullopt;
 }
 
-void ChatService::cancelAll()
+void ChatService::cancelAll(std::function<void()> done)
 {
     const auto agents = m_agents.values();
+    auto left = std::make_shared<int>(0);
+    auto once = std::make_shared<std::function<void()>>(std::move(done));
+    const auto finish = [once] {
+        if (*once)
+            std::exchange(*once, {})();
+    };
     for (const QPointer<ReactAgent> &a : agents) {
-        if (a && a->isRunning())
-            a->cancel();
+        if (!a || !a->isRunning())
+            continue;
+        ++*left;
+        connect(a, &ReactAgent::finished, this, [left, finish] {
+            if (--*left == 0)
+                finish();
+        });
+        a->cancel();
     }
+    if (*left == 0)
+        return QMetaObject::invokeMethod(this, finish, Qt::QueuedConnection), void();
+    QTimer::singleShot(kShutdownWaitMs, this, finish);
 }

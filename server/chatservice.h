@@ -8,7 +8,9 @@
 #include <QJsonObject>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 
+#include <functional>
 #include <optional>
 #include <variant>
 
@@ -17,7 +19,8 @@ class ReactAgent;
 class ServerRegistry;
 class ServerRequestRouter;
 class Session;
-class SessionManager;
+class SessionService;
+struct StoreError;
 struct StreamEvent;
 
 /// How one turn runs, as its caller asks; it only ever tightens the server's settings.
@@ -55,6 +58,7 @@ public:
         BadAction, ///< an elicitation action other than accept/decline/cancel
         TooManySessions, ///< a new session was needed and the session cap is reached
         BadScope, ///< a sampling request answered with scope "tool" or "server"
+        StoreUnavailable, ///< the session store cannot be reached now (retry later)
     };
     struct Started
     {
@@ -62,6 +66,8 @@ public:
         QString turnId;
     };
     using StartResult = std::variant<Started, Error>;
+    using StartDone = std::function<void(const StartResult &)>;
+    using ErrorDone = std::function<void(std::optional<Error>)>;
     using TurnOptions = ChatTurnOptions;
     using TurnResult = ChatTurnResult;
 
@@ -78,16 +84,24 @@ public:
         double modelCallMsSum = 0;
     };
 
-    ChatService(SessionManager *sessions, ChatModel *model, ServerRegistry *registry,
+    ChatService(SessionService *sessions, ChatModel *model, ServerRegistry *registry,
                 ServerRequestRouter *router, AgentOptions options, QObject *parent = nullptr);
     ~ChatService() override;
 
-    /// Starts a turn; an empty `sessionId` creates a new session.
-    StartResult send(const QString &sessionId, const QString &message,
-                     const TurnOptions &turn = {});
-    std::optional<Error> cancel(const QString &sessionId);
+    /// Starts a turn (an empty `sessionId` creates a new session): loads the session, takes
+    /// its lease from the store, then `done` gets Started (its events follow) or the Error
+    /// (Busy also when another instance runs a turn on it). `done` is never called inside.
+    void send(const QString &sessionId, const QString &message, const TurnOptions &turn,
+              StartDone done);
+    /// Cancels the session's running turn on this instance; UnknownSession or NoTurn otherwise
+    /// (`done` may run inside the call).
+    void cancel(const QString &sessionId, ErrorDone done);
+    /// The same without an answer (a session about to be deleted).
+    void cancel(const QString &sessionId);
     /// Answers a waiting approval; a `scope` past Once also records the answer (this session's
     /// memory, or a remembered rule) and decides the other waiting questions it now covers.
+    /// Without a turn of the session on this instance: NoTurn (UnknownSession when the caller
+    /// asks through settleMissing()).
     std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved,
                                  ApprovalScope scope = ApprovalScope::Once);
     /// Decides the waiting approvals again after the rules changed: of `sessionId`'s turn, or
@@ -98,8 +112,15 @@ public:
     [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
     std::optional<Error> elicit(const QString &sessionId, const QString &requestId,
                                 const QString &action, const QJsonObject &content);
-    /// Cancels every running turn (shutdown).
-    void cancelAll();
+    /// For an answer that found no turn (NoTurn): tells UnknownSession (no such session) from
+    /// NoTurn through the store, and passes other errors through.
+    void settleMissing(const QString &sessionId, std::optional<Error> error, ErrorDone done);
+    /// The ChatService error of a store error.
+    [[nodiscard]] static Error fromStore(const StoreError &error);
+    /// Cancels every running turn (shutdown); `done` once they finished (the store holds their
+    /// last steps) or after kShutdownWaitMs.
+    void cancelAll(std::function<void()> done = {});
+    static constexpr int kShutdownWaitMs = 5000;
 
     [[nodiscard]] int runningTurns() const { return int(m_agents.size()); }
     [[nodiscard]] const Stats &stats() const { return m_stats; }
@@ -115,15 +136,17 @@ Q_SIGNALS:
 
 private:
     void observe(const StreamEvent &event);
+    void startOn(Session *session, const QString &message, const TurnOptions &turn, StartDone done);
     [[nodiscard]] ReactAgent *runningAgent(const QString &sessionId) const;
 
-    SessionManager *m_sessions;
+    SessionService *m_sessions;
     ChatModel *m_model;
     ServerRegistry *m_registry;
     ServerRequestRouter *m_router;
     AgentOptions m_options;
     QPointer<ApprovalRules> m_rules;
-    QHash<QString, QPointer<ReactAgent>> m_agents; // session id -> running turn
+    QHash<QString, QPointer<ReactAgent>> m_agents; // session id -> running (or starting) turn
+    QSet<QString> m_loading; // session ids whose send() waits for the store
     QHash<QString, QElapsedTimer> m_modelCallStart; // session id -> model call in flight
     Stats m_stats;
 };

@@ -1,5 +1,7 @@
 #include "hostconfig.h"
 
+#include "storefactory.h"
+
 #include "configreader.h"
 
 #include <QCoreApplication>
@@ -74,7 +76,22 @@ HostConfig::Sessions readSessions(ConfigReader &reader, const QJsonObject &root)
     if (const auto v
         = reader.integer(*section, at, QStringLiteral("max_sessions"), S::kMaxSessions))
         s.maxSessions = int(*v);
+    if (const auto v
+        = reader.integer(*section, at, QStringLiteral("retention_max_sessions"), S::kMaxSessions))
+        s.retentionMaxSessions = int(*v);
     return s;
+}
+
+std::optional<QString> readStore(ConfigReader &reader, const QJsonObject &root)
+{
+    const auto spec = reader.string(root, QString(), QStringLiteral("store"));
+    if (!spec)
+        return std::nullopt;
+    if (const QString why = StoreFactory::check(*spec); !why.isEmpty()) {
+        reader.error(QStringLiteral("/store"), why);
+        return std::nullopt;
+    }
+    return *spec;
 }
 
 std::optional<QString> readStateFile(ConfigReader &reader, const QJsonObject &root,
@@ -236,6 +253,7 @@ HostConfig HostConfig::parse(const QByteArray &text, const QString &fileName,
     config.sessions = readSessions(reader, config.root);
     config.server = readServer(reader, config.root);
     config.stateFile = readStateFile(reader, config.root, baseDir);
+    config.store = readStore(reader, config.root);
     config.errors = reader.takeErrors();
     // In the order of the file (errors without a place first).
     std::stable_sort(config.errors.begin(), config.errors.end(),

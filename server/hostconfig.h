@@ -91,16 +91,22 @@ struct HostConfig
     /// The `sessions` section (and --session-ttl over it).
     struct Sessions
     {
+        /// Retention by age: a session unused for longer is removed (memory default: 1 hour;
+        /// stored sessions: kept).
         std::optional<double> idleTtlSeconds;
         std::optional<int> maxSessions;
+        /// Retention by count: only the most recently used ones are kept.
+        std::optional<int> retentionMaxSessions;
 
-        static constexpr ValueRange kIdleTtlSeconds {1, 30 * 86400, false, "seconds"};
-        static constexpr ValueRange kMaxSessions {1, 1000000, true, ""};
-        static constexpr int kDefaultMaxSessions = 1000;
+        static constexpr ValueRange kIdleTtlSeconds {1, 3650.0 * 86400, false, "seconds"};
+        static constexpr ValueRange kMaxSessions {1, 10000000, true, ""};
+        static constexpr int kDefaultMaxSessions = 1000; ///< in memory
+        static constexpr int kDefaultMaxStoredSessions = 1000000; ///< SQLite, Redis
 
-        [[nodiscard]] int effectiveMaxSessions() const
+        [[nodiscard]] int effectiveMaxSessions(bool persistent = false) const
         {
-            return maxSessions.value_or(kDefaultMaxSessions);
+            return maxSessions.value_or(persistent ? kDefaultMaxStoredSessions
+                                                   : kDefaultMaxSessions);
         }
     };
 
@@ -114,6 +120,9 @@ struct HostConfig
     AgentSettings agent; ///< `agent` and `approval`
     Sessions sessions;
     Server server;
+    /// `store`: where sessions live (StoreFactory: "memory", "sqlite", "sqlite:PATH",
+    /// "redis://host:port/db"); nullopt: the default.
+    std::optional<QString> store;
     /// `state_file`: where the host keeps what clients change at run time (remembered approval
     /// rules, enabled/disabled servers; HostState). Relative to the config's folder; unset:
     /// HostState::defaultPath().

@@ -8,9 +8,9 @@
 #include "serverregistry.h"
 #include "serverrequestrouter.h"
 #include "serverservice.h"
-#include "sessionmanager.h"
 #include "sessionservice.h"
-#include "legacystore.h"
+#include "sessionstore.h"
+#include "storefactory.h"
 
 #include <QTimer>
 
@@ -62,32 +62,49 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
     m_router = new ServerRequestRouter(this);
     m_router->install(m_registry); // before startAll: it decides the declared capabilities
 
-    m_store = new LegacyMemoryStore(this);
-    SessionManager::Options sessionOptions;
+    const QString storeSpec
+            = !options.store.isEmpty() ? options.store : m_config.store.value_or(QString());
+    m_store = StoreFactory::create(storeSpec, this, error);
+    if (!m_store)
+        return false;
+    SessionService::Options sessionOptions;
     // The command line over the config; both were range-checked when read.
     const auto ttl = options.sessions.idleTtlSeconds ? options.sessions.idleTtlSeconds
                                                      : m_config.sessions.idleTtlSeconds;
+    const bool persistent = StoreFactory::isPersistent(storeSpec);
+    // Memory sessions end after an hour idle unless configured; stored ones stay until a
+    // retention bound says otherwise.
     if (ttl)
-        sessionOptions.idleTtlMs = qint64(*ttl * 1000);
-    sessionOptions.maxSessions = m_config.sessions.effectiveMaxSessions();
-    sessionOptions.checkIntervalMs
-            = int(std::clamp<qint64>(sessionOptions.idleTtlMs / 4, 200, 60000));
-    m_sessions = new SessionManager(m_store, sessionOptions, this);
-    m_chat = new ChatService(m_sessions, m_model, m_registry, m_router, m_agentOptions, this);
+        sessionOptions.retention.maxAgeMs = qint64(*ttl * 1000);
+    else if (!persistent)
+        sessionOptions.retention.maxAgeMs = qint64(3600) * 1000;
+    sessionOptions.retention.maxSessions = m_config.sessions.retentionMaxSessions.value_or(0);
+    sessionOptions.maxSessions = m_config.sessions.effectiveMaxSessions(persistent);
+    sessionOptions.retentionCheckMs
+            = int(std::clamp<qint64>(sessionOptions.retention.maxAgeMs / 4, 200, 60000));
+    m_sessionService = new SessionService(m_store, sessionOptions, this);
+    m_chat = new ChatService(m_sessionService, m_model, m_registry, m_router, m_agentOptions, this);
     m_chat->setApprovalRules(m_rules);
+    m_sessionService->setBeforeDelete([chat = m_chat](const QString &id) { chat->cancel(id); });
     // A session's "for this session" answers end with it.
-    connect(m_sessions, &SessionManager::sessionRemoved, m_rules,
+    connect(m_sessionService, &SessionService::sessionRemoved, m_rules,
             [rules = m_rules](const QString &id) { rules->forgetSession(id); });
     // A rule remembered or revoked by any client decides the approvals that wait now.
     connect(m_rules, &ApprovalRules::rememberedChanged, m_chat,
             [chat = m_chat] { chat->reconsiderApprovals(); });
-    m_sessionService = new SessionService(m_sessions, m_chat, this);
     m_serverService = new ServerService(m_registry, this);
     qCInfo(lcServer).noquote() << "model:" << m_model->displayName()
                                << "- MCP servers:" << m_config.servers.size() << "- config:"
                                << (m_config.path.isEmpty() ? QStringLiteral("(none)")
                                                            : m_config.path);
     return true;
+}
+
+void HostCore::open(std::function<void(const QString &error)> done)
+{
+    m_store->open([done](StoreResult<bool> opened) {
+        done(opened.ok() ? QString() : opened.error().message);
+    });
 }
 
 void HostCore::start()
@@ -100,14 +117,15 @@ void HostCore::shutdown(std::function<void()> done)
     if (m_shuttingDown)
         return;
     m_shuttingDown = true;
-    m_chat->cancelAll();
-    m_sessions->shutdown();
     auto once = [called = std::make_shared<bool>(false), done = std::move(done)] {
         if (!std::exchange(*called, true))
             done();
     };
-    connect(m_registry, &ServerRegistry::allStopped, this, once, Qt::SingleShotConnection);
-    // Servers that ignore the polite shutdown are killed by their transports; never hang here.
-    QTimer::singleShot(10000, this, once);
-    m_registry->stopAll();
+    // The turns first, so their last steps (cancelled) reach the store; then the servers.
+    m_chat->cancelAll([this, once] {
+        connect(m_registry, &ServerRegistry::allStopped, this, once, Qt::SingleShotConnection);
+        // Servers that ignore the polite shutdown are killed by their transports; never hang.
+        QTimer::singleShot(10000, this, once);
+        m_registry->stopAll();
+    });
 }

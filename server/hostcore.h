@@ -12,12 +12,11 @@ class ApprovalRules;
 class ChatModel;
 class ChatService;
 class HostStateService;
-class LegacyMemoryStore;
 class ServerRegistry;
 class ServerRequestRouter;
 class ServerService;
-class SessionManager;
 class SessionService;
+class SessionStore;
 
 /// The working parts of a host, built from its config: the MCP servers (registry and the
 /// router for their requests), the chat model, the sessions and the chat service that runs
@@ -25,7 +24,7 @@ class SessionService;
 ///
 /// The API layers (mcphost_http, the CLI commands, the desktop app) use only its services:
 /// chat() (turns, approvals, elicitations), sessionService() and serverService(); registry(),
-/// model() and sessions() are the parts inside the core (and for tests).
+/// model() and store() are the parts inside the core (and for tests).
 class HostCore : public QObject
 {
     Q_OBJECT
@@ -38,6 +37,7 @@ public:
         ProviderConfig cli; ///< --provider / --model, over environment and config
         bool autoRestart = true; ///< restart crashed MCP servers with backoff
         HostConfig::Sessions sessions; ///< the command line's layer over the config's
+        QString store; ///< --store over the config's `store` ("" : the config's, else memory)
     };
 
     explicit HostCore(QObject *parent = nullptr);
@@ -48,16 +48,19 @@ public:
     bool init(const Options &options, QString *error);
     /// The same with a config already read (it must be ok()).
     bool init(HostConfig config, const Options &options, QString *error);
+    /// Opens the session store (connects, migrates, closes interrupted turns); `done` gets ""
+    /// or the reason for people. Call after init() and before serving.
+    void open(std::function<void(const QString &error)> done);
     /// Starts every MCP server (concurrently).
     void start();
-    /// Cancels the running turns, ends every session (`session_end` reason "shutdown"), stops
-    /// the MCP servers, then calls `done`.
+    /// Cancels the running turns (waits until the store holds their last steps, at most a
+    /// few seconds), stops the MCP servers, then calls `done`. Stored sessions stay.
     void shutdown(std::function<void()> done);
 
     [[nodiscard]] const HostConfig &config() const { return m_config; }
     [[nodiscard]] ServerRegistry *registry() const { return m_registry; }
     [[nodiscard]] ChatModel *model() const { return m_model; }
-    [[nodiscard]] SessionManager *sessions() const { return m_sessions; }
+    [[nodiscard]] SessionStore *store() const { return m_store; }
     [[nodiscard]] ChatService *chat() const { return m_chat; }
     [[nodiscard]] SessionService *sessionService() const { return m_sessionService; }
     [[nodiscard]] ServerService *serverService() const { return m_serverService; }
@@ -73,8 +76,7 @@ private:
     ServerRegistry *m_registry = nullptr;
     ServerRequestRouter *m_router = nullptr;
     ChatModel *m_model = nullptr;
-    LegacyMemoryStore *m_store = nullptr;
-    SessionManager *m_sessions = nullptr;
+    SessionStore *m_store = nullptr;
     ChatService *m_chat = nullptr;
     SessionService *m_sessionService = nullptr;
     ServerService *m_serverService = nullptr;

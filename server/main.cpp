@@ -4,6 +4,7 @@
 #include "hostconfig.h"
 #include "logging.h"
 #include "servecommand.h"
+#include "storefactory.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -122,9 +123,12 @@ int main(int argc, char *argv[])
             QStringLiteral(
                     "serve: a browser origin allowed besides the server's own (repeatable)."),
             QStringLiteral("origin"));
-    const QCommandLineOption storeOption(QStringLiteral("store"),
-                                         QStringLiteral("serve: session store: memory (default)."),
-                                         QStringLiteral("kind"), QStringLiteral("memory"));
+    const QCommandLineOption storeOption(
+            QStringLiteral("store"),
+            QStringLiteral("serve, ask, export, import: where sessions live: sqlite (default: "
+                           "sessions.db in the user's data folder), sqlite:PATH, memory, or "
+                           "redis://host:port/db."),
+            QStringLiteral("store"));
     const QCommandLineOption ttlOption(
             QStringLiteral("session-ttl"),
             QStringLiteral("serve: seconds an idle session is kept (default 3600; 1 to 2592000)."),
@@ -194,6 +198,9 @@ int main(int argc, char *argv[])
         options.provider = parser.value(providerOption);
         options.model = parser.value(modelOption);
         options.sessionId = parser.value(sessionOption);
+        options.store = parser.value(storeOption);
+        if (const QString why = StoreFactory::check(options.store); !why.isEmpty())
+            return fail(QStringLiteral("--store: %1").arg(why));
         options.json = parser.isSet(jsonOption);
         options.approveAll = parser.isSet(yesOption);
         // JSON lines are for programs: they get no prompts mixed into the events.
@@ -236,9 +243,9 @@ int main(int argc, char *argv[])
     options.host.configPath = parser.value(configOption);
     options.host.cli.provider = parser.value(providerOption);
     options.host.cli.model = parser.value(modelOption);
-    if (parser.value(storeOption) != QLatin1String("memory"))
-        return fail(QStringLiteral("--store %1: only \"memory\" is available in this version")
-                            .arg(parser.value(storeOption)));
+    options.host.store = parser.value(storeOption);
+    if (const QString why = StoreFactory::check(options.host.store); !why.isEmpty())
+        return fail(QStringLiteral("--store: %1").arg(why));
     // Every number through the range of its config key: the same check, the same message.
     using Server = HostConfig::Server;
     QString error;
@@ -279,15 +286,18 @@ int main(int argc, char *argv[])
     ServeCommand serve(options);
     serve.installSignalHandlers();
     int exitCode = 0;
-    if (!serve.start(&error, [&exitCode](int code) {
-            exitCode = code;
-            QCoreApplication::exit(code);
-        }))
+    const auto stopped = [&exitCode](int code) {
+        exitCode = code;
+        QCoreApplication::exit(code);
+    };
+    const auto ready = [&serve] {
+        QTextStream out(stdout);
+        out << "MCP Host " << MCPHOST_VERSION << " serving; open "
+            << serve.http()->pageUrl().toString() << '\n';
+        out.flush();
+    };
+    if (!serve.start(&error, stopped, ready))
         return fail(error, 1);
-    QTextStream out(stdout);
-    out << "MCP Host " << MCPHOST_VERSION << " serving; open " << serve.http()->pageUrl().toString()
-        << '\n';
-    out.flush();
     app.exec();
     return exitCode;
 }

@@ -1,5 +1,7 @@
 #include "servecommand.h"
 
+#include <QTextStream>
+
 #include "logging.h"
 
 #include <QJsonArray>
@@ -28,9 +30,11 @@ ServeCommand::ServeCommand(Options options, QObject *parent)
 
 ServeCommand::~ServeCommand() = default;
 
-bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
+bool ServeCommand::start(QString *error, std::function<void(int)> stopped,
+                         std::function<void()> ready)
 {
     m_stopped = std::move(stopped);
+    m_ready = std::move(ready);
     m_core = new HostCore(this);
     if (!m_core->init(m_options.host, error))
         return false;
@@ -40,10 +44,23 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped)
             = httpOptions(HostConfig::Server::merged(m_core->config().server, m_options.cli));
 
     m_http = new HttpApiServer(m_core, http, this);
-    if (!m_http->listen(error))
-        return false;
-    m_core->start();
-    qCInfo(lcServer).noquote() << "serving on" << m_http->pageUrl().toString(QUrl::RemoveQuery);
+    // The store opens first (a locked or corrupt database stops here), then the port.
+    m_core->open([this](const QString &why) {
+        QString failure = why;
+        if (failure.isEmpty() && m_http->listen(&failure)) {
+            m_core->start();
+            qCInfo(lcServer).noquote()
+                    << "serving on" << m_http->pageUrl().toString(QUrl::RemoveQuery);
+            if (m_ready)
+                m_ready();
+            return;
+        }
+        QTextStream err(stderr);
+        err << "mcp-hostd: " << failure << '\n';
+        err.flush();
+        if (m_stopped)
+            m_stopped(1);
+    });
     return true;
 }
 

@@ -29,7 +29,10 @@ public:
 
     /// Starts; returns false (with a message) when the server cannot start. `stopped` gets the
     /// exit code once a shutdown completes.
-    bool start(QString *error, std::function<void(int exitCode)> stopped);
+    /// `ready` once the store is open and the port listens; a failure after this returns
+    /// (the store, the port) is printed and ends with stopped(1).
+    bool start(QString *error, std::function<void(int exitCode)> stopped,
+               std::function<void()> ready = {});
     /// The HTTP options a `server` section (merged with the command line) stands for.
     [[nodiscard]] static HttpApiServer::Options httpOptions(const HostConfig::Server &server);
     void shutdown();
@@ -46,5 +49,6 @@ private:
     HttpApiServer *m_http = nullptr;
     QSocketNotifier *m_signalNotifier = nullptr;
     std::function<void(int)> m_stopped;
+    std::function<void()> m_ready;
     bool m_stopping = false;
 };

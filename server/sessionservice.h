@@ -1,88 +1,80 @@
 #pragma once
 
-#include "chatmodel.h"
+#include "sessionstore.h"
 #include "streamevent.h"
 
-#include <QDateTime>
-#include <QList>
 #include <QObject>
+#include <QSet>
+#include <QTimer>
 
-#include <optional>
-#include <variant>
+#include <functional>
 
-class ChatService;
-class Session;
-class SessionManager;
-
-/// The sessions as the API (HTTP, CLI, the desktop app's local mode) sees them: value-type
-/// summaries and details, create and delete, the event log, and one signal for the new events
-/// of every session. Nothing outside the core holds a Session.
-///
-/// Every call that names a session by id marks it as used (it does not expire while it is
-/// read); list() and count() do not.
+/// The sessions as the API (HTTP, CLI, the desktop app's local mode) sees them, over the
+/// SessionStore: list pages, counts, details, create (with the cap), rename, delete, the event
+/// log, export and import, retention on a timer, and one signal for the committed events of
+/// every session. Everything answers through callbacks (the store is asynchronous); errors are
+/// the store's StoreError, mapped to HTTP once (coreerrors.cpp).
 class SessionService : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SessionService)
 
 public:
-    /// What a session list shows.
-    struct Summary
-    {
-        QString id;
-        QString title; ///< from the first user message until renamed ("" before)
-        int turnCount = 0;
-        QDateTime created;
-        QDateTime updated; ///< the last activity
-        int messageCount = 0;
-        qint64 lastSeq = 0; ///< the seq of its last event (0 before the first)
-        bool busy = false; ///< a turn runs
-        QString turnId; ///< the running turn (empty when not busy)
-    };
-    /// A session with its messages.
-    struct Detail
-    {
-        Summary summary;
-        QList<ChatMessage> messages;
-    };
-    /// Why create() refused.
-    enum class CreateError {
-        IdTaken, ///< a session with this id exists
-        Full, ///< the cap of sessions is reached
-    };
-    using CreateResult = std::variant<Summary, CreateError>;
+    template<typename T> using Done = SessionStore::Done<T>;
 
-    /// `chat` cancels a session's running turn before it is deleted; neither is owned.
-    SessionService(SessionManager *sessions, ChatService *chat, QObject *parent = nullptr);
+    struct Options
+    {
+        int maxSessions = 1000; ///< create() refuses past this (config: sessions.max_sessions)
+        RetentionPolicy retention; ///< applied every retentionCheckMs (0 bounds: off)
+        int retentionCheckMs = 60 * 1000;
+    };
+
+    /// `store` is not owned and must outlive the service.
+    SessionService(SessionStore *store, Options options, QObject *parent = nullptr);
     ~SessionService() override;
 
-    /// Every session (in no particular order).
-    [[nodiscard]] QList<Summary> list() const;
-    [[nodiscard]] int count() const;
-    [[nodiscard]] std::optional<Summary> summary(const QString &id) const;
-    [[nodiscard]] std::optional<Detail> detail(const QString &id) const;
-    /// A new session (`id` empty: a new UUID).
-    CreateResult create(const QString &id = {});
-    /// Cancels its running turn, ends it (`session_end` reason "deleted") and removes it;
-    /// false for an unknown id.
-    bool remove(const QString &id);
-    /// Renames it (`title` already validated: SessionTitle::validate); nullopt for an unknown id.
-    std::optional<Summary> rename(const QString &id, const QString &title);
-    /// The stored events of a session (empty for an unknown id).
-    [[nodiscard]] QList<StreamEvent> events(const QString &id) const;
-    /// The stored events with seq > `afterSeq`.
-    [[nodiscard]] QList<StreamEvent> eventsAfter(const QString &id, qint64 afterSeq) const;
-    /// The message for people of a CreateError: names the cap and how to raise it.
-    [[nodiscard]] QString errorMessage(CreateError error) const;
+    [[nodiscard]] SessionStore *store() const { return m_store; }
+    [[nodiscard]] const Options &options() const { return m_options; }
+    /// Called with a session's id before it is deleted (ChatService cancels its turn).
+    void setBeforeDelete(std::function<void(const QString &)> hook) { m_beforeDelete = hook; }
+
+    void list(const SessionQuery &query, Done<SessionPage> done);
+    void count(Done<qint64> done);
+    void summary(const QString &id, Done<SessionRecord> done);
+    void detail(const QString &id, Done<SessionData> done);
+    /// A new session (`id` empty: a new UUID); Full past maxSessions, Conflict if taken.
+    void create(const QString &id, Done<SessionRecord> done);
+    /// Cancels its running turn, deletes it for real; streams get `session_end` "deleted".
+    void remove(const QString &id, Done<DeleteReport> done);
+    /// `title` already validated (SessionTitle::validate).
+    void rename(const QString &id, const QString &title, Done<SessionRecord> done);
+    void readEvents(const QString &id, qint64 afterSeq, int limit, Done<EventPage> done);
+    /// The session with its whole event log.
+    void exportArchive(const QString &id, Done<SessionArchive> done);
+    /// Stores a validated archive as a new session with a new id (the source is untouched).
+    void importArchive(SessionArchive archive, Done<SessionRecord> done);
+    /// Applies the retention policy now (the timer calls it).
+    void applyRetention(Done<QStringList> done = {});
+
+    /// The message of the cap for people: names it and how to raise it.
+    [[nodiscard]] QString fullMessage() const;
 
 Q_SIGNALS:
-    /// A session stored a new event (with its seq and ts), synchronously and in seq order:
-    /// a subscriber that replays eventsAfter() and then follows this signal misses nothing.
+    /// A session's event was committed (with its seq and ts), in seq order per session.
     void eventAppended(const QString &sessionId, const StreamEvent &event);
+    /// A session is gone: `reason` "deleted" or "expired" (retention).
+    void sessionRemoved(const QString &sessionId, const QString &reason);
+    /// The store lost acknowledged data (SessionStore::dataLost).
+    void dataLost(const QString &why);
 
 private:
-    void follow(Session *session);
+    void readAll(const QString &id, qint64 afterSeq, SessionArchive archive,
+                 Done<SessionArchive> done);
 
-    SessionManager *m_sessions;
-    ChatService *m_chat;
+    SessionStore *m_store;
+    Options m_options;
+    std::function<void(const QString &)> m_beforeDelete;
+    QSet<QString> m_deleting; ///< ids remove() deletes now
+    int m_retentionRuns = 0; ///< retention passes under way (their deletions are "expired")
+    QTimer m_retention;
 };

@@ -83,6 +83,10 @@ ApiError::Http ApiError::toHttp() const
             return {503, "too_many_connections"};
         case C::TooManySessions:
             return {503, "too_many_sessions"};
+        case C::StoreUnavailable:
+            return {503, "store_unavailable"};
+        case C::StoreFailed:
+            return {500, "store_failed"};
         }
         return {500, "internal_error"};
     }(code);

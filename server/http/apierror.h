@@ -6,7 +6,7 @@
 #include <QString>
 
 /// An error at the API edge: what went wrong (a code from one enum) and a message for people.
-/// Errors are typed in the core (ChatService::Error, SessionService::CreateError,
+/// Errors are typed in the core (ChatService::Error, StoreError,
 /// ServerService::Error) and turned into an ApiError by the controllers (CoreErrors); toHttp() is
 /// the one place that maps a code to its HTTP status and its `{"error":{"code":"…","message":"…"}}`
 /// body.
@@ -60,6 +60,8 @@ struct ApiError
         MissingResource, ///< a compiled-in file is missing
         TooManyConnections, ///< the stream cap or the open-connection cap is reached
         TooManySessions, ///< the session cap is reached
+        StoreUnavailable, ///< the session store cannot be reached now (Redis down or stalled)
+        StoreFailed, ///< the session store failed (disk full, a corrupt database)
     };
 
     /// What goes on the wire.

@@ -1,5 +1,7 @@
 #include "apijson.h"
 
+#include "messagecodec.h"
+
 #include "chatmodel.h"
 #include "serverservice.h"
 #include "streamevent.h"
@@ -8,27 +10,12 @@ namespace ApiJson {
 
 QJsonObject message(const ChatMessage &m)
 {
-    static const char *roles[] = {"system", "user", "assistant", "tool"};
-    QJsonObject o {{QStringLiteral("role"), QLatin1String(roles[int(m.role)])},
-                   {QStringLiteral("content"), m.text}};
-    if (!m.toolCalls.isEmpty()) {
-        QJsonArray calls;
-        for (const ToolCall &c : m.toolCalls)
-            calls.append(QJsonObject {{QStringLiteral("id"), c.id},
-                                      {QStringLiteral("name"), c.name},
-                                      {QStringLiteral("arguments"), c.arguments}});
-        o.insert(QStringLiteral("tool_calls"), calls);
-    }
-    if (m.role == ChatMessage::Role::Tool) {
-        o.insert(QStringLiteral("tool_call_id"), m.toolCallId);
-        o.insert(QStringLiteral("name"), m.toolName);
-        o.insert(QStringLiteral("is_error"), m.isError);
-    }
-    return o;
+    return MessageCodec::toJson(m);
 }
 
-QJsonObject sessionSummary(const SessionService::Summary &s, int connections)
+QJsonObject sessionSummary(const SessionRecord &s, int connections)
 {
+    const bool busy = !s.runningTurnId.isEmpty();
     return {{QStringLiteral("session_id"), s.id},
             {QStringLiteral("title"), s.title},
             {QStringLiteral("turn_count"), s.turnCount},
@@ -36,11 +23,10 @@ QJsonObject sessionSummary(const SessionService::Summary &s, int connections)
             {QStringLiteral("updated"), StreamEvent::formatTimestamp(s.updated)},
             {QStringLiteral("message_count"), s.messageCount},
             {QStringLiteral("last_seq"), s.lastSeq},
-            {QStringLiteral("busy"), s.busy},
-            {QStringLiteral("turn_id"), s.busy ? QJsonValue(s.turnId) : QJsonValue()},
+            {QStringLiteral("busy"), busy},
+            {QStringLiteral("turn_id"), busy ? QJsonValue(s.runningTurnId) : QJsonValue()},
             {QStringLiteral("connections"), connections}};
 }
-
 namespace {
 
 QJsonObject toolJson(const ServerService::Tool &entry)

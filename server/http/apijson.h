@@ -15,7 +15,7 @@ namespace ApiJson {
 /// A stored message: role, content, tool calls, tool results.
 [[nodiscard]] QJsonObject message(const ChatMessage &message);
 /// A session's summary (`GET /api/v3/sessions`); `connections`: its open streams.
-[[nodiscard]] QJsonObject sessionSummary(const SessionService::Summary &session, int connections);
+[[nodiscard]] QJsonObject sessionSummary(const SessionRecord &session, int connections);
 /// `{"servers":[…]}`: each MCP server's name, state, transport, tools and reason.
 [[nodiscard]] QJsonObject servers(const ServerService *servers);
 /// One item of `servers`: name, state, enabled, transport, tools (count), tool_count,

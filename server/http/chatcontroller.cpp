@@ -5,28 +5,18 @@
 #include "coreerrors.h"
 #include "httpresponses.h"
 #include "jsonfields.h"
+#include "latereply.h"
 #include "responsewriter.h"
 #include "sessionservice.h"
 #include "sseconnectionmanager.h"
 #include "streamevent.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QPointer>
 #include <QUrlQuery>
 
 using Headers = ApiRequest::Headers;
-
-namespace {
-/// Holds a `POST /chat` answer until its turn ends; the client may be gone by then.
-class PendingChat : public QObject
-{
-public:
-    PendingChat(QHttpServerResponder &&responder, QObject *parent)
-        : QObject(parent)
-        , writer(std::move(responder))
-    { }
-    ResponseWriter writer;
-};
-} // namespace
 
 ChatController::ChatController(ChatService *chat, SessionService *sessions, ServerService *servers,
                                SseConnectionManager *connections, QObject *parent)
@@ -79,52 +69,62 @@ void ChatController::stream(ApiRequest &ctx, QHttpServerResponder &&responder)
                                     "stream")},
                     ctx.cors);
     }
-    if (m_connections->isFull()) {
-        return HttpResponses::sendError(
-                responder,
-                {ApiError::Code::TooManyConnections,
-                 QStringLiteral("the server holds its maximum of %1 streams; try again shortly")
-                         .arg(m_connections->options().maxConnections),
-                 5},
-                ctx.cors);
-    }
-    SessionService::Summary session;
-    bool created = false;
-    if (sessionId.isEmpty()) {
-        const auto result = m_sessions->create();
-        if (const auto *e = std::get_if<SessionService::CreateError>(&result))
-            return HttpResponses::sendError(responder, CoreErrors::fromSessions(*m_sessions, *e),
-                                            ctx.cors);
-        session = std::get<SessionService::Summary>(result);
-        created = true;
-    } else {
-        const auto found = m_sessions->summary(sessionId);
-        if (!found)
-            return HttpResponses::sendError(
-                    responder, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
-                    ctx.cors);
-        session = *found;
-    }
-    StreamEvent start
-            = StreamEvent::make(StreamEventType::SessionStart,
-                                {{QStringLiteral("created"), created},
-                                 {QStringLiteral("message_count"), session.messageCount},
-                                 {QStringLiteral("last_seq"), session.lastSeq},
-                                 {QStringLiteral("model"), m_chat->modelName()},
-                                 {QStringLiteral("tools"), ApiJson::toolNames(m_servers)}},
-                                session.busy ? session.turnId : QString());
-    start.sessionId = session.id;
-    start.seq = session.lastSeq;
-    start.ts = QDateTime::currentDateTimeUtc();
-    m_connections->attach(std::move(responder), session.id, afterSeq, start, ctx.cors);
+    if (m_connections->isFull())
+        return HttpResponses::sendError(responder, fullError(), ctx.cors);
+    QPointer<ChatController> self(this);
+    // The session is looked up in the store first: the writer knows if the client left.
+    QPointer<ResponseWriter> writer = new ResponseWriter(std::move(responder), this);
+    const auto headers = ctx.cors;
+    const auto open
+            = [self, writer, headers, afterSeq](const SessionRecord &session, bool created) {
+                  const bool busy = !session.runningTurnId.isEmpty();
+                  StreamEvent start = StreamEvent::make(
+                          StreamEventType::SessionStart,
+                          {{QStringLiteral("created"), created},
+                           {QStringLiteral("message_count"), session.messageCount},
+                           {QStringLiteral("last_seq"), session.lastSeq},
+                           {QStringLiteral("model"), self->m_chat->modelName()},
+                           {QStringLiteral("tools"), ApiJson::toolNames(self->m_servers)}},
+                          busy ? session.runningTurnId : QString());
+                  start.sessionId = session.id;
+                  start.seq = session.lastSeq;
+                  start.ts = QDateTime::currentDateTimeUtc();
+                  self->m_connections->attach(writer, session.id, afterSeq, start, headers);
+              };
+    const auto found = [self, writer, headers, open](StoreResult<SessionRecord> s, bool created) {
+        if (!self || !writer)
+            return;
+        if (!s.ok() || self->m_connections->isFull()) {
+            HttpResponses::sendError(*writer,
+                                     s.ok() ? self->fullError() : CoreErrors::fromStore(s.error()),
+                                     headers);
+            return writer->deleteLater();
+        }
+        open(s.value(), created);
+    };
+    if (sessionId.isEmpty())
+        m_sessions->create({},
+                           [found](StoreResult<SessionRecord> s) { found(std::move(s), true); });
+    else
+        m_sessions->summary(sessionId,
+                            [found](StoreResult<SessionRecord> s) { found(std::move(s), false); });
 }
 
-std::optional<ChatService::Started>
-ChatController::startTurn(ApiRequest &ctx, QHttpServerResponder &responder, bool approvalField)
+ApiError ChatController::fullError() const
+{
+    return {ApiError::Code::TooManyConnections,
+            QStringLiteral("the server holds its maximum of %1 streams; try again shortly")
+                    .arg(m_connections->options().maxConnections),
+            5};
+}
+
+void ChatController::startTurn(
+        ApiRequest &ctx, QHttpServerResponder &&responder, bool approvalField,
+        std::function<void(const ChatService::Started &, LateReply *)> started)
 {
     const auto body = ctx.jsonBody(responder);
     if (!body)
-        return std::nullopt;
+        return;
     JsonFields f(*body);
     const QString sessionId = f.string("session_id", false);
     const QString message = f.string("message", true);
@@ -137,71 +137,83 @@ ChatController::startTurn(ApiRequest &ctx, QHttpServerResponder &responder, bool
             f.fail(QStringLiteral("field \"approval\" must be \"wait\" or \"deny\""));
         turn.waitForApproval = approval != QLatin1String("deny");
     }
-    if (const auto e = f.error()) {
-        HttpResponses::sendError(responder, *e, ctx.cors);
-        return std::nullopt;
-    }
-    const auto result = m_chat->send(sessionId, message, turn);
-    if (const auto *e = std::get_if<ChatService::Error>(&result)) {
-        HttpResponses::sendError(responder, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
-        return std::nullopt;
-    }
-    return std::get<ChatService::Started>(result);
+    if (const auto e = f.error())
+        return HttpResponses::sendError(responder, *e, ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(responder), ctx.cors, this);
+    QPointer<ChatController> self(this);
+    m_chat->send(sessionId, message, turn,
+                 [self, reply, started](const ChatService::StartResult &result) {
+                     if (!self || !reply)
+                         return;
+                     if (const auto *e = std::get_if<ChatService::Error>(&result))
+                         return reply->error(CoreErrors::fromChat(*self->m_chat, *e));
+                     started(std::get<ChatService::Started>(result), reply);
+                 });
 }
 
 void ChatController::send(ApiRequest &ctx, QHttpServerResponder &&responder)
 {
-    const auto started = startTurn(ctx, responder);
-    if (!started)
-        return;
-    HttpResponses::sendJson(
-            responder, 202,
-            QJsonDocument(QJsonObject {{QStringLiteral("session_id"), started->sessionId},
-                                       {QStringLiteral("turn_id"), started->turnId}}),
-            ctx.cors);
+    startTurn(ctx, std::move(responder), false,
+              [](const ChatService::Started &started, LateReply *reply) {
+                  reply->json(202,
+                              QJsonDocument(QJsonObject {
+                                      {QStringLiteral("session_id"), started.sessionId},
+                                      {QStringLiteral("turn_id"), started.turnId}}));
+              });
 }
 
 void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
 {
-    const auto maybeStarted = startTurn(ctx, responder, true);
-    if (!maybeStarted)
-        return;
-    const ChatService::Started &started = *maybeStarted;
-    auto *pending = new PendingChat(std::move(responder), this);
-    const Headers cors = ctx.cors;
-    connect(m_chat, &ChatService::turnFinished, pending,
-            [this, pending, started, cors](const QString &sid, const QString &turnId,
-                                           const ChatService::TurnResult &result) {
-                if (sid != started.sessionId || turnId != started.turnId)
-                    return;
-                QJsonArray steps;
-                QJsonObject failure;
-                const QList<StreamEvent> events = m_sessions->events(sid);
-                for (const StreamEvent &e : events) {
-                    if (e.turnId != turnId)
-                        continue;
-                    steps.append(e.toJson());
-                    if (e.type == StreamEventType::Error)
-                        failure = e.data;
-                }
-                QJsonObject out {{QStringLiteral("session_id"), sid},
-                                 {QStringLiteral("turn_id"), turnId},
-                                 {QStringLiteral("response"), result.answer},
-                                 {QStringLiteral("iterations"), result.iterations},
-                                 {QStringLiteral("stop_reason"), result.stopReason},
-                                 {QStringLiteral("steps"), steps}};
-                int status = 200;
-                if (!failure.isEmpty() && result.stopReason.isEmpty()) {
-                    out.insert(QStringLiteral("error"),
-                               QJsonObject {{QStringLiteral("code"),
-                                             failure.value(QStringLiteral("code"))},
-                                            {QStringLiteral("message"),
-                                             failure.value(QStringLiteral("message"))}});
-                    status = 502; // the model (upstream) failed; the steps show how far it got
-                }
-                HttpResponses::sendJson(pending->writer, status, QJsonDocument(out), cors);
-                pending->deleteLater();
+    startTurn(
+            ctx, std::move(responder), true,
+            [this](const ChatService::Started &started, LateReply *reply) {
+                // The turn's steps as they are committed; its events start after this call.
+                auto steps = std::make_shared<QJsonArray>();
+                auto failure = std::make_shared<QJsonObject>();
+                connect(m_sessions, &SessionService::eventAppended, reply,
+                        [started, steps, failure](const QString &sid, const StreamEvent &e) {
+                            if (sid != started.sessionId || e.turnId != started.turnId)
+                                return;
+                            steps->append(e.toJson());
+                            if (e.type == StreamEventType::Error)
+                                *failure = e.data;
+                        });
+                connect(m_chat, &ChatService::turnFinished, reply,
+                        [reply, started, steps, failure](const QString &sid, const QString &turnId,
+                                                         const ChatService::TurnResult &result) {
+                            if (sid != started.sessionId || turnId != started.turnId)
+                                return;
+                            QJsonObject out {{QStringLiteral("session_id"), sid},
+                                             {QStringLiteral("turn_id"), turnId},
+                                             {QStringLiteral("response"), result.answer},
+                                             {QStringLiteral("iterations"), result.iterations},
+                                             {QStringLiteral("stop_reason"), result.stopReason},
+                                             {QStringLiteral("steps"), *steps}};
+                            int status = 200;
+                            if (!failure->isEmpty() && result.stopReason.isEmpty()) {
+                                out.insert(
+                                        QStringLiteral("error"),
+                                        QJsonObject {{QStringLiteral("code"),
+                                                      failure->value(QStringLiteral("code"))},
+                                                     {QStringLiteral("message"),
+                                                      failure->value(QStringLiteral("message"))}});
+                                status = 502; // the model failed; the steps show how far
+                            }
+                            reply->json(status, QJsonDocument(out));
+                        });
             });
+}
+
+void ChatController::answerMissing(ApiRequest &ctx, QHttpServerResponder &&r,
+                                   const QString &sessionId, ChatService::Error error)
+{
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, this);
+    QPointer<ChatController> self(this);
+    m_chat->settleMissing(sessionId, error, [self, reply](std::optional<ChatService::Error> e) {
+        if (!self || !reply)
+            return;
+        reply->error(CoreErrors::fromChat(*self->m_chat, e.value_or(ChatService::Error::NoTurn)));
+    });
 }
 
 void ChatController::cancel(ApiRequest &ctx, QHttpServerResponder &&r)
@@ -213,12 +225,17 @@ void ChatController::cancel(ApiRequest &ctx, QHttpServerResponder &&r)
     const QString sessionId = f.string("session_id", true);
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->cancel(sessionId))
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
-    HttpResponses::sendJson(r, 202,
-                            QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
-                                                       {QStringLiteral("cancelling"), true}}),
-                            ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, this);
+    QPointer<ChatController> self(this);
+    m_chat->cancel(sessionId, [self, reply, sessionId](std::optional<ChatService::Error> e) {
+        if (!self || !reply)
+            return;
+        if (e)
+            return reply->error(CoreErrors::fromChat(*self->m_chat, *e));
+        reply->json(202,
+                    QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
+                                               {QStringLiteral("cancelling"), true}}));
+    });
 }
 
 void ChatController::approve(ApiRequest &ctx, QHttpServerResponder &&r)
@@ -237,8 +254,11 @@ void ChatController::approve(ApiRequest &ctx, QHttpServerResponder &&r)
                 "field \"scope\" must be \"once\", \"session\", \"tool\" or \"server\""));
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->approve(sessionId, callId, approved, *scope))
+    if (const auto e = m_chat->approve(sessionId, callId, approved, *scope)) {
+        if (*e == ChatService::Error::NoTurn)
+            return answerMissing(ctx, std::move(r), sessionId, *e);
         return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
+    }
     HttpResponses::sendJson(
             r, 200,
             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
@@ -260,8 +280,11 @@ void ChatController::elicit(ApiRequest &ctx, QHttpServerResponder &&r)
     const QJsonObject content = f.object("content");
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->elicit(sessionId, requestId, action, content))
+    if (const auto e = m_chat->elicit(sessionId, requestId, action, content)) {
+        if (*e == ChatService::Error::NoTurn)
+            return answerMissing(ctx, std::move(r), sessionId, *e);
         return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
+    }
     HttpResponses::sendJson(r, 200,
                             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
                                                        {QStringLiteral("request_id"), requestId},

@@ -1,13 +1,16 @@
 #pragma once
 
+#include "apierror.h"
 #include "chatservice.h"
 
 #include <QHttpServerResponder>
 #include <QObject>
 
+#include <functional>
 #include <optional>
 
 class ApiRouter;
+class LateReply;
 struct ApiRequest;
 class ServerService;
 class SessionService;
@@ -30,11 +33,17 @@ public:
 
 private:
     void stream(ApiRequest &ctx, QHttpServerResponder &&responder);
-    /// Validates a `{session_id?, message}` body and starts the turn; on failure the error is
-    /// written and nullopt returned.
+    /// Validates a `{session_id?, message}` body and starts the turn: `started` gets the turn
+    /// and the reply to answer with; a refusal is answered here.
     /// `approvalField`: the body may carry "approval": "wait" | "deny" (POST /chat).
-    std::optional<ChatService::Started> startTurn(ApiRequest &ctx, QHttpServerResponder &responder,
-                                                  bool approvalField = false);
+    void startTurn(ApiRequest &ctx, QHttpServerResponder &&responder, bool approvalField,
+                   std::function<void(const ChatService::Started &, LateReply *)> started);
+    /// Answers an approve/elicit that found no turn: unknown_session or no_turn, as the store
+    /// knows the session.
+    void answerMissing(ApiRequest &ctx, QHttpServerResponder &&r, const QString &sessionId,
+                       ChatService::Error error);
+    /// 503 too_many_connections.
+    [[nodiscard]] ApiError fullError() const;
     void send(ApiRequest &ctx, QHttpServerResponder &&responder);
     void chatSync(ApiRequest &ctx, QHttpServerResponder &&responder);
     void cancel(ApiRequest &ctx, QHttpServerResponder &&responder);

@@ -22,20 +22,38 @@ ApiError fromChat(const ChatService &chat, ChatService::Error error)
         return {ApiError::Code::TooManySessions, message};
     case ChatService::Error::BadScope:
         return {ApiError::Code::InvalidField, message};
+    case ChatService::Error::StoreUnavailable:
+        return {ApiError::Code::StoreUnavailable, message, 2};
     }
     return {ApiError::Code::InvalidField, message};
 }
 
-ApiError fromSessions(const SessionService &sessions, SessionService::CreateError error)
+ApiError fromStore(const StoreError &error)
 {
-    const QString message = sessions.errorMessage(error);
-    switch (error) {
-    case SessionService::CreateError::IdTaken:
-        return {ApiError::Code::SessionExists, message};
-    case SessionService::CreateError::Full:
-        return {ApiError::Code::TooManySessions, message};
+    using C = StoreError::Code;
+    switch (error.code) {
+    case C::NotFound:
+        return {ApiError::Code::UnknownSession,
+                QStringLiteral("no session with this id (it may have expired or been deleted)")};
+    case C::Conflict:
+        return {ApiError::Code::SessionExists, error.message};
+    case C::Busy:
+        return {ApiError::Code::TurnRunning, error.message};
+    case C::Full:
+        return {ApiError::Code::TooManySessions, error.message};
+    case C::Invalid:
+        return {ApiError::Code::InvalidField, error.message};
+    case C::Unavailable:
+    case C::Fenced:
+        return {ApiError::Code::StoreUnavailable,
+                QStringLiteral("the session store cannot be reached now; try again shortly (%1)")
+                        .arg(error.message),
+                2};
+    case C::Io:
+        return {ApiError::Code::StoreFailed,
+                QStringLiteral("the session store failed: %1").arg(error.message)};
     }
-    return {ApiError::Code::SessionExists, message};
+    return {ApiError::Code::StoreFailed, error.message};
 }
 
 ApiError fromServers(ServerService::Error error, const QString &name)

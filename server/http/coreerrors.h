@@ -10,8 +10,8 @@
 namespace CoreErrors {
 
 [[nodiscard]] ApiError fromChat(const ChatService &chat, ChatService::Error error);
-[[nodiscard]] ApiError fromSessions(const SessionService &sessions,
-                                    SessionService::CreateError error);
+/// A store error of a call that named a session (NotFound: unknown_session).
+[[nodiscard]] ApiError fromStore(const StoreError &error);
 /// `name`: the server the request named.
 [[nodiscard]] ApiError fromServers(ServerService::Error error, const QString &name);
 

@@ -6,8 +6,10 @@
 #include "httpresponses.h"
 #include "serverservice.h"
 #include "sessionservice.h"
+#include "sessionstore.h"
 #include "sseconnectionmanager.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 
 #include <algorithm>
@@ -75,11 +77,20 @@ QJsonObject HealthController::health(bool authorized) const
     const QList<ServerService::Server> servers = m_servers->servers();
     for (const ServerService::Server &s : servers)
         failed += s.failed;
-    if (failed > 0)
+    const StoreHealth store = m_sessions->store()->health();
+    if (failed > 0 || !store.available)
         o.insert(QStringLiteral("status"), QStringLiteral("degraded"));
+    QJsonObject storeJson {{QStringLiteral("kind"), store.kind},
+                           {QStringLiteral("available"), store.available}};
+    if (!store.detail.isEmpty())
+        storeJson.insert(QStringLiteral("detail"), store.detail);
+    if (!store.warnings.isEmpty())
+        storeJson.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(store.warnings));
+    o.insert(QStringLiteral("store"), storeJson);
     o.insert(QStringLiteral("uptime_s"), double(m_uptime.elapsed()) / 1000.0);
     o.insert(QStringLiteral("model"), m_chat->modelName());
-    o.insert(QStringLiteral("sessions"), m_sessions->count());
+    // The store's last known count: nothing is read or copied to answer.
+    o.insert(QStringLiteral("sessions"), store.sessions);
     o.insert(QStringLiteral("connections"), m_connections->connectionCount());
     o.insert(QStringLiteral("max_connections"), m_connections->options().maxConnections);
     o.insert(QStringLiteral("running_turns"), m_chat->runningTurns());
@@ -102,8 +113,10 @@ QByteArray HealthController::metrics() const
            QByteArray::number(m_connections->connectionCount()));
     metric("mcphost_sse_events_sent_total", "counter", "Events written to SSE streams.",
            QByteArray::number(m_connections->eventsSent()));
-    metric("mcphost_sessions", "gauge", "Sessions in memory.",
-           QByteArray::number(m_sessions->count()));
+    metric("mcphost_sessions", "gauge", "Sessions stored (the store's last known count).",
+           QByteArray::number(m_sessions->store()->health().sessions));
+    metric("mcphost_store_available", "gauge", "1 while the session store answers.",
+           QByteArray::number(m_sessions->store()->health().available ? 1 : 0));
     metric("mcphost_turns_started_total", "counter", "Turns started.",
            QByteArray::number(st.turnsStarted));
     metric("mcphost_turns_finished_total", "counter", "Turns finished.",

@@ -35,7 +35,7 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     m_http = new QHttpServer(this);
     m_connections = new SseConnectionManager(sessions, m_options.sse, this);
     m_chatController = new ChatController(chat, sessions, servers, m_connections, this);
-    m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections);
+    m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections, this);
     m_toolController = std::make_unique<ToolController>(servers);
     m_healthController
             = std::make_unique<HealthController>(chat, sessions, servers, m_connections, &m_router);

@@ -44,16 +44,40 @@ void HttpResponses::sendJson(ResponseWriter &writer, int status, const QJsonDocu
     writer.send(status, jsonHeaders(status, headers), jsonBytes(body));
 }
 
-void HttpResponses::sendError(QHttpServerResponder &responder, const ApiError &error,
-                              const Headers &headers)
+namespace {
+/// The status, body and headers of an error answer (logged when it is the server's fault).
+std::pair<ApiError::Http, HttpResponses::Headers> errorAnswer(const ApiError &error,
+                                                              const HttpResponses::Headers &extra)
 {
     const ApiError::Http http = error.toHttp();
-    Headers h = headers;
+    HttpResponses::Headers h = extra;
     if (error.retryAfterSeconds > 0)
         h.append(hdr("Retry-After", QByteArray::number(error.retryAfterSeconds)));
     if (http.status >= 500)
         qCWarning(lcHttp).noquote() << http.status << http.code << error.message;
+    return {http, h};
+}
+} // namespace
+
+void HttpResponses::sendError(QHttpServerResponder &responder, const ApiError &error,
+                              const Headers &headers)
+{
+    const auto [http, h] = errorAnswer(error, headers);
     sendJson(responder, http.status, QJsonDocument(http.body), h);
+}
+
+void HttpResponses::sendError(ResponseWriter &writer, const ApiError &error, const Headers &headers)
+{
+    const auto [http, h] = errorAnswer(error, headers);
+    sendJson(writer, http.status, QJsonDocument(http.body), h);
+}
+
+void HttpResponses::sendText(ResponseWriter &writer, int status, const QByteArray &contentType,
+                             const QByteArray &body, const Headers &headers)
+{
+    Headers h {hdr("Content-Type", contentType), hdr("Cache-Control", "no-store")};
+    h += headers;
+    writer.send(status, h, body);
 }
 
 void HttpResponses::sendResource(QHttpServerResponder &responder, const QString &path,

@@ -28,10 +28,15 @@ public:
     /// The error's status and `{"error":{…}}` body (ApiError::toHttp), plus Retry-After.
     static void sendError(QHttpServerResponder &responder, const ApiError &error,
                           const Headers &headers);
+    /// The same, answered later through a writer.
+    static void sendError(ResponseWriter &writer, const ApiError &error, const Headers &headers);
     /// A compiled-in file (a Qt resource path) with its content type; 500 if it is missing.
     static void sendResource(QHttpServerResponder &responder, const QString &path,
                              const QByteArray &contentType, const Headers &headers);
     /// 200 with a text body (the Prometheus metrics).
     static void sendText(QHttpServerResponder &responder, const QByteArray &contentType,
+                         const QByteArray &body, const Headers &headers);
+    /// `status` with a text body, answered later through a writer (the Markdown export).
+    static void sendText(ResponseWriter &writer, int status, const QByteArray &contentType,
                          const QByteArray &body, const Headers &headers);
 };

@@ -6,86 +6,155 @@
 #include "coreerrors.h"
 #include "httpresponses.h"
 #include "jsonfields.h"
+#include "latereply.h"
 #include "sessionservice.h"
 #include "sessiontitle.h"
 #include "sseconnectionmanager.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QPointer>
+#include <QUrlQuery>
+
+namespace {
+constexpr int kDefaultPage = 50;
+constexpr int kMaxPage = 500;
+constexpr int kMaxFilterChars = 200;
+
+QJsonObject turnJson(const TurnRecord &t)
+{
+    return {{QStringLiteral("turn_id"), t.id},
+            {QStringLiteral("state"), turnStateName(t.state)},
+            {QStringLiteral("started"), StreamEvent::formatTimestamp(t.started)},
+            {QStringLiteral("ended"),
+             t.ended.isValid() ? QJsonValue(StreamEvent::formatTimestamp(t.ended)) : QJsonValue()},
+            {QStringLiteral("iterations"), t.iterations},
+            {QStringLiteral("first_seq"), t.firstSeq},
+            {QStringLiteral("last_seq"), t.lastSeq}};
+}
+} // namespace
 
 void SessionController::registerRoutes(ApiRouter &router)
 {
     using Method = ApiRouter::Method;
-    router.addRoute(
-            Method::Get, QStringLiteral("/api/v3/sessions"), true,
-            [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                QJsonArray list;
-                for (const SessionService::Summary &s : m_sessions->list())
-                    list.append(ApiJson::sessionSummary(s, m_connections->connectionsFor(s.id)));
-                HttpResponses::sendJson(
-                        r, 200, QJsonDocument(QJsonObject {{QStringLiteral("sessions"), list}}),
-                        ctx.cors);
-            });
+    auto bind = [this](void (SessionController::*handler)(ApiRequest &, QHttpServerResponder &&)) {
+        return [this, handler](ApiRequest &ctx, QHttpServerResponder &&r) {
+            (this->*handler)(ctx, std::move(r));
+        };
+    };
+    router.addRoute(Method::Get, QStringLiteral("/api/v3/sessions"), true,
+                    bind(&SessionController::list));
     router.addRoute(Method::Post, QStringLiteral("/api/v3/sessions"), true,
-                    [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                        QString id;
-                        if (!ctx.request.body().trimmed().isEmpty()) {
-                            const auto body = ctx.jsonBody(r);
-                            if (!body)
-                                return;
-                            JsonFields f(*body);
-                            id = f.string("session_id", false);
-                            if (const auto e = f.error())
-                                return HttpResponses::sendError(r, *e, ctx.cors);
-                            static const QRegularExpression valid(
-                                    QStringLiteral("^[A-Za-z0-9_.-]{1,128}$"));
-                            if (!id.isEmpty() && !valid.match(id).hasMatch())
-                                return HttpResponses::sendError(
-                                        r,
-                                        {ApiError::Code::InvalidField,
-                                         QStringLiteral("session_id may hold letters, digits, '_', "
-                                                        "'.', '-' (at most 128)")},
-                                        ctx.cors);
-                        }
-                        const auto created = m_sessions->create(id);
-                        if (const auto *e = std::get_if<SessionService::CreateError>(&created))
-                            return HttpResponses::sendError(
-                                    r, CoreErrors::fromSessions(*m_sessions, *e), ctx.cors);
-                        const auto &s = std::get<SessionService::Summary>(created);
-                        HttpResponses::sendJson(r, 201,
-                                                QJsonDocument(ApiJson::sessionSummary(
-                                                        s, m_connections->connectionsFor(s.id))),
-                                                ctx.cors);
-                    });
-    router.addRoute(
-            Method::Get, QStringLiteral("/api/v3/sessions/{id}"), true,
-            [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                const auto s = m_sessions->detail(ctx.args.value(0));
-                if (!s)
-                    return HttpResponses::sendError(
-                            r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
-                            ctx.cors);
-                QJsonObject o = ApiJson::sessionSummary(
-                        s->summary, m_connections->connectionsFor(s->summary.id));
-                QJsonArray messages;
-                for (const ChatMessage &m : s->messages)
-                    messages.append(ApiJson::message(m));
-                o.insert(QStringLiteral("messages"), messages);
-                HttpResponses::sendJson(r, 200, QJsonDocument(o), ctx.cors);
-            });
+                    bind(&SessionController::create));
+    router.addRoute(Method::Get, QStringLiteral("/api/v3/sessions/{id}"), true,
+                    bind(&SessionController::get));
     router.addRoute(Method::Patch, QStringLiteral("/api/v3/sessions/{id}"), true,
-                    [this](ApiRequest &ctx, QHttpServerResponder &&r) { rename(ctx, r); });
-    router.addRoute(
-            Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
-            [this](ApiRequest &ctx, QHttpServerResponder &&r) {
-                if (!m_sessions->remove(ctx.args.value(0)))
-                    return HttpResponses::sendError(
-                            r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession),
-                            ctx.cors);
-                HttpResponses::sendJson(r, 204, {}, ctx.cors);
-            });
+                    bind(&SessionController::rename));
+    router.addRoute(Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
+                    bind(&SessionController::remove));
 }
 
-void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &r)
+void SessionController::list(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    const QUrlQuery query = ctx.request.query();
+    SessionQuery q;
+    q.limit = kDefaultPage;
+    const QString limit = query.queryItemValue(QStringLiteral("limit"), QUrl::FullyDecoded);
+    if (!limit.isEmpty()) {
+        bool ok = false;
+        q.limit = limit.toInt(&ok);
+        if (!ok || q.limit < 1 || q.limit > kMaxPage)
+            return HttpResponses::sendError(
+                    r,
+                    {ApiError::Code::InvalidField,
+                     QStringLiteral("limit must be a whole number from 1 to %1").arg(kMaxPage)},
+                    ctx.cors);
+    }
+    q.cursor = query.queryItemValue(QStringLiteral("cursor"), QUrl::FullyDecoded);
+    q.titleContains = query.queryItemValue(QStringLiteral("q"), QUrl::FullyDecoded);
+    if (q.titleContains.size() > kMaxFilterChars)
+        return HttpResponses::sendError(
+                r,
+                {ApiError::Code::InvalidField,
+                 QStringLiteral("q must be at most %1 characters").arg(kMaxFilterChars)},
+                ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->list(q, [this, reply](StoreResult<SessionPage> page) {
+        if (!reply)
+            return;
+        if (!page.ok())
+            return reply->error(
+                    page.error().code == StoreError::Code::Invalid
+                            ? ApiError(ApiError::Code::InvalidField, page.error().message)
+                            : CoreErrors::fromStore(page.error()));
+        QJsonArray list;
+        for (const SessionRecord &s : std::as_const(page.value().sessions))
+            list.append(ApiJson::sessionSummary(s, m_connections->connectionsFor(s.id)));
+        const QString &next = page.value().nextCursor;
+        reply->json(
+                200,
+                QJsonDocument(QJsonObject {{QStringLiteral("sessions"), list},
+                                           {QStringLiteral("next_cursor"),
+                                            next.isEmpty() ? QJsonValue() : QJsonValue(next)}}));
+    });
+}
+
+void SessionController::create(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    QString id;
+    if (!ctx.request.body().trimmed().isEmpty()) {
+        const auto body = ctx.jsonBody(r);
+        if (!body)
+            return;
+        JsonFields f(*body);
+        id = f.string("session_id", false);
+        if (const auto e = f.error())
+            return HttpResponses::sendError(r, *e, ctx.cors);
+        static const QRegularExpression valid(QStringLiteral("^[A-Za-z0-9_.-]{1,128}$"));
+        if (!id.isEmpty() && !valid.match(id).hasMatch())
+            return HttpResponses::sendError(
+                    r,
+                    {ApiError::Code::InvalidField,
+                     QStringLiteral("session_id may hold letters, digits, '_', '.', '-' (at most "
+                                    "128)")},
+                    ctx.cors);
+    }
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->create(id, [this, reply](StoreResult<SessionRecord> created) {
+        if (!reply)
+            return;
+        if (!created.ok())
+            return reply->error(CoreErrors::fromStore(created.error()));
+        reply->json(201,
+                    QJsonDocument(ApiJson::sessionSummary(
+                            created.value(), m_connections->connectionsFor(created.value().id))));
+    });
+}
+
+void SessionController::get(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->detail(ctx.args.value(0), [this, reply](StoreResult<SessionData> s) {
+        if (!reply)
+            return;
+        if (!s.ok())
+            return reply->error(CoreErrors::fromStore(s.error()));
+        const SessionData &d = s.value();
+        QJsonObject o
+                = ApiJson::sessionSummary(d.session, m_connections->connectionsFor(d.session.id));
+        QJsonArray messages;
+        for (const ChatMessage &m : d.messages)
+            messages.append(ApiJson::message(m));
+        o.insert(QStringLiteral("messages"), messages);
+        QJsonArray turns;
+        for (const TurnRecord &t : d.turns)
+            turns.append(turnJson(t));
+        o.insert(QStringLiteral("turns"), turns);
+        reply->json(200, QJsonDocument(o));
+    });
+}
+
+void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &&r)
 {
     const auto body = ctx.jsonBody(r);
     if (!body)
@@ -101,12 +170,32 @@ void SessionController::rename(ApiRequest &ctx, QHttpServerResponder &r)
     }
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    const auto summary = m_sessions->rename(ctx.args.value(0), *title);
-    if (!summary)
-        return HttpResponses::sendError(
-                r, CoreErrors::fromChat(*m_chat, ChatService::Error::UnknownSession), ctx.cors);
-    HttpResponses::sendJson(r, 200,
-                            QJsonDocument(ApiJson::sessionSummary(
-                                    *summary, m_connections->connectionsFor(summary->id))),
-                            ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->rename(ctx.args.value(0), *title, [this, reply](StoreResult<SessionRecord> s) {
+        if (!reply)
+            return;
+        if (!s.ok())
+            return reply->error(CoreErrors::fromStore(s.error()));
+        reply->json(200,
+                    QJsonDocument(ApiJson::sessionSummary(
+                            s.value(), m_connections->connectionsFor(s.value().id))));
+    });
+}
+
+void SessionController::remove(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->remove(ctx.args.value(0), [reply](StoreResult<DeleteReport> report) {
+        if (!reply)
+            return;
+        if (!report.ok())
+            return reply->error(CoreErrors::fromStore(report.error()));
+        const DeleteReport &d = report.value();
+        reply->json(200,
+                    QJsonDocument(QJsonObject {{QStringLiteral("session_id"), d.sessionId},
+                                               {QStringLiteral("deleted"), true},
+                                               {QStringLiteral("messages"), d.messages},
+                                               {QStringLiteral("events"), d.events},
+                                               {QStringLiteral("turns"), d.turns}}));
+    });
 }

@@ -9,17 +9,22 @@
 #include <QSharedPointer>
 #include <QTimer>
 
+class ResponseWriter;
 class SessionService;
 class SseStream;
 struct SseFeed;
 
 /// The open event streams: at most `maxConnections` at a time, tracked per session (a session
 /// may have several; each gets every event), a heartbeat comment on idle streams, replay from
-/// a Last-Event-ID, and fan-out of each new session event, encoded once into the session's
-/// shared feed that every stream of the session reads at its own pace.
+/// a Last-Event-ID, and fan-out of each committed session event, encoded once into the
+/// session's shared feed that every stream of the session reads at its own pace.
 ///
-/// `session_start` opens every connection; it carries no SSE `id` so it never moves the
-/// client's resume point. After a session's `session_end`, its streams are closed.
+/// Replay reads the store page by page (kReplayPage events, the next page once the socket
+/// took the last) while the stream holds its place in the feed; then the stream follows the
+/// feed from the first event after the replayed ones: nothing missed, nothing twice. A resume
+/// point the store no longer has gets `stream_reset` first, then the events from the oldest
+/// it has. `session_start` opens every connection and `session_end` closes it (deleted,
+/// expired, shutdown); neither carries an SSE `id`, so they never move the resume point.
 class SseConnectionManager : public QObject
 {
     Q_OBJECT
@@ -33,7 +38,7 @@ public:
         qint64 maxBehindBytes = 4 * 1024 * 1024; ///< a reader this far behind is cut
     };
 
-    /// Follows the new events of every session of `sessions` (not owned).
+    /// Follows the committed events of every session of `sessions` (not owned).
     SseConnectionManager(SessionService *sessions, Options options, QObject *parent = nullptr);
     ~SseConnectionManager() override;
 
@@ -43,13 +48,17 @@ public:
     [[nodiscard]] quint64 eventsSent() const { return m_eventsSent; }
     [[nodiscard]] const Options &options() const { return m_options; }
 
-    /// Opens a stream on the session `sessionId`: headers, `sessionStart`, the stored events
-    /// with seq > afterSeq, then every new event live.
-    void attach(QHttpServerResponder &&responder, const QString &sessionId, qint64 afterSeq,
+    /// Opens a stream on the session `sessionId` (takes `writer`): headers, `sessionStart`,
+    /// the stored events with seq > afterSeq, then every new event live.
+    void attach(ResponseWriter *writer, const QString &sessionId, qint64 afterSeq,
                 const StreamEvent &sessionStart,
                 const QList<QPair<QByteArray, QByteArray>> &headers);
-    /// Closes every stream (server shutdown, after the sessions' session_end).
+    /// Ends every stream with `session_end` {reason: "shutdown"} (server shutdown).
     void closeAll();
+
+    static constexpr int kReplayPage = 500;
+    /// The next replay page waits until the socket holds less than this.
+    static constexpr qint64 kReplayLowWater = 64 * 1024;
 
     /// One SSE frame for a stored event: `id: <seq>`, `event: <type>`, `data: <json>`.
     [[nodiscard]] static QByteArray encode(const StreamEvent &event, bool withId = true);
@@ -66,6 +75,13 @@ private:
     };
 
     void onEvent(const QString &sessionId, const StreamEvent &event);
+    /// Replays the stored events of `stream` after `afterSeq`, then releases it to the feed.
+    void replay(SseStream *stream, qint64 afterSeq);
+    /// The next replay page, once the socket holds less than kReplayLowWater.
+    void replayLater(SseStream *stream, qint64 afterSeq);
+    void endStreams(const QString &sessionId, const QString &reason);
+    /// Writes a frame without an id to every stream of `sessionId` (held ones directly).
+    void broadcast(const QString &sessionId, const QByteArray &frame);
     void onStreamClosed(SseStream *stream, const QString &why);
     void heartbeat();
     [[nodiscard]] QList<SseStream *> allStreams() const;

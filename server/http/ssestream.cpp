@@ -65,6 +65,32 @@ void SseStream::pump()
     flush();
 }
 
+void SseStream::hold()
+{
+    m_held = true;
+}
+
+void SseStream::writeReplay(const QByteArray &bytes)
+{
+    if (!m_writer->isGone() && !m_closed)
+        m_writer->writeStream(bytes);
+}
+
+void SseStream::release(qint64 index)
+{
+    index = std::clamp(index, m_next, m_feed->endIndex());
+    for (qint64 i = std::max(m_next, m_feed->firstIndex); i < index; ++i)
+        m_sentBytes += m_feed->at(i).size();
+    m_next = index;
+    m_held = false;
+    flush();
+}
+
+qint64 SseStream::unsentBytes() const
+{
+    return m_writer->bytesToWrite();
+}
+
 void SseStream::checkStalled()
 {
     if (m_writer->isGone() || m_closed)
@@ -84,14 +110,14 @@ void SseStream::checkStalled()
 
 void SseStream::heartbeat(const QByteArray &frame)
 {
-    if (!m_writer->isGone() && !m_closed && !m_closing && m_next == m_feed->endIndex()
+    if (!m_writer->isGone() && !m_closed && !m_closing && (m_held || m_next == m_feed->endIndex())
         && m_writer->bytesToWrite() == 0)
         m_writer->writeStream(frame);
 }
 
 void SseStream::flush()
 {
-    if (m_writer->isGone() || m_closed)
+    if (m_writer->isGone() || m_closed || m_held)
         return;
     const qint64 end = m_feed->endIndex();
     while (m_next < end && m_writer->bytesToWrite() < kSocketLowWater) {
@@ -111,6 +137,8 @@ void SseStream::close()
 {
     if (m_closed || m_closing)
         return;
+    if (m_held)
+        release(m_feed->endIndex()); // mid-replay: the owner wrote the last frame itself
     if (m_writer->isGone()) {
         finish(QStringLiteral("closed by the server"));
         return;

@@ -16,21 +16,25 @@ class ResponseWriter;
 struct SseFeed
 {
     QList<QByteArray> frames;
+    QList<qint64> seqs; ///< the event seq of each frame (0: a frame without an id)
     qint64 firstIndex = 0; ///< the absolute index of frames.first()
     qint64 totalBytes = 0; ///< bytes ever appended
 
     [[nodiscard]] qint64 endIndex() const { return firstIndex + frames.size(); }
     [[nodiscard]] const QByteArray &at(qint64 index) const { return frames.at(index - firstIndex); }
-    void append(const QByteArray &frame)
+    void append(const QByteArray &frame, qint64 seq)
     {
         frames.append(frame);
+        seqs.append(seq);
         totalBytes += frame.size();
     }
+    [[nodiscard]] qint64 seqAt(qint64 index) const { return seqs.at(index - firstIndex); }
     void dropBefore(qint64 index)
     {
         const qint64 n = std::min<qint64>(index - firstIndex, frames.size());
         if (n > 0) {
             frames.remove(0, n);
+            seqs.remove(0, n);
             firstIndex += n;
         }
     }
@@ -63,6 +67,15 @@ public:
     void open(const QList<QPair<QByteArray, QByteArray>> &extraHeaders, const QByteArray &prefix);
     /// A new frame is in the feed: send what the socket takes.
     void pump();
+    /// While the stored events are replayed: the feed is kept from here on, not sent.
+    void hold();
+    /// Bytes of the replay (stored events), written at once.
+    void writeReplay(const QByteArray &bytes);
+    /// The replay is done: follow the feed from `index` (frames before it were replayed).
+    void release(qint64 index);
+    [[nodiscard]] bool isHeld() const { return m_held; }
+    /// Bytes handed to the socket and not yet sent.
+    [[nodiscard]] qint64 unsentBytes() const;
     /// A comment frame (heartbeat) for an idle stream; skipped when data is waiting anyway.
     void heartbeat(const QByteArray &frame);
     /// Ends the response once the feed is sent (closes the connection).
@@ -100,4 +113,5 @@ private:
     QTimer m_stall; ///< runs while data waits; fires when the reader took nothing for a while
     bool m_closed = false;
     bool m_closing = false;
+    bool m_held = false;
 };

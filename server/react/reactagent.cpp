@@ -60,7 +60,7 @@ ReactAgent::~ReactAgent()
         if (m_router)
             m_router->detach(this);
         if (m_session && m_session->turnId() == m_turnId)
-            m_session->endTurn();
+            m_session->endTurn(turnRecord(), [] {});
     }
 }
 
@@ -69,6 +69,8 @@ QString ReactAgent::stateName(State state)
     switch (state) {
     case State::Idle:
         return QStringLiteral("idle");
+    case State::Starting:
+        return QStringLiteral("starting");
     case State::Thinking:
         return QStringLiteral("thinking");
     case State::Acting:
@@ -116,19 +118,73 @@ void ReactAgent::emitEvent(StreamEventType type, const QJsonObject &data)
 
 bool ReactAgent::start(const QString &userMessage)
 {
-    if (m_state != State::Idle || !m_session || !m_model)
+    if (m_state != State::Idle || !m_session || !m_model || m_session->isBusy())
         return false;
-    const QString turnId = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    if (!m_session->beginTurn(turnId))
-        return false;
-    m_turnId = turnId;
+    m_turnId = QUuid::createUuid().toString(QUuid::WithoutBraces);
     m_input = userMessage;
-    m_session->appendMessage(ChatMessage::user(userMessage));
-    if (m_router)
-        m_router->attach(this);
-    qCInfo(lcAgent) << "turn" << m_turnId << "of session" << m_session->id() << "started";
-    think();
+    setState(State::Starting);
+    // The store grants the turn (another caller or instance may hold the session's lease).
+    QPointer<ReactAgent> self(this);
+    m_session->beginTurn(m_turnId, [self, userMessage](std::optional<StoreError> error) {
+        if (!self || self->m_state != State::Starting)
+            return;
+        if (error) {
+            qCInfo(lcAgent).noquote() << "turn" << self->m_turnId << "refused:" << error->message;
+            self->setState(State::Failed);
+            Q_EMIT self->refused(*error);
+            return;
+        }
+        connect(self->m_session, &Session::writeFailed, self, &ReactAgent::onWriteFailed);
+        self->m_session->appendMessage(ChatMessage::user(userMessage));
+        if (self->m_router)
+            self->m_router->attach(self);
+        qCInfo(lcAgent) << "turn" << self->m_turnId << "of session" << self->m_session->id()
+                        << "started";
+        Q_EMIT self->started();
+        self->think();
+    });
     return true;
+}
+
+void ReactAgent::onWriteFailed(const StoreError &error)
+{
+    if (!isRunning())
+        return;
+    // Nothing more of this turn can be stored: stop its work without further events.
+    qCWarning(lcAgent).noquote() << "turn" << m_turnId << "stops: its steps cannot be stored -"
+                                 << error.message;
+    if (m_stream) {
+        m_stream->disconnect(this);
+        m_stream->cancel();
+    }
+    for (Call &c : m_calls) {
+        if (c.running && m_tools)
+            m_tools->cancel(c.server, c.requestId, QStringLiteral("the turn was stopped"));
+    }
+    finishTurn(State::Failed);
+}
+
+TurnRecord ReactAgent::turnRecord() const
+{
+    TurnRecord t;
+    t.id = m_turnId;
+    t.iterations = m_iteration;
+    switch (m_state) {
+    case State::Answered:
+        t.state = m_stopReason == QLatin1String("max_iterations") ? TurnState::MaxIterations
+                                                                  : TurnState::Answered;
+        break;
+    case State::Cancelled:
+        t.state = TurnState::Cancelled;
+        break;
+    case State::Failed:
+        t.state = TurnState::Failed;
+        break;
+    default:
+        t.state = TurnState::Interrupted; // destroyed mid-turn
+        break;
+    }
+    return t;
 }
 
 void ReactAgent::think()
@@ -601,11 +657,16 @@ void ReactAgent::finishTurn(State state)
     setState(state);
     if (m_router)
         m_router->detach(this);
-    if (m_session)
-        m_session->endTurn();
     qCInfo(lcAgent) << "turn" << m_turnId << "ended:" << stateName(state) << "after" << m_iteration
                     << "iterations";
-    Q_EMIT finished();
+    if (!m_session)
+        return Q_EMIT finished();
+    // Finished once the store holds every step of the turn.
+    QPointer<ReactAgent> self(this);
+    m_session->endTurn(turnRecord(), [self] {
+        if (self)
+            Q_EMIT self->finished();
+    });
 }
 
 // --- requests from MCP servers -----------------------------------------------------------

@@ -4,6 +4,7 @@
 #include "chatmodel.h"
 #include "mcptypes.h"
 #include "serverrequestrouter.h"
+#include "storetypes.h"
 #include "streamevent.h"
 
 #include <QElapsedTimer>
@@ -72,7 +73,8 @@ class ReactAgent : public QObject
     Q_DISABLE_COPY_MOVE(ReactAgent)
 
 public:
-    enum class State { Idle, Thinking, Acting, Observing, Answered, Cancelled, Failed };
+    /// Starting: waiting for the store to grant the turn (start() until started() or refused()).
+    enum class State { Idle, Starting, Thinking, Acting, Observing, Answered, Cancelled, Failed };
     Q_ENUM(State)
 
     /// None of the pointers is owned; all must outlive the turn.
@@ -102,7 +104,9 @@ public:
     /// scope): the ones they now allow run, the ones they deny are denied.
     void reconsiderApprovals();
 
-    /// Starts the turn; false if the agent already ran or the session is busy.
+    /// Starts the turn: asks the store for the session's lease, then runs (started()), or
+    /// gives up (refused(), e.g. Busy: another turn holds it). False if the agent already ran
+    /// or this session object runs a turn.
     bool start(const QString &userMessage);
     /// Stops the model stream and the running tools (MCP cancellation); ends the turn with
     /// `final_response` stop_reason "cancelled". No-op once the turn is over.
@@ -133,7 +137,12 @@ public:
 
 Q_SIGNALS:
     void stateChanged(ReactAgent::State state);
-    /// The turn is over; its last event was `final_response` or `error`.
+    /// The store granted the turn; its events follow.
+    void started();
+    /// The store did not grant the turn (no event was written); finished() does not follow.
+    void refused(const StoreError &error);
+    /// The turn is over and the store holds all of it; its last event was `final_response` or
+    /// `error` (none when its writes failed: the store refused them).
     void finished();
 
 private:
@@ -154,6 +163,9 @@ private:
     };
 
     void setState(State state);
+    void onWriteFailed(const StoreError &error);
+    /// The turn as the store keeps it when it ends.
+    [[nodiscard]] TurnRecord turnRecord() const;
     void emitEvent(StreamEventType type, const QJsonObject &data);
     void think();
     void onModelFinished(StopReason reason);

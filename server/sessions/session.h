@@ -1,79 +1,80 @@
 #pragma once
 
 #include "chatmodel.h"
+#include "sessionstore.h"
 #include "streamevent.h"
 
-#include <QDateTime>
 #include <QList>
 #include <QObject>
+#include <QTimer>
 
-/// One conversation: its messages (user, assistant with tool calls, tool results) and its
-/// event log.
+#include <functional>
+#include <optional>
+
+/// A session while a turn works on it: its messages (the model's context) as loaded from the
+/// store, the lease of the running turn, and the writes of the turn, which go to the store in
+/// order. It holds no event log: events are committed to the store, which is the truth.
 ///
-/// Contract of the event log: append() assigns each event the next sequence number of this
-/// session (1, 2, 3, … strictly increasing, never reused, also after events were dropped from
-/// memory) and a UTC timestamp, stores it, and emits eventAppended() synchronously, so
-/// subscribers see events in seq order. eventsAfter(K) replays every stored event with seq > K.
-///
-/// At most one turn runs at a time: beginTurn() marks the session busy with the turn id that
-/// the turn's events carry.
+/// beginTurn() takes the store's lease for a turn (another instance or caller holding it:
+/// Busy). While the turn runs, append() and appendMessage() send its writes with the lease;
+/// eventAppended() reports each event once the store committed it (with its seq), in order.
+/// A write the store refuses (the lease was lost, the store stayed unavailable) is reported
+/// once by writeFailed(); the turn must stop, as nothing more of it can be stored. endTurn()
+/// closes the turn and calls back once every write before it is settled. While a turn runs the
+/// lease is renewed every kRenewMs (a store whose leases expire, Redis, needs it).
 class Session : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(Session)
 
 public:
-    /// `id` empty: a new UUID (without braces).
-    explicit Session(const QString &id = {}, QObject *parent = nullptr);
+    /// `store` must outlive the session; `data` as the store loaded it.
+    Session(SessionStore *store, SessionData data, QObject *parent = nullptr);
     ~Session() override;
 
-    [[nodiscard]] const QString &id() const { return m_id; }
-    [[nodiscard]] const QDateTime &created() const { return m_created; }
-    /// The last activity (a message, an event, or touch()).
-    [[nodiscard]] const QDateTime &updated() const { return m_updated; }
-    void touch();
+    [[nodiscard]] const QString &id() const { return m_data.session.id; }
+    [[nodiscard]] const SessionRecord &record() const { return m_data.session; }
+    [[nodiscard]] const QList<ChatMessage> &messages() const { return m_data.messages; }
+    /// The seq of the last event the store committed for this session that this session saw.
+    [[nodiscard]] qint64 lastSeq() const { return m_data.session.lastSeq; }
 
-    [[nodiscard]] const QList<ChatMessage> &messages() const { return m_messages; }
+    [[nodiscard]] bool isBusy() const { return !m_lease.turnId.isEmpty(); }
+    [[nodiscard]] const QString &turnId() const { return m_lease.turnId; }
+    [[nodiscard]] const Lease &lease() const { return m_lease; }
+
+    using TurnDone = std::function<void(std::optional<StoreError>)>;
+    /// Takes the lease for turn `turnId`; `done` gets nullopt when the turn may run. Refused
+    /// at once (Busy) while this session runs a turn.
+    void beginTurn(const QString &turnId, TurnDone done);
+    /// Closes the running turn as `turn` says (state, iterations); `done` runs when every write
+    /// of the turn is settled. No-op (done at once, later) without a turn.
+    void endTurn(const TurnRecord &turn, std::function<void()> done);
+
+    /// Stores `event` (the turn's lease, or fence 0 outside a turn); ts is set now.
+    void append(StreamEvent event);
     void appendMessage(const ChatMessage &message);
-    void setMessages(const QList<ChatMessage> &messages);
 
-    /// Stores `event` with the next seq and the current time; returns the stored event.
-    StreamEvent append(StreamEvent event);
-    [[nodiscard]] const QList<StreamEvent> &events() const { return m_events; }
-    [[nodiscard]] QList<StreamEvent> eventsAfter(qint64 seq) const;
-    /// The seq of the last appended event (0 before the first).
-    [[nodiscard]] qint64 lastSeq() const { return m_lastSeq; }
-    /// Stores can restore a session: the next append gets `seq` + 1.
-    void setLastSeq(qint64 seq) { m_lastSeq = std::max(m_lastSeq, seq); }
-
-    /// The title: from the first user message (SessionTitle::fromMessage) until setTitle();
-    /// "" before.
-    [[nodiscard]] const QString &title() const { return m_title; }
-    /// Renames the session (the caller validated `title`); later messages keep it.
-    void setTitle(const QString &title);
-    /// The turns begun on this session.
-    [[nodiscard]] int turnCount() const { return m_turnCount; }
-
-    [[nodiscard]] bool isBusy() const { return !m_turnId.isEmpty(); }
-    [[nodiscard]] const QString &turnId() const { return m_turnId; }
-    /// Starts a turn; false (and nothing changes) while another turn runs.
-    bool beginTurn(const QString &turnId);
-    void endTurn();
+    static constexpr int kRenewMs = 3000;
 
 Q_SIGNALS:
-    /// A new event was stored (already with its seq and ts).
+    /// The store committed one of this session's events (with its seq and ts).
     void eventAppended(const StreamEvent &event);
+    /// The store refused a write of the running turn; emitted once per turn.
+    void writeFailed(const StoreError &error);
     void busyChanged(bool busy);
 
 private:
-    QString m_id;
-    QDateTime m_created;
-    QDateTime m_updated;
-    QList<ChatMessage> m_messages;
-    QList<StreamEvent> m_events;
-    qint64 m_lastSeq = 0;
-    QString m_turnId;
-    QString m_title;
-    bool m_renamed = false;
-    int m_turnCount = 0;
+    /// Runs `done` once the writes sent before it are settled (the store answers in order).
+    void afterPending(std::function<void()> done);
+    void settle();
+    void fail(const StoreError &error);
+    void renew();
+
+    SessionStore *m_store;
+    SessionData m_data;
+    Lease m_lease;
+    int m_pending = 0; ///< writes sent and not yet answered
+    QList<std::function<void()>> m_whenSettled;
+    bool m_failed = false;
+    QTimer m_renew;
 };

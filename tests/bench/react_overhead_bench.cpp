@@ -26,6 +26,7 @@
 #include "serverconnection.h"
 #include "serverregistry.h"
 #include "session.h"
+#include "storetestutil.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -200,8 +201,12 @@ Result runTurns(ServerRegistry *registry, ChatModel *model, int turns)
     us.reserve(size_t(turns));
     int failures = 0;
     AgentOptions options;
+    MemorySessionStore store;
     for (int i = 0; i < turns; ++i) {
-        Session session;
+        std::unique_ptr<Session> owned(StoreTestUtil::createSession(&store));
+        Session &session = *owned;
+        int events = 0;
+        QObject::connect(&session, &Session::eventAppended, [&events] { ++events; });
         ReactAgent agent(&session, model, registry, options);
         bool done = false;
         qint64 ns = 0;
@@ -217,10 +222,10 @@ Result runTurns(ServerRegistry *registry, ChatModel *model, int turns)
         }
         while (!done)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-        if (agent.stopReason() != QLatin1String("answer") || session.events().size() != 7) {
+        if (agent.stopReason() != QLatin1String("answer") || events != 7) {
             if (++failures == 1)
                 fprintf(stderr, "unexpected turn: stop %s, %d events\n",
-                        qPrintable(agent.stopReason()), int(session.events().size()));
+                        qPrintable(agent.stopReason()), events);
             continue;
         }
         us.push_back(double(ns) / 1000.0);

@@ -9,7 +9,6 @@
 #include <hostcore.h>
 #include <httpapiserver.h>
 #include <serverregistry.h>
-#include <sessionmanager.h>
 
 #include <QElapsedTimer>
 #include <QJsonDocument>

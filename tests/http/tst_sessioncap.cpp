@@ -1,5 +1,5 @@
 // The session cap through the HTTP API: a real HttpApiServer (in this process, over a HostCore
-// with the offline model and no MCP servers, its SessionManager capped at 2) on a real socket.
+// with the offline model and no MCP servers, its session cap at 2) on a real socket.
 // Past the cap every way of creating a session (POST /api/v3/sessions, the stream without
 // session_id, send and /chat without session_id) answers 503 too_many_sessions with a message
 // that names the cap and sessions.max_sessions; existing sessions keep working; a deleted
@@ -10,7 +10,6 @@
 #include "hostcore.h"
 #include "httpapiserver.h"
 #include "httptestsupport.h"
-#include "sessionmanager.h"
 
 #include <QTest>
 
@@ -42,15 +41,18 @@ void tst_SessionCap::initTestCase()
     QVERIFY(m_dir.isValid());
     QFile file(m_dir.filePath(QStringLiteral("config.json")));
     QVERIFY(file.open(QIODevice::WriteOnly));
-    file.write(R"({"mcpServers": {}})");
+    file.write(R"({"mcpServers": {}, "sessions": {"max_sessions": 2}})");
     file.close();
     m_core = new HostCore(this);
     HostCore::Options options;
     options.configPath = file.fileName();
     options.cli.provider = QStringLiteral("offline");
     QString error;
+    options.store = QStringLiteral("memory");
     QVERIFY2(m_core->init(options, &error), qPrintable(error));
-    m_core->sessions()->setMaxSessions(2);
+    std::optional<QString> opened;
+    m_core->open([&opened](const QString &why) { opened = why; });
+    QVERIFY(QTest::qWaitFor([&opened] { return opened.has_value(); }, 10000));
     HttpApiServer::Options http;
     http.port = 0;
     m_server = new HttpApiServer(m_core, http, this);

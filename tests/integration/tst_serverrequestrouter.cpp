@@ -11,6 +11,7 @@
 #include <serverregistry.h>
 #include <serverrequestrouter.h>
 #include <session.h>
+#include <storetestutil.h>
 
 #include <QJsonArray>
 #include <QSignalSpy>
@@ -37,7 +38,8 @@ QJsonObject textReply(const QString &text)
 /// One user's session and the turn running in it.
 struct Turn
 {
-    Session session;
+    MemorySessionStore store;
+    std::unique_ptr<Session> session {StoreTestUtil::createSession(&store)};
     std::unique_ptr<ReactAgent> agent;
     QList<StreamEvent> events;
     bool finished = false;
@@ -143,7 +145,7 @@ private Q_SLOTS:
             }
         };
         for (Turn *t : {&a, &b}) {
-            connect(&t->session, &Session::eventAppended, this, [&, t](const StreamEvent &e) {
+            connect(t->session.get(), &Session::eventAppended, this, [&, t](const StreamEvent &e) {
                 t->events.append(e);
                 if (e.type != StreamEventType::Elicitation)
                     return;
@@ -152,7 +154,7 @@ private Q_SLOTS:
                 if (!http || both)
                     QTimer::singleShot(0, this, answerAll);
             });
-            t->agent = std::make_unique<ReactAgent>(&t->session, m_model.get(), &registry,
+            t->agent = std::make_unique<ReactAgent>(t->session.get(), m_model.get(), &registry,
                                                     AgentOptions {});
             t->agent->setRequestRouter(&router);
             connect(t->agent.get(), &ReactAgent::finished, this, [t] { t->finished = true; });

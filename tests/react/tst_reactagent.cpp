@@ -13,8 +13,8 @@
 #include <serverregistry.h>
 #include <serverrequestrouter.h>
 #include <session.h>
-#include <sessionmanager.h>
-#include <sessionstore.h>
+#include <sessionservice.h>
+#include <storetestutil.h>
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -100,6 +100,7 @@ private:
     ServerRegistry *m_registry = nullptr;
     ServerRequestRouter *m_router = nullptr;
     std::unique_ptr<OpenAiProvider> m_model;
+    MemorySessionStore m_store;
     std::unique_ptr<Session> m_session;
     std::unique_ptr<ReactAgent> m_agent;
     QList<StreamEvent> m_events;
@@ -143,7 +144,8 @@ void tst_ReactAgent::init()
 {
     m_events.clear();
     m_onEvent = {};
-    m_session = std::make_unique<Session>();
+    m_session.reset(StoreTestUtil::createSession(&m_store));
+    QVERIFY(m_session);
     connect(m_session.get(), &Session::eventAppended, this, [this](const StreamEvent &e) {
         m_events.append(e);
         if (m_onEvent)
@@ -837,27 +839,34 @@ void tst_ReactAgent::modelOutputBounded()
 void tst_ReactAgent::sessionExpiresAfterTurn()
 {
     MemorySessionStore store;
-    SessionManager manager(&store, SessionManager::Options {200, 20});
-    Session *session = manager.create();
+    SessionService::Options options;
+    options.retention.maxAgeMs = 200;
+    options.retentionCheckMs = 20;
+    SessionService service(&store, options);
+    std::unique_ptr<Session> session(StoreTestUtil::createSession(&store));
+    QVERIFY(session);
     QList<StreamEvent> events;
-    connect(session, &Session::eventAppended, this,
+    connect(session.get(), &Session::eventAppended, this,
             [&events](const StreamEvent &e) { events.append(e); });
     QVERIFY(m_llm.setScript({textReply("Hi.")}));
-    ReactAgent agent(session, m_model.get(), m_registry);
+    ReactAgent agent(session.get(), m_model.get(), m_registry);
     QSignalSpy finished(&agent, &ReactAgent::finished);
     QVERIFY(agent.start("hello"));
     QVERIFY(finished.wait(10000));
     const QString id = session->id();
-    QSignalSpy removed(&manager, &SessionManager::sessionRemoved);
+    QSignalSpy removed(&service, &SessionService::sessionRemoved);
     QVERIFY(removed.wait(3000));
+    QCOMPARE(removed.first().at(0).toString(), id);
+    QCOMPARE(removed.first().at(1).toString(), QStringLiteral("expired"));
     QStringList types;
     for (const StreamEvent &e : events)
         types << e.typeName();
-    QCOMPARE(types,
-             (QStringList {"thinking", "partial_response", "final_response", "session_end"}));
-    QCOMPARE(events.last().data.value("reason").toString(), QStringLiteral("expired"));
-    QVERIFY(events.last().turnId.isEmpty());
-    QVERIFY(!store.get(id));
+    // The turn was whole in the store before it expired (never while it ran).
+    QCOMPARE(types, (QStringList {"thinking", "partial_response", "final_response"}));
+    const auto gone = StoreTestUtil::wait<SessionRecord>(
+            [&](SessionStore::Done<SessionRecord> d) { store.getSession(id, d); });
+    QVERIFY(gone && !gone->ok());
+    QCOMPARE(gone->error().code, StoreError::Code::NotFound);
 }
 
 void tst_ReactAgent::offlineDirectAnswer()

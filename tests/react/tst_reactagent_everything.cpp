@@ -7,8 +7,8 @@
 #include <hostcore.h>
 #include <reactagent.h>
 #include <serverregistry.h>
-#include <session.h>
-#include <sessionmanager.h>
+#include <sessionservice.h>
+#include <storetestutil.h>
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -59,6 +59,10 @@ void tst_ReactAgentEverything::initTestCase()
     options.configPath = file.fileName();
     QString error;
     QVERIFY2(m_core->init(options, &error), qPrintable(error));
+    std::optional<QString> opened;
+    m_core->open([&opened](const QString &why) { opened = why; });
+    QVERIFY(TestSupport::waitFor([&opened] { return opened.has_value(); }, 10000));
+    QVERIFY2(opened->isEmpty(), qPrintable(*opened));
     m_core->start();
     QVERIFY(TestSupport::waitFor([this] { return m_core->registry()->isSettled(); }));
     // Tools that depend on the declared capabilities (sampling) arrive with list_changed.
@@ -69,21 +73,28 @@ void tst_ReactAgentEverything::initTestCase()
 
 QList<StreamEvent> tst_ReactAgentEverything::turn(const QString &message)
 {
-    Session *session = m_core->sessions()->create();
-    QList<StreamEvent> events;
-    connect(session, &Session::eventAppended, this,
-            [&events](const StreamEvent &e) { events.append(e); });
-    bool done = false;
-    const auto c = connect(
-            m_core->chat(), &ChatService::turnFinished, this,
-            [&done, id = session->id()](const QString &sid) { done = done || sid == id; });
-    const auto started = m_core->chat()->send(session->id(), message);
-    if (!std::holds_alternative<ChatService::Started>(started))
+    const auto created = StoreTestUtil::wait<SessionRecord>(
+            [this](auto done) { m_core->sessionService()->create({}, done); });
+    if (!created || !created->ok())
         return {};
-    TestSupport::waitFor([&done] { return done; }, 60000);
+    const QString id = created->value().id;
+    QList<StreamEvent> events;
+    const auto appended = connect(m_core->sessionService(), &SessionService::eventAppended, this,
+                                  [&events, id](const QString &sid, const StreamEvent &e) {
+                                      if (sid == id)
+                                          events.append(e);
+                                  });
+    bool done = false;
+    bool refused = false;
+    const auto c = connect(m_core->chat(), &ChatService::turnFinished, this,
+                           [&done, id](const QString &sid) { done = done || sid == id; });
+    m_core->chat()->send(id, message, {}, [&refused](const ChatService::StartResult &r) {
+        refused = !std::holds_alternative<ChatService::Started>(r);
+    });
+    TestSupport::waitFor([&done, &refused] { return done || refused; }, 60000);
     disconnect(c);
-    session->disconnect(this);
-    return events;
+    disconnect(appended);
+    return refused ? QList<StreamEvent>() : events;
 }
 
 QStringList tst_ReactAgentEverything::types(const QList<StreamEvent> &events) const

@@ -2,7 +2,6 @@
 // collapsed, at most 80 characters, never a cut surrogate pair) and checked when a client
 // renames it (1..200 characters, one line).
 
-#include "session.h"
 #include "sessiontitle.h"
 
 #include <QTest>
@@ -16,7 +15,6 @@ private Q_SLOTS:
     void fromMessage();
     void validate_data();
     void validate();
-    void sessionKeepsTheFirstOrTheRenamedTitle();
 };
 
 void tst_SessionTitle::fromMessage_data()
@@ -73,23 +71,6 @@ void tst_SessionTitle::validate()
     const auto checked = SessionTitle::validate(title, &why);
     QCOMPARE(checked.value_or(QString()), result);
     QCOMPARE(why.isEmpty(), !result.isEmpty());
-}
-
-void tst_SessionTitle::sessionKeepsTheFirstOrTheRenamedTitle()
-{
-    Session s;
-    QCOMPARE(s.title(), QString());
-    s.appendMessage(ChatMessage::assistant(QStringLiteral("not a user")));
-    QCOMPARE(s.title(), QString());
-    s.appendMessage(ChatMessage::user(QStringLiteral("first")));
-    s.appendMessage(ChatMessage::user(QStringLiteral("second")));
-    QCOMPARE(s.title(), QStringLiteral("first"));
-    QVERIFY(s.beginTurn(QStringLiteral("t1")));
-    s.endTurn();
-    QCOMPARE(s.turnCount(), 1);
-    s.setTitle(QStringLiteral("Renamed"));
-    s.appendMessage(ChatMessage::user(QStringLiteral("third")));
-    QCOMPARE(s.title(), QStringLiteral("Renamed"));
 }
 
 QTEST_GUILESS_MAIN(tst_SessionTitle)
