@@ -45,6 +45,7 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     StaticController::registerRoutes(m_router);
     m_healthController->registerRoutes(m_router);
     m_chatController->registerRoutes(m_router);
+    m_sessionController->setMaxImportBytes(m_options.maxImportBytes);
     m_sessionController->registerRoutes(m_router);
     m_toolController->registerRoutes(m_router);
     m_approvalController->registerRoutes(m_router);

@@ -175,6 +175,7 @@ TurnView gather(const QList<const StreamEvent *> &events)
         }
         case StreamEventType::SessionStart:
         case StreamEventType::SessionEnd:
+        case StreamEventType::StreamReset:
             break;
         }
     }
