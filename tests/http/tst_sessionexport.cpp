@@ -43,6 +43,7 @@ private Q_SLOTS:
     void refusedImportsChangeNothing_data();
     void refusedImportsChangeNothing();
     void exportErrors();
+    void commandLine();
 
 private:
     QString importDocument(const QByteArray &document);
@@ -178,6 +179,68 @@ void tst_SessionExport::exportErrors()
     const Reply pdf = rest.get(QStringLiteral("/api/v3/sessions/%1/export?format=pdf").arg(id));
     QCOMPARE(pdf.status, 400);
     QCOMPARE(pdf.errorCode(), QStringLiteral("invalid_field"));
+}
+
+void tst_SessionExport::commandLine()
+{
+    // mcp-hostd import / export on a store, without a server.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const auto write = [&dir](const QString &name, const QByteArray &bytes) {
+        QFile f(dir.filePath(name));
+        return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+    };
+    QVERIFY(write(QStringLiteral("config.json"), "{}"));
+    QVERIFY(write(QStringLiteral("good.json"), m_sample));
+    QJsonObject doc = QJsonDocument::fromJson(m_sample).object();
+    QJsonArray events = doc.value("events").toArray();
+    QJsonObject e = events.at(12).toObject();
+    e.insert("seq", 5);
+    events[12] = e;
+    doc.insert("events", events);
+    QVERIFY(write(QStringLiteral("doubled.json"), QJsonDocument(doc).toJson()));
+    const auto run = [&dir](const QStringList &args, QByteArray *out, QByteArray *err) {
+        QProcess p;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("cfg")));
+        p.setProcessEnvironment(env);
+        p.start(hostBinary(),
+                args
+                        + QStringList {QStringLiteral("--config"),
+                                       dir.filePath(QStringLiteral("config.json")),
+                                       QStringLiteral("--store"), QStringLiteral("memory")});
+        if (!p.waitForFinished(30000))
+            return -1;
+        *out = p.readAllStandardOutput();
+        *err = p.readAllStandardError();
+        return p.exitCode();
+    };
+    QByteArray out;
+    QByteArray err;
+    QCOMPARE(run({QStringLiteral("import"), dir.filePath(QStringLiteral("good.json"))}, &out, &err),
+             0);
+    const QJsonObject summary = QJsonDocument::fromJson(out).object();
+    QVERIFY2(!summary.value("session_id").toString().isEmpty(), out.constData());
+    QVERIFY(summary.value("session_id").toString() != QLatin1String("source-1"));
+    QCOMPARE(summary.value("title").toString(), QStringLiteral("Echo hi please"));
+    QCOMPARE(summary.value("message_count").toInt(), 8);
+    QCOMPARE(summary.value("last_seq").toInt(), 22);
+
+    QCOMPARE(run({QStringLiteral("import"), dir.filePath(QStringLiteral("doubled.json"))}, &out,
+                 &err),
+             1);
+    QVERIFY2(err.contains("doubled.json: events[12].seq: duplicate seq 5"), err.constData());
+    QCOMPARE(run({QStringLiteral("import"), dir.filePath(QStringLiteral("missing.json"))}, &out,
+                 &err),
+             1);
+    QVERIFY2(err.contains("cannot read"), err.constData());
+    QCOMPARE(run({QStringLiteral("export"), QStringLiteral("nope")}, &out, &err), 1);
+    QVERIFY2(err.contains("no session with id nope"), err.constData());
+    QCOMPARE(run({QStringLiteral("export"), QStringLiteral("nope"), QStringLiteral("--format"),
+                  QStringLiteral("pdf")},
+                 &out, &err),
+             2);
+    QVERIFY2(err.contains("--format must be json or markdown"), err.constData());
 }
 
 QTEST_GUILESS_MAIN(tst_SessionExport)
