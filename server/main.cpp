@@ -1,4 +1,5 @@
 // mcp-hostd: parses the command line and hands over to the server library.
+#include "archivecommand.h"
 #include "askcommand.h"
 #include "doctor.h"
 #include "hostconfig.h"
@@ -83,7 +84,9 @@ int main(int argc, char *argv[])
             "  (none), serve  serve the HTTP API, the SSE stream and the test page\n"
             "  doctor         start every configured MCP server and report its state\n"
             "  ask TEXT       run one turn (Think -> Act -> Observe -> Answer) and print each "
-            "step"));
+            "step\n"
+            "  export ID      print a stored session as its JSON document (or Markdown)\n"
+            "  import FILE    store a session document as a new session"));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption configOption(
@@ -157,12 +160,22 @@ int main(int argc, char *argv[])
             QStringLiteral("yes"),
             QStringLiteral("ask: approve tool calls and sampling requests that need approval "
                            "(on a terminal you are asked; otherwise they are denied)."));
+    const QCommandLineOption formatOption(
+            QStringLiteral("format"),
+            QStringLiteral("export: json (the session document, default) or markdown."),
+            QStringLiteral("format"));
+    const QCommandLineOption outputOption(
+            {QStringLiteral("o"), QStringLiteral("output")},
+            QStringLiteral("export: write to this file (default: standard output)."),
+            QStringLiteral("file"));
+    parser.addOptions({formatOption, outputOption});
     parser.addOptions({configOption, listenOption, portOption, tokenFileOption, tokenOption,
                        maxConnOption, heartbeatOption, originOption, storeOption, ttlOption,
                        jsonOption, logOption, sessionOption, providerOption, modelOption,
                        yesOption});
-    parser.addPositionalArgument(QStringLiteral("command"),
-                                 QStringLiteral("serve (default) | doctor | ask"));
+    parser.addPositionalArgument(
+            QStringLiteral("command"),
+            QStringLiteral("serve (default) | doctor | ask | export | import"));
     parser.addPositionalArgument(QStringLiteral("text"), QStringLiteral("ask: the message"),
                                  QStringLiteral("[text]"));
     // Not process(): an unknown option should point to --help and exit with 2 (usage).
@@ -187,6 +200,42 @@ int main(int argc, char *argv[])
     if (!applyLogLevel(level))
         return fail(QStringLiteral("unknown --log-level \"%1\" (use debug, info, warning or error)")
                             .arg(level));
+
+    if (command == QLatin1String("export") || command == QLatin1String("import")) {
+        ArchiveCommand::Options options;
+        options.import = command == QLatin1String("import");
+        if (args.size() != 2)
+            return fail(options.import
+                                ? QStringLiteral("import needs one file, e.g. mcp-hostd import "
+                                                 "notes.json")
+                                : QStringLiteral("export needs one session id, e.g. mcp-hostd "
+                                                 "export notes -o notes.json"));
+        if (options.import)
+            options.path = args.at(1);
+        else
+            options.sessionId = args.at(1);
+        if (!options.import) {
+            options.path = parser.value(outputOption);
+            if (parser.isSet(formatOption))
+                options.format = parser.value(formatOption);
+            if (options.format != QLatin1String("json")
+                && options.format != QLatin1String("markdown"))
+                return fail(QStringLiteral("--format must be json or markdown, not \"%1\"")
+                                    .arg(options.format.left(40)));
+        }
+        options.configPath = parser.value(configOption);
+        options.store = parser.value(storeOption);
+        if (const QString why = StoreFactory::check(options.store); !why.isEmpty())
+            return fail(QStringLiteral("--store: %1").arg(why));
+        ArchiveCommand archive(options);
+        int exitCode = 0;
+        archive.run([&exitCode](int code) {
+            exitCode = code;
+            QCoreApplication::exit(code);
+        });
+        app.exec();
+        return exitCode;
+    }
 
     if (command == QLatin1String("ask")) {
         AskCommand::Options options;
@@ -235,9 +284,11 @@ int main(int argc, char *argv[])
     }
 
     if (!serving)
-        return fail(QStringLiteral("unknown command \"%1\" (use serve, doctor or ask)\nsee "
-                                   "mcp-hostd --help")
-                            .arg(command));
+        return fail(
+                QStringLiteral(
+                        "unknown command \"%1\" (use serve, doctor, ask, export or import)\nsee "
+                        "mcp-hostd --help")
+                        .arg(command));
 
     ServeCommand::Options options;
     options.host.configPath = parser.value(configOption);

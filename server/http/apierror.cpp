@@ -9,6 +9,8 @@ ApiError::Http ApiError::toHttp() const
             return {400, "empty_body"};
         case C::InvalidJson:
             return {400, "invalid_json"};
+        case C::InvalidDocument:
+            return {400, "invalid_document"};
         case C::InvalidField:
             return {400, "invalid_field"};
         case C::InvalidLastEventId:

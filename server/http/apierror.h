@@ -16,6 +16,7 @@ struct ApiError
         // 400
         EmptyBody, ///< a JSON body was expected and none came
         InvalidJson, ///< the body is not JSON, or not an object
+        InvalidDocument, ///< an imported session document is refused (the message names the field)
         InvalidField, ///< a field is missing or has the wrong type or value
         InvalidLastEventId, ///< Last-Event-ID is not an event id
         EmptyMessage, ///< the chat message is empty

@@ -54,14 +54,33 @@ QList<ApiRouter::RouteInfo> ApiRouter::routes() const
 }
 
 void ApiRouter::addRoute(Method method, const QString &path, bool requiresToken, Handler handler,
-                         Effect effect)
+                         Effect effect, qint64 maxBodyBytes)
 {
     const bool changesState = effect == Effect::ChangesState || method != Method::Get;
     QString re = QRegularExpression::escape(path);
     re.replace(QRegularExpression(QStringLiteral("\\\\\\{[a-z_]+\\\\\\}")),
                QStringLiteral("([^/]+)"));
     m_routes.append({method, path, QRegularExpression(QLatin1Char('^') + re + QLatin1Char('$')),
-                     requiresToken, changesState, std::move(handler)});
+                     requiresToken, changesState, std::move(handler),
+                     maxBodyBytes > 0 ? maxBodyBytes : m_maxBodyBytes});
+}
+
+qint64 ApiRouter::bodyLimit(const RequestHead &head) const
+{
+    const QString path = QUrl::fromPercentEncoding(head.path());
+    for (const Route &r : std::as_const(m_routes)) {
+        if (methodName(r.method) == head.method && r.pattern.match(path).hasMatch())
+            return r.maxBodyBytes;
+    }
+    return m_maxBodyBytes;
+}
+
+qint64 ApiRouter::largestBodyLimit() const
+{
+    qint64 largest = m_maxBodyBytes;
+    for (const Route &r : std::as_const(m_routes))
+        largest = std::max(largest, r.maxBodyBytes);
+    return largest;
 }
 
 std::optional<ApiError> ApiRouter::checkHead(const RequestHead &head) const
@@ -155,12 +174,12 @@ void ApiRouter::dispatch(const QHttpServerRequest &request, QHttpServerResponder
                 h);
         return;
     }
-    if (request.body().size() > m_maxBodyBytes) {
+    if (request.body().size() > match->maxBodyBytes) {
         HttpResponses::sendError(responder,
                                  {ApiError::Code::BodyTooLarge,
                                   QStringLiteral("the request body has %1 bytes; the limit is %2")
                                           .arg(request.body().size())
-                                          .arg(m_maxBodyBytes)},
+                                          .arg(match->maxBodyBytes)},
                                  cors);
         return;
     }

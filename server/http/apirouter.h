@@ -44,12 +44,17 @@ public:
     };
 
     /// Adds a route; `{name}` segments of `path` are captured into ApiRequest::args.
+    /// `maxBodyBytes` > 0: the route's own body limit instead of the router's (an import).
     void addRoute(Method method, const QString &path, bool requiresToken, Handler handler,
-                  Effect effect = Effect::Reads);
+                  Effect effect = Effect::Reads, qint64 maxBodyBytes = 0);
     void dispatch(const QHttpServerRequest &request, QHttpServerResponder &&responder);
     /// The connection guard's check of a request head with a body, before the body is read:
     /// Unauthorized when the route needs the token and the head does not carry it.
     [[nodiscard]] std::optional<ApiError> checkHead(const RequestHead &head) const;
+    /// The body limit of the route a request head goes to (the router's when none matches).
+    [[nodiscard]] qint64 bodyLimit(const RequestHead &head) const;
+    /// The largest body any route accepts (what a connection must be able to hold).
+    [[nodiscard]] qint64 largestBodyLimit() const;
 
     [[nodiscard]] QList<RouteInfo> routes() const;
     [[nodiscard]] quint64 requestCount() const { return m_requests; }
@@ -64,6 +69,7 @@ private:
         bool requiresToken;
         bool changesState;
         Handler handler;
+        qint64 maxBodyBytes; ///< this route's body limit
     };
 
     const ApiSecurity *m_security;

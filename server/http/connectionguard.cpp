@@ -10,22 +10,25 @@ constexpr int kCloseGraceMs = 2000; // how long a refused connection is drained 
 constexpr int kLingerQuietMs = 300; // a refused client quiet this long has sent what it had
 constexpr qint64 kDrainBudget = 16 * 1024 * 1024; // what a refused client may still send
 
-RequestFramer::Limits framerLimits(const ConnectionLimits &limits, qint64 maxBodyBytes)
+RequestFramer::Limits framerLimits(const ConnectionLimits &limits, qint64 maxBodyBytes,
+                                   std::function<qint64(const RequestHead &)> bodyLimit)
 {
     RequestFramer::Limits l;
     l.maxRequestLineBytes = std::min(limits.maxRequestLineBytes, limits.maxHeaderBytes);
     l.maxHeaderBytes = limits.maxHeaderBytes;
     l.maxHeaderCount = limits.maxHeaderCount;
     l.maxBodyBytes = maxBodyBytes;
+    l.bodyLimit = std::move(bodyLimit);
     return l;
 }
 } // namespace
 
 ConnectionGuard::ConnectionGuard(GuardedSocket *socket, const ConnectionLimits &limits,
-                                 qint64 maxBodyBytes, HeadCheck headCheck)
+                                 qint64 maxBodyBytes, HeadCheck headCheck,
+                                 std::function<qint64(const RequestHead &)> bodyLimit)
     : QObject(socket)
     , m_socket(socket)
-    , m_framer(framerLimits(limits, maxBodyBytes))
+    , m_framer(framerLimits(limits, maxBodyBytes, std::move(bodyLimit)))
     , m_headCheck(std::move(headCheck))
     , m_requestTimeoutMs(limits.requestTimeoutMs)
     , m_idleTimeoutMs(limits.idleTimeoutMs)

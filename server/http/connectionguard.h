@@ -35,8 +35,10 @@ public:
     /// is read (the token check); nullopt: go on.
     using HeadCheck = std::function<std::optional<ApiError>(const RequestHead &)>;
 
+    /// `maxBodyBytes` bounds every body; `bodyLimit` (optional) gives one request's own limit
+    /// from its head (RequestFramer::Limits::bodyLimit).
     ConnectionGuard(GuardedSocket *socket, const ConnectionLimits &limits, qint64 maxBodyBytes,
-                    HeadCheck headCheck);
+                    HeadCheck headCheck, std::function<qint64(const RequestHead &)> bodyLimit = {});
     ~ConnectionGuard() override;
 
     /// Connects the slot that must run after QtHttpServer's (call after handing the socket over).

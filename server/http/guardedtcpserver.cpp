@@ -7,11 +7,13 @@
 #include <QTimer>
 
 GuardedTcpServer::GuardedTcpServer(const ConnectionLimits &limits, qint64 maxBodyBytes,
-                                   ConnectionGuard::HeadCheck headCheck, QObject *parent)
+                                   ConnectionGuard::HeadCheck headCheck, QObject *parent,
+                                   std::function<qint64(const RequestHead &)> bodyLimit)
     : QTcpServer(parent)
     , m_limits(limits)
     , m_maxBodyBytes(maxBodyBytes)
     , m_headCheck(std::move(headCheck))
+    , m_bodyLimit(std::move(bodyLimit))
 { }
 
 GuardedTcpServer::~GuardedTcpServer() = default;
@@ -30,7 +32,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     ++m_open;
     // The guard lives as long as the socket (its child), so the count follows the sockets
     // QtHttpServer deletes after they disconnect.
-    auto *guard = new ConnectionGuard(socket, m_limits, m_maxBodyBytes, m_headCheck);
+    auto *guard = new ConnectionGuard(socket, m_limits, m_maxBodyBytes, m_headCheck, m_bodyLimit);
     connect(guard, &QObject::destroyed, this, [this] { --m_open; });
     // Slot order is the guard's whole premise: a signal calls its slots in the order they were
     // connected. The guard connected its readyRead slot in its constructor, before the socket

@@ -15,8 +15,11 @@ class GuardedTcpServer : public QTcpServer
     Q_DISABLE_COPY_MOVE(GuardedTcpServer)
 
 public:
+    /// `maxBodyBytes` bounds every body, `bodyLimit` (optional) gives a request's own limit
+    /// from its head (the route's).
     GuardedTcpServer(const ConnectionLimits &limits, qint64 maxBodyBytes,
-                     ConnectionGuard::HeadCheck headCheck, QObject *parent = nullptr);
+                     ConnectionGuard::HeadCheck headCheck, QObject *parent = nullptr,
+                     std::function<qint64(const RequestHead &)> bodyLimit = {});
     ~GuardedTcpServer() override;
 
     [[nodiscard]] int openConnections() const { return m_open; }
@@ -32,6 +35,7 @@ private:
     ConnectionLimits m_limits;
     qint64 m_maxBodyBytes;
     ConnectionGuard::HeadCheck m_headCheck;
+    std::function<qint64(const RequestHead &)> m_bodyLimit;
     int m_open = 0;
     quint64 m_turnedAway = 0;
     QElapsedTimer m_turnAwayLog;

@@ -45,6 +45,7 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     StaticController::registerRoutes(m_router);
     m_healthController->registerRoutes(m_router);
     m_chatController->registerRoutes(m_router);
+    m_sessionController->setMaxImportBytes(m_options.maxImportBytes);
     m_sessionController->registerRoutes(m_router);
     m_toolController->registerRoutes(m_router);
     m_approvalController->registerRoutes(m_router);
@@ -71,9 +72,11 @@ bool HttpApiServer::listen(QString *error)
         return false;
     }
     // Every connection gets a guard that sees its bytes before QtHttpServer does.
+    // Bodies are bounded per route (the import takes larger ones than the rest).
     m_tcp = new GuardedTcpServer(
-            m_options.limits, m_options.maxBodyBytes,
-            [this](const RequestHead &head) { return m_router.checkHead(head); }, this);
+            m_options.limits, m_router.largestBodyLimit(),
+            [this](const RequestHead &head) { return m_router.checkHead(head); }, this,
+            [this](const RequestHead &head) { return m_router.bodyLimit(head); });
     m_tcp->setListenBacklogSize(m_options.listenBacklog);
     if (!m_tcp->listen(m_options.address, m_options.port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")

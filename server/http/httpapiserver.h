@@ -50,6 +50,8 @@ public:
         QString token; ///< empty: no authentication (allowed on loopback only)
         QStringList allowedOrigins; ///< besides the server's own origin
         qint64 maxBodyBytes = 1024 * 1024;
+        /// The largest session document POST /api/v3/sessions/import takes (its body limit).
+        qint64 maxImportBytes = 64 * 1024 * 1024;
         int listenBacklog = 1024;
         SseConnectionManager::Options sse;
         ConnectionLimits limits; ///< applied by the connection guard before QtHttpServer parses

@@ -116,6 +116,7 @@ void RequestFramer::reset()
     m_headBytes = 0;
     m_remaining = 0;
     m_bodyBytes = 0;
+    m_bodyLimit = 0;
 }
 
 RequestFramer::Event RequestFramer::fail(ApiError::Code code, const QString &message)
@@ -367,12 +368,14 @@ RequestFramer::Event RequestFramer::onHeadEnd()
                         QStringLiteral("Content-Length must be a number of bytes, not \"%1\"")
                                 .arg(printable(length)));
         m_head.contentLength = length.toLongLong();
-        if (m_head.contentLength > m_limits.maxBodyBytes)
-            return fail(ApiError::Code::BodyTooLarge,
-                        QStringLiteral("the request body has %1 bytes; the limit is %2")
-                                .arg(m_head.contentLength)
-                                .arg(m_limits.maxBodyBytes));
     }
+    m_bodyLimit = m_limits.bodyLimit ? std::min(m_limits.bodyLimit(m_head), m_limits.maxBodyBytes)
+                                     : m_limits.maxBodyBytes;
+    if (m_head.contentLength > m_bodyLimit)
+        return fail(ApiError::Code::BodyTooLarge,
+                    QStringLiteral("the request body has %1 bytes; the limit is %2")
+                            .arg(m_head.contentLength)
+                            .arg(m_bodyLimit));
     if (m_head.chunked) {
         m_state = State::ChunkSize;
     } else if (m_head.contentLength > 0) {
@@ -406,11 +409,11 @@ RequestFramer::Event RequestFramer::onChunkSizeLine()
         return fail(ApiError::Code::BadChunk,
                     QStringLiteral("a chunk size must be hex digits, got \"%1\"")
                             .arg(printable(m_line)));
-    if (size > m_limits.maxBodyBytes - m_bodyBytes)
+    if (size > m_bodyLimit - m_bodyBytes)
         return fail(ApiError::Code::BodyTooLarge,
                     QStringLiteral("the chunked request body is larger than the limit of %1 "
                                    "bytes")
-                            .arg(m_limits.maxBodyBytes));
+                            .arg(m_bodyLimit));
     m_bodyBytes += size;
     if (size == 0) {
         m_state = State::LastChunkEnd;

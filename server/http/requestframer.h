@@ -8,6 +8,8 @@
 #include <QPair>
 #include <QString>
 
+#include <functional>
+
 /// The request line and headers of one HTTP/1.1 request, as the framer accepted them.
 struct RequestHead
 {
@@ -34,8 +36,9 @@ struct RequestHead
 /// `maxHeaderBytes` or with more than `maxHeaderCount` headers (431), malformed lines, a
 /// missing or repeated Host, repeated/negative/non-digit/overflowing Content-Length,
 /// Transfer-Encoding other than `chunked` or together with Content-Length, bad chunk-size
-/// lines, chunk extensions and trailers (400), and a body over `maxBodyBytes` (413, from
-/// Content-Length before the body is read; while reading for chunked).
+/// lines, chunk extensions and trailers (400), and a body over `maxBodyBytes` or the request's
+/// own `bodyLimit` (413, from Content-Length before the body is read; while reading for
+/// chunked).
 ///
 /// It only frames: it keeps no body. It accepts a subset of what QtHttpServer parses, so
 /// that both always agree on where a request ends.
@@ -48,6 +51,9 @@ public:
         qint64 maxHeaderBytes = 32768; ///< request line + headers + the empty line
         int maxHeaderCount = 100;
         qint64 maxBodyBytes = 1024 * 1024;
+        /// The body limit of one request, from its head (a route with a larger or smaller
+        /// limit than maxBodyBytes); unset: maxBodyBytes for every request.
+        std::function<qint64(const RequestHead &)> bodyLimit;
     };
 
     enum class Event {
@@ -108,4 +114,5 @@ private:
     qint64 m_headBytes = 0;
     qint64 m_remaining = 0; ///< body or chunk bytes still to come
     qint64 m_bodyBytes = 0; ///< chunked: body bytes announced so far
+    qint64 m_bodyLimit = 0; ///< this request's body limit (set when its head ends)
 };

@@ -7,6 +7,8 @@
 #include "httpresponses.h"
 #include "jsonfields.h"
 #include "latereply.h"
+#include "markdownexport.h"
+#include "sessiondocument.h"
 #include "sessionservice.h"
 #include "sessiontitle.h"
 #include "sseconnectionmanager.h"
@@ -15,6 +17,7 @@
 #include <QJsonDocument>
 #include <QPointer>
 #include <QUrlQuery>
+#include <QUuid>
 
 namespace {
 constexpr int kDefaultPage = 50;
@@ -52,6 +55,63 @@ void SessionController::registerRoutes(ApiRouter &router)
                     bind(&SessionController::rename));
     router.addRoute(Method::Delete, QStringLiteral("/api/v3/sessions/{id}"), true,
                     bind(&SessionController::remove));
+    router.addRoute(Method::Get, QStringLiteral("/api/v3/sessions/{id}/export"), true,
+                    bind(&SessionController::exportSession));
+    router.addRoute(Method::Post, QStringLiteral("/api/v3/sessions/import"), true,
+                    bind(&SessionController::importSession), ApiRouter::Effect::ChangesState,
+                    m_maxImportBytes);
+}
+
+void SessionController::exportSession(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    const QString format
+            = ctx.request.query().queryItemValue(QStringLiteral("format"), QUrl::FullyDecoded);
+    const bool markdown = format == QLatin1String("markdown");
+    if (!format.isEmpty() && !markdown && format != QLatin1String("json"))
+        return HttpResponses::sendError(r,
+                                        {ApiError::Code::InvalidField,
+                                         QStringLiteral("format must be \"json\" or \"markdown\"")},
+                                        ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->exportArchive(ctx.args.value(0), [reply, markdown](StoreResult<SessionArchive> a) {
+        if (!reply)
+            return;
+        if (!a.ok())
+            return reply->error(CoreErrors::fromStore(a.error()));
+        if (markdown)
+            return reply->text(200, "text/markdown; charset=utf-8",
+                               MarkdownExport::fromArchive(a.value()).toUtf8());
+        reply->text(200, "application/json", SessionDocument::toBytes(a.value()));
+    });
+}
+
+void SessionController::importSession(ApiRequest &ctx, QHttpServerResponder &&r)
+{
+    SessionDocument::Limits limits;
+    limits.maxBytes = m_maxImportBytes;
+    SessionDocument::Error why;
+    // The core gives the session its own new id; this one only stands in until then.
+    auto archive = SessionDocument::fromBytes(
+            ctx.request.body(), QUuid::createUuid().toString(QUuid::WithoutBraces), &why, limits);
+    if (!archive)
+        return HttpResponses::sendError(r,
+                                        {why.code == SessionDocument::Error::Code::TooLarge
+                                                 ? ApiError::Code::BodyTooLarge
+                                                 : ApiError::Code::InvalidDocument,
+                                         why.text()},
+                                        ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, m_owner);
+    m_sessions->importArchive(
+            std::move(*archive), [this, reply](StoreResult<SessionRecord> imported) {
+                if (!reply)
+                    return;
+                if (!imported.ok())
+                    return reply->error(CoreErrors::fromStore(imported.error()));
+                reply->json(201,
+                            QJsonDocument(ApiJson::sessionSummary(
+                                    imported.value(),
+                                    m_connections->connectionsFor(imported.value().id))));
+            });
 }
 
 void SessionController::list(ApiRequest &ctx, QHttpServerResponder &&r)

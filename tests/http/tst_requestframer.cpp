@@ -30,6 +30,12 @@ Outcome frame(const QList<QByteArray> &pieces)
     limits.maxHeaderBytes = 400;
     limits.maxHeaderCount = 5;
     limits.maxRequestLineBytes = 100;
+    // A route with a smaller limit than the rest (and one that asks for more than the bound).
+    limits.bodyLimit = [](const RequestHead &head) -> qint64 {
+        if (head.path() == "/small")
+            return 10;
+        return head.path() == "/huge" ? 5000 : 1000;
+    };
     RequestFramer framer(limits);
     Outcome out;
     for (const QByteArray &piece : pieces) {
@@ -87,6 +93,18 @@ void tst_RequestFramer::splits_data()
     QTest::newRow("chunks over the limit")
             << "POST /c HTTP/1.1\r\n" + h + "Transfer-Encoding: chunked\r\n\r\n1f4\r\n"
                     + QByteArray(500, 'x') + "\r\n1f5\r\n"
+            << 0 << 413 << "body_too_large";
+    QTest::newRow("route limit exactly")
+            << "POST /small HTTP/1.1\r\n" + h + "Content-Length: 10\r\n\r\n" + QByteArray(10, 'b')
+            << 1 << 0 << QString();
+    QTest::newRow("route limit + 1")
+            << "POST /small HTTP/1.1\r\n" + h + "Content-Length: 11\r\n\r\n"
+            << 0 << 413 << "body_too_large";
+    QTest::newRow("route limit chunked") << "POST /small HTTP/1.1\r\n" + h
+                    + "Transfer-Encoding: chunked\r\n\r\n5\r\nabcde\r\n6\r\n"
+                                         << 0 << 413 << "body_too_large";
+    QTest::newRow("route limit above the bound")
+            << "POST /huge HTTP/1.1\r\n" + h + "Content-Length: 1001\r\n\r\n"
             << 0 << 413 << "body_too_large";
     QTest::newRow("head limit") << "GET / HTTP/1.1\r\n" + h + "X: " + QByteArray(400, 'x') << 0
                                 << 431 << "headers_too_large";
