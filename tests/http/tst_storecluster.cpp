@@ -80,7 +80,8 @@ bool tst_StoreCluster::startCluster(int n)
         auto host = std::make_unique<HostProcess>();
         host->useLlm(m_llm);
         const QString error = host->start({QStringLiteral("--store"), m_redis.url(0)});
-        if (!error.isEmpty()) {
+        RestClient rest(host->port);
+        if (!error.isEmpty() || !waitForServersReady(rest)) {
             qWarning("instance %d: %s", i, qPrintable(error));
             return false;
         }
@@ -97,6 +98,8 @@ void tst_StoreCluster::sqliteKilledMidTurn()
     host->useLlm(m_llm);
     QVERIFY2(host->start({QStringLiteral("--store"), store}).isEmpty(),
              host->err.constData());
+    RestClient ready(host->port);
+    QVERIFY(waitForServersReady(ready)); // the slow tool must exist when the model calls it
     const QString id = createSession(host->port);
     QVERIFY(!id.isEmpty());
     QVERIFY(m_llm.setScript({toolReply({toolCall("c1", "slow", {{"steps", 200}, {"delay_ms", 100}})}),
@@ -121,6 +124,7 @@ void tst_StoreCluster::sqliteKilledMidTurn()
     QVERIFY2(again->start({QStringLiteral("--store"), store}).isEmpty(), again->err.constData());
     // The sidebar's view: the session is listed, its turn reads interrupted.
     RestClient rest2(again->port);
+    QVERIFY(waitForServersReady(rest2));
     const Reply list = rest2.get(QStringLiteral("/api/v3/sessions"));
     QCOMPARE(list.status, 200);
     QCOMPARE(list.json().value("sessions").toArray().first().toObject().value("session_id").toString(),
