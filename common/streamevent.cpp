@@ -133,3 +133,13 @@ QDateTime StreamEvent::parseTimestamp(const QString &text)
     QDateTime time = QDateTime::fromString(text, Qt::ISODateWithMs);
     return time.isValid() ? time.toUTC() : time;
 }
+
+QDateTime StreamEvent::utcFromMSecs(qint64 ms)
+{
+#if QT_VERSION >= QT_VERSION_CHECK(6, 5, 0)
+    return QDateTime::fromMSecsSinceEpoch(ms,
+                                          QTimeZone::UTC); // the Qt::TimeSpec form is deprecated
+#else
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+#endif
+}

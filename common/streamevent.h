@@ -60,6 +60,8 @@ struct StreamEvent
     /// "2026-01-02T03:04:05.678Z"
     [[nodiscard]] static QString formatTimestamp(const QDateTime &time);
     [[nodiscard]] static QDateTime parseTimestamp(const QString &text);
+    /// The UTC time `ms` milliseconds after the epoch (on every Qt version).
+    [[nodiscard]] static QDateTime utcFromMSecs(qint64 ms);
 };
 
 Q_DECLARE_METATYPE(StreamEvent)

@@ -124,8 +124,8 @@ std::optional<SessionRecord> recordOf(const QHash<QByteArray, QByteArray> &h, QS
         *why = QStringLiteral("session record %1 lacks a field or has a bad one").arg(r.id);
         return std::nullopt;
     }
-    r.created = QDateTime::fromMSecsSinceEpoch(*created, Qt::UTC);
-    r.updated = QDateTime::fromMSecsSinceEpoch(*updated, Qt::UTC);
+    r.created = StreamEvent::utcFromMSecs(*created);
+    r.updated = StreamEvent::utcFromMSecs(*updated);
     r.turnCount = int(*turns);
     r.messageCount = int(*messages);
     r.lastSeq = *seq;
@@ -503,7 +503,7 @@ void RedisSessionStore::loadSession(const QString &id, Done<SessionData> done)
                     const qint64 started = parts.size() == 2 ? parts[1].toLongLong(&okT) : 0;
                     if (!okN || !okT)
                         return done(malformed("load", QStringLiteral("turn %1").arg(turn.id)));
-                    turn.started = QDateTime::fromMSecsSinceEpoch(started, Qt::UTC);
+                    turn.started = StreamEvent::utcFromMSecs(started);
                     turn.firstSeq = h.value("tf:" + it.key().mid(2)).toLongLong();
                     turn.lastSeq = h.value("tl:" + it.key().mid(2)).toLongLong();
                     const QByteArray end = t.value("e:" + it.key().mid(2));
@@ -515,8 +515,8 @@ void RedisSessionStore::loadSession(const QString &id, Done<SessionData> done)
                             return done(malformed("load",
                                                   QStringLiteral("turn %1's state").arg(turn.id)));
                         turn.state = *state;
-                        turn.ended = QDateTime::fromMSecsSinceEpoch(
-                                qint64(o.value(QLatin1String("ended")).toDouble()), Qt::UTC);
+                        turn.ended = StreamEvent::utcFromMSecs(
+                                qint64(o.value(QLatin1String("ended")).toDouble()));
                         turn.iterations = o.value(QLatin1String("iterations")).toInt();
                     }
                     turns.emplace(n, turn);

@@ -26,7 +26,7 @@ qint64 nowMs()
 
 QDateTime utc(qint64 ms)
 {
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+    return StreamEvent::utcFromMSecs(ms);
 }
 
 qint64 msOr(const QDateTime &time, qint64 fallback)

@@ -225,7 +225,7 @@ void populate(SessionStore &store, int sessions)
             SessionRecord r;
             r.id = QStringLiteral("s%1").arg(i + j, 6, 10, QLatin1Char('0'));
             r.title = QStringLiteral("Conversation number %1 about things").arg(i + j);
-            r.created = QDateTime::fromMSecsSinceEpoch(t0 + (i + j) * 1000LL, Qt::UTC);
+            r.created = StreamEvent::utcFromMSecs(t0 + (i + j) * 1000LL);
             r.updated = r.created;
             store.createSession(r, [&](StoreResult<SessionRecord> res) {
                 if (!res.ok())

@@ -173,7 +173,7 @@ private Q_SLOTS:
         o.prefix = "list-test:";
         auto store = open(o);
         QVERIFY(store);
-        const QDateTime base = QDateTime::fromMSecsSinceEpoch(1700000000000, Qt::UTC);
+        const QDateTime base = StreamEvent::utcFromMSecs(1700000000000);
         for (int i = 0; i < 7; ++i) {
             SessionRecord r = record(QStringLiteral("l%1").arg(i));
             r.title = i % 2 ? QStringLiteral("Ärger mit Redis %1").arg(i) : QStringLiteral("other");

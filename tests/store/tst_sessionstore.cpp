@@ -73,7 +73,7 @@ SessionRecord record(const QString &id, qint64 updatedMs = 0, const QString &tit
     r.id = id;
     r.title = title;
     if (updatedMs) {
-        r.created = QDateTime::fromMSecsSinceEpoch(updatedMs, Qt::UTC);
+        r.created = StreamEvent::utcFromMSecs(updatedMs);
         r.updated = r.created;
     }
     return r;
@@ -489,7 +489,7 @@ void tst_SessionStore::appendAssignsSeqsInOrder()
         const bool onA = i % 3 != 0;
         StreamEvent e = thought(i, onA ? "ta" : "tb");
         if (i == 7)
-            e.ts = QDateTime::fromMSecsSinceEpoch(1700000000123, Qt::UTC); // kept as given
+            e.ts = StreamEvent::utcFromMSecs(1700000000123); // kept as given
         m_store->appendEvent(onA ? la.value() : lb.value(), e, [&, i](StoreResult<StreamEvent> r) {
             if (!r.ok()) {
                 ++errors;
