@@ -327,8 +327,8 @@ void ApiClient::listSessions(QObject *ctx, Callback<QList<SessionSummary>> cb)
     listSessionPages(QString(), {}, ctx, std::move(cb));
 }
 
-void ApiClient::listSessionPages(const QString &cursor, QList<SessionSummary> sofar,
-                                 QObject *ctx, Callback<QList<SessionSummary>> cb)
+void ApiClient::listSessionPages(const QString &cursor, QList<SessionSummary> sofar, QObject *ctx,
+                                 Callback<QList<SessionSummary>> cb)
 {
     QString path = QStringLiteral("/api/v3/sessions?limit=%1").arg(kSessionPage);
     if (!cursor.isEmpty())
@@ -336,17 +336,18 @@ void ApiClient::listSessionPages(const QString &cursor, QList<SessionSummary> so
     QPointer<ApiClient> self(this);
     QPointer<QObject> guard(ctx);
     jsonCall("GET", path, nullptr, ctx,
-             [self, guard, ctx, sofar = std::move(sofar), cb = std::move(cb)](
-                     const QJsonObject &o, const ApiResponse &r,
-                     const std::optional<ApiError> &error) mutable {
+             [self, guard, ctx, sofar = std::move(sofar),
+              cb = std::move(cb)](const QJsonObject &o, const ApiResponse &r,
+                                  const std::optional<ApiError> &error) mutable {
                  if (error)
                      return deliver(cb, QList<SessionSummary>(), error);
                  const auto page = listOf<SessionSummary>(o, "sessions");
                  if (!page)
                      return deliver(cb, QList<SessionSummary>(),
                                     std::optional<ApiError>(badResponse(
-                                            r.status, QStringLiteral("the answer lacks the "
-                                                                     "fields the API promises"))));
+                                            r.status,
+                                            QStringLiteral("the answer lacks the "
+                                                           "fields the API promises"))));
                  sofar += *page;
                  const QString next = o.value(QLatin1String("next_cursor")).toString();
                  // Newest first, page by page, up to kMaxSessionsListed.

@@ -96,14 +96,14 @@ void tst_StoreCluster::sqliteKilledMidTurn()
     const QString store = QStringLiteral("sqlite:") + dir.filePath(QStringLiteral("s.db"));
     auto host = std::make_unique<HostProcess>();
     host->useLlm(m_llm);
-    QVERIFY2(host->start({QStringLiteral("--store"), store}).isEmpty(),
-             host->err.constData());
+    QVERIFY2(host->start({QStringLiteral("--store"), store}).isEmpty(), host->err.constData());
     RestClient ready(host->port);
     QVERIFY(waitForServersReady(ready)); // the slow tool must exist when the model calls it
     const QString id = createSession(host->port);
     QVERIFY(!id.isEmpty());
-    QVERIFY(m_llm.setScript({toolReply({toolCall("c1", "slow", {{"steps", 200}, {"delay_ms", 100}})}),
-                             textReply(QStringLiteral("after the restart"))}));
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c1", "slow", {{"steps", 200}, {"delay_ms", 100}})}),
+             textReply(QStringLiteral("after the restart"))}));
     Stream stream(host->port);
     QVERIFY(stream.open(id));
     RestClient rest(host->port);
@@ -127,7 +127,13 @@ void tst_StoreCluster::sqliteKilledMidTurn()
     QVERIFY(waitForServersReady(rest2));
     const Reply list = rest2.get(QStringLiteral("/api/v3/sessions"));
     QCOMPARE(list.status, 200);
-    QCOMPARE(list.json().value("sessions").toArray().first().toObject().value("session_id").toString(),
+    QCOMPARE(list.json()
+                     .value("sessions")
+                     .toArray()
+                     .first()
+                     .toObject()
+                     .value("session_id")
+                     .toString(),
              id);
     const Reply detail = rest2.get(QStringLiteral("/api/v3/sessions/") + id);
     QCOMPARE(detail.status, 200);
@@ -157,9 +163,10 @@ void tst_StoreCluster::sqliteKilledMidTurn()
 
     // The session goes on, its seqs too.
     QVERIFY(m_llm.setScript({textReply(QStringLiteral("Still here."))}));
-    QCOMPARE(rest2.post(QStringLiteral("/api/v3/chat/send"), {{"session_id", id}, {"message", "hi"}})
-                     .status,
-             202);
+    QCOMPARE(
+            rest2.post(QStringLiteral("/api/v3/chat/send"), {{"session_id", id}, {"message", "hi"}})
+                    .status,
+            202);
     QVERIFY(replay.waitForType(QStringLiteral("final_response")) >= 0);
     QVERIFY2(contiguous(replay.seqs()), qPrintable(replay.types().join(',')));
 }
@@ -184,20 +191,23 @@ void tst_StoreCluster::threeInstancesBehindHaproxy()
     Stream roaming(lb);
     QVERIFY(roaming.open(id));
 
-    QVERIFY(m_llm.setScript({toolReply({toolCall("c1", "slow", {{"steps", 20}, {"delay_ms", 100}})}),
-                             textReply(QStringLiteral("All instances saw this."), 4)}));
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c1", "slow", {{"steps", 20}, {"delay_ms", 100}})}),
+             textReply(QStringLiteral("All instances saw this."), 4)}));
     // Two sends at once to the same session through two instances: one runs, one is refused.
     auto apiA = apiFor(ports.at(0));
     auto apiB = apiFor(ports.at(1));
     QList<int> statuses;
     QObject context;
     for (ApiClient *api : {apiA.get(), apiB.get()}) {
-        api->request("POST", QStringLiteral("/api/v3/chat/send"),
-                     QJsonDocument(QJsonObject {{"session_id", id}, {"message", "go"}})
-                             .toJson(QJsonDocument::Compact),
-                     {}, &context, [&statuses](const ApiResponse &r, const std::optional<McpHostClient::ApiError> &) {
-                         statuses << r.status;
-                     });
+        api->request(
+                "POST", QStringLiteral("/api/v3/chat/send"),
+                QJsonDocument(QJsonObject {{"session_id", id}, {"message", "go"}})
+                        .toJson(QJsonDocument::Compact),
+                {}, &context,
+                [&statuses](const ApiResponse &r, const std::optional<McpHostClient::ApiError> &) {
+                    statuses << r.status;
+                });
     }
     QVERIFY(TestSupport::waitFor([&] { return statuses.size() == 2; }, 20000));
     std::sort(statuses.begin(), statuses.end());
@@ -228,7 +238,10 @@ void tst_StoreCluster::threeInstancesBehindHaproxy()
     // The balancer spread the requests: every instance holds a stream of this session.
     for (quint16 port : ports) {
         RestClient rest(port);
-        QVERIFY(rest.get(QStringLiteral("/api/v3/sessions/") + id).json().value("connections").toInt()
+        QVERIFY(rest.get(QStringLiteral("/api/v3/sessions/") + id)
+                        .json()
+                        .value("connections")
+                        .toInt()
                 >= 1);
     }
 }
@@ -241,11 +254,13 @@ void tst_StoreCluster::ownerKilledMidTurn()
     QVERIFY(!id.isEmpty());
     Stream watcher(m_hosts.at(1)->port);
     QVERIFY(watcher.open(id));
-    QVERIFY(m_llm.setScript({toolReply({toolCall("c1", "slow", {{"steps", 400}, {"delay_ms", 100}})})}));
+    QVERIFY(m_llm.setScript(
+            {toolReply({toolCall("c1", "slow", {{"steps", 400}, {"delay_ms", 100}})})}));
     RestClient owner(m_hosts.at(0)->port);
-    QCOMPARE(owner.post(QStringLiteral("/api/v3/chat/send"), {{"session_id", id}, {"message", "go"}})
-                     .status,
-             202);
+    QCOMPARE(
+            owner.post(QStringLiteral("/api/v3/chat/send"), {{"session_id", id}, {"message", "go"}})
+                    .status,
+            202);
     QVERIFY(watcher.waitForType(QStringLiteral("acting")) >= 0);
     ::kill(pid_t(m_hosts.at(0)->process.processId()), SIGKILL);
     QElapsedTimer clock;
@@ -261,11 +276,15 @@ void tst_StoreCluster::ownerKilledMidTurn()
     RestClient other(m_hosts.at(2)->port);
     QVERIFY(TestSupport::waitFor(
             [&] {
-                return !other.get(QStringLiteral("/api/v3/sessions/") + id).json().value("busy").toBool();
+                return !other.get(QStringLiteral("/api/v3/sessions/") + id)
+                                .json()
+                                .value("busy")
+                                .toBool();
             },
             10000));
     QVERIFY(m_llm.setScript({textReply(QStringLiteral("Back."))}));
-    QCOMPARE(other.post(QStringLiteral("/api/v3/chat/send"), {{"session_id", id}, {"message", "again"}})
+    QCOMPARE(other.post(QStringLiteral("/api/v3/chat/send"),
+                        {{"session_id", id}, {"message", "again"}})
                      .status,
              202);
     QVERIFY(watcher.waitForType(QStringLiteral("final_response"), 30000) >= 0);
@@ -298,7 +317,12 @@ void tst_StoreCluster::stalledRedisIsReported()
     m_redis.resume();
     QVERIFY(TestSupport::waitFor(
             [&] { return rest.get(QStringLiteral("/api/v3/sessions")).status == 200; }, 20000));
-    QVERIFY(rest.get(QStringLiteral("/health")).json().value("store").toObject().value("available").toBool());
+    QVERIFY(rest.get(QStringLiteral("/health"))
+                    .json()
+                    .value("store")
+                    .toObject()
+                    .value("available")
+                    .toBool());
 }
 
 QTEST_GUILESS_MAIN(tst_StoreCluster)
