@@ -1,5 +1,6 @@
 #include "sessiondocument.h"
 
+#include "configreader.h"
 #include "messagecodec.h"
 #include "sessiontitle.h"
 
@@ -69,27 +70,6 @@ QString shown(const QString &text)
     if (text.size() > kMax)
         out += QStringLiteral("…");
     return out + QLatin1Char('"');
-}
-
-QString jsonTypeName(const QJsonValue &value)
-{
-    switch (value.type()) {
-    case QJsonValue::Null:
-        return QStringLiteral("null");
-    case QJsonValue::Bool:
-        return QStringLiteral("a boolean");
-    case QJsonValue::Double:
-        return QStringLiteral("a number");
-    case QJsonValue::String:
-        return QStringLiteral("a string");
-    case QJsonValue::Array:
-        return QStringLiteral("an array");
-    case QJsonValue::Object:
-        return QStringLiteral("an object");
-    case QJsonValue::Undefined:
-        break;
-    }
-    return QStringLiteral("missing");
 }
 
 bool validId(const QString &id)
@@ -239,7 +219,9 @@ private:
     {
         if (value.isUndefined())
             return fail(path, QStringLiteral("missing (%1 is required)").arg(expected));
-        return fail(path, QStringLiteral("must be %1, not %2").arg(expected, jsonTypeName(value)));
+        return fail(
+                path,
+                QStringLiteral("must be %1, not %2").arg(expected, ConfigReader::typeName(value)));
     }
     bool onlyKeys(const QJsonObject &object, const QString &path,
                   std::initializer_list<QLatin1String> keys)
