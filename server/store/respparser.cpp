@@ -1,5 +1,6 @@
 #include "respparser.h"
 
+#include <hiredis/hiredis.h> // HIREDIS_MAJOR
 #include <hiredis/read.h>
 
 #include <new>
@@ -57,8 +58,18 @@ void *createString(const redisReadTask *task, char *str, size_t len)
     return r;
 }
 
-void *createArray(const redisReadTask *task, int elements)
+// hiredis 0.14 (Debian 12) passes the count as int, 1.x (Debian 13) as size_t.
+#if HIREDIS_MAJOR >= 1
+void *createArray(const redisReadTask *task, size_t count)
 {
+    const qint64 elements = count > size_t(RespParser::kMaxReplyElements)
+            ? qint64(RespParser::kMaxReplyElements) + 1
+            : qint64(count);
+#else
+void *createArray(const redisReadTask *task, int count)
+{
+    const qint64 elements = count;
+#endif
     if (elements < 0 || !spend(task, 0, qint64(elements) + 1))
         return nullptr;
     RedisReply *r = place(task);
@@ -92,14 +103,33 @@ void *createNil(const redisReadTask *task)
     return r;
 }
 
+#if HIREDIS_MAJOR >= 1
+// RESP3 types: our connections speak RESP2 (no HELLO 3), so these come only from a peer that
+// does not follow it; a double keeps its text, a boolean becomes 0 or 1.
+void *createDouble(const redisReadTask *task, double, char *str, size_t len)
+{
+    return createString(task, str, len);
+}
+
+void *createBool(const redisReadTask *task, int value)
+{
+    return createInteger(task, value ? 1 : 0);
+}
+#endif
+
 void freeObject(void *obj)
 {
     // Only roots are freed (hiredis frees the reply it was building when it fails).
     delete static_cast<RedisReply *>(obj);
 }
 
+#if HIREDIS_MAJOR >= 1
+redisReplyObjectFunctions kFunctions = {createString, createArray, createInteger, createDouble,
+                                        createNil,    createBool,  freeObject};
+#else
 redisReplyObjectFunctions kFunctions
         = {createString, createArray, createInteger, createNil, freeObject};
+#endif
 
 } // namespace
 
