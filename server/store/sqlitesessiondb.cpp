@@ -131,6 +131,15 @@ StoreResult<bool> SqliteSessionDb::open(QList<StreamEvent> *interrupted)
     if (!QDir().mkpath(info.absolutePath()))
         return io(QStringLiteral("cannot create the folder %1 of the session database")
                           .arg(info.absolutePath()));
+    // Conversations hold what tools returned: a new file is the user's alone (0600; SQLite
+    // gives its -wal and -shm files the same mode).
+    if (!info.exists()) {
+        QFile file(m_path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
+            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
+            return io(QStringLiteral("cannot create the session database %1: %2")
+                              .arg(m_path, file.errorString()));
+    }
     sqlite3 *db = nullptr;
     const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &db, flags, nullptr);

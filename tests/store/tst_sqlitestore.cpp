@@ -110,6 +110,13 @@ void tst_SqliteStore::walStaysOn()
         CHECK_OK(await<bool>([&](auto d) { store.open(d); }));
         CHECK_OK(await<SessionRecord>([&](auto d) { store.createSession(record("w"), d); }));
         QVERIFY(QFile::exists(dbPath() + QStringLiteral("-wal")));
+        // The conversations are the user's alone: the file and its WAL are 0600.
+        const auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
+                | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+        for (const QString &file : {dbPath(), dbPath() + QStringLiteral("-wal")}) {
+            QCOMPARE(QFile::permissions(file) & others, QFileDevice::Permissions());
+            QVERIFY(QFile::permissions(file) & QFileDevice::WriteOwner);
+        }
         QCOMPARE(store.health().kind, QStringLiteral("sqlite"));
         QVERIFY(store.health().available);
         QCOMPARE(store.health().sessions, qint64(1));
