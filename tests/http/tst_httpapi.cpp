@@ -86,6 +86,7 @@ private Q_SLOTS:
     void healthAndPage();
     void toolsAndServers();
     void sessionsLifecycle();
+    void sessionListRefusesHostileQueries();
     void deleteEndsOpenStreams();
     void fullEventStreamOfOneTurn();
     void chatIsSynchronousAndContinuesSessions();
@@ -231,6 +232,21 @@ void tst_HttpApi::toolsAndServers()
     QCOMPARE(fixture.value("name").toString(), QStringLiteral("fixture"));
     QCOMPARE(fixture.value("state").toString(), QStringLiteral("ready"));
     QCOMPARE(fixture.value("tools").toInt(), tools.json().value("tools").toArray().size());
+}
+
+void tst_HttpApi::sessionListRefusesHostileQueries()
+{
+    // Every query of the list is bounded and checked before the store is asked.
+    for (const QString &query :
+         {QStringLiteral("limit=0"), QStringLiteral("limit=501"), QStringLiteral("limit=abc"),
+          QStringLiteral("limit=-1"), QStringLiteral("cursor=not-ours"),
+          QStringLiteral("cursor=") + QString(600, QLatin1Char('A')),
+          QStringLiteral("q=") + QString(201, QLatin1Char('x'))}) {
+        const Reply r = m_rest.get(QStringLiteral("/api/v3/sessions?") + query);
+        QVERIFY2(r.status == 400, qPrintable(query.left(40) + QLatin1String(": ") + r.describe()));
+        QCOMPARE(r.errorCode(), QStringLiteral("invalid_field"));
+    }
+    QCOMPARE(m_rest.get(QStringLiteral("/api/v3/sessions?limit=500&q=%25_%00")).status, 200);
 }
 
 void tst_HttpApi::sessionsLifecycle()
