@@ -3,6 +3,7 @@
 #include "apiendpoint.h"
 #include "logging.h"
 
+#include <QIODevice>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonParseError>
@@ -28,6 +29,7 @@ struct Pending
 {
     ApiClient::Callback<ApiResponse> callback;
     QByteArray body;
+    qint64 written = 0; ///< bytes handed to the sink
     bool done = false;
 };
 
@@ -103,26 +105,51 @@ QUrl ApiClient::urlFor(const QString &path) const
     return ApiEndpoint::url(m_baseUrl, path);
 }
 
-void ApiClient::request(const QByteArray &method, const QString &path, const QByteArray &body,
-                        const RawHeaders &headers, QObject *ctx, Callback<ApiResponse> callback)
+QNetworkRequest ApiClient::prepared(const QString &path, const RawHeaders &headers) const
 {
     QNetworkRequest req(urlFor(path));
     ApiEndpoint::prepare(req, m_authorization);
     req.setRawHeader("Accept", "application/json");
+    for (const auto &h : headers)
+        req.setRawHeader(h.first, h.second);
+    return req;
+}
+
+void ApiClient::request(const QByteArray &method, const QString &path, const QByteArray &body,
+                        const RawHeaders &headers, QObject *ctx, Callback<ApiResponse> callback)
+{
+    QNetworkRequest req = prepared(path, {});
     if (!body.isEmpty())
         req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
     for (const auto &h : headers)
         req.setRawHeader(h.first, h.second);
-
     QNetworkReply *reply = body.isEmpty() && method == "GET"
             ? m_nam->get(req)
             : m_nam->sendCustomRequest(req, method, body);
+    Transfer transfer;
+    transfer.maxBytes = m_maxResponseBytes;
+    track(reply, path, transfer, ctx, std::move(callback));
+}
+
+void ApiClient::track(QNetworkReply *reply, const QString &path, const Transfer &transfer,
+                      QObject *ctx, Callback<ApiResponse> callback)
+{
     auto pending = std::make_shared<Pending>();
     pending->callback = std::move(callback);
     const QPointer<QObject> guard(ctx);
     const bool guarded = ctx != nullptr;
     QObject *receiver = ctx ? ctx : this;
-    const qint64 maxBytes = m_maxResponseBytes;
+    const qint64 maxBytes = transfer.maxBytes;
+    // A sink takes a successful body as it comes; an error answer's body is kept (small).
+    const QPointer<QIODevice> sink(transfer.sink);
+    const bool sunk = transfer.sink != nullptr;
+    const qint64 errorBound = qMin<qint64>(maxBytes, 1024 * 1024);
+    auto toSink = [reply, sunk] {
+        if (!sunk)
+            return false;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        return status >= 200 && status < 300;
+    };
 
     // Runs the callback once (unless ctx is gone) and disposes of the reply.
     auto finish = [pending, reply, guard, guarded](const ApiResponse &response,
@@ -146,56 +173,95 @@ void ApiClient::request(const QByteArray &method, const QString &path, const QBy
         e.message = QStringLiteral("the server's answer exceeded %1").arg(mib(maxBytes));
         finish({}, e);
     };
-
-    connect(reply, &QNetworkReply::metaDataChanged, receiver, [reply, maxBytes, tooLarge] {
-        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
-        if (length.isValid() && length.toLongLong() > maxBytes)
-            tooLarge(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
-    });
-    connect(reply, &QNetworkReply::readyRead, receiver, [reply, pending, maxBytes, tooLarge] {
-        if (pending->done)
-            return;
-        pending->body += reply->read(maxBytes + 1 - pending->body.size());
-        if (pending->body.size() > maxBytes)
-            tooLarge(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
-    });
-    connect(reply, &QNetworkReply::finished, receiver,
-            [reply, pending, maxBytes, finish, tooLarge] {
-                if (pending->done)
-                    return;
-                pending->body += reply->read(maxBytes + 1 - pending->body.size());
-                const int status
-                        = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                if (pending->body.size() > maxBytes) {
+    // Reads what arrived: into the sink (false when it refused the bytes) or the bounded body.
+    auto take = [reply, pending, maxBytes, errorBound, sink, sunk, toSink, finish, tooLarge]() {
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (toSink()) {
+            while (reply->bytesAvailable() > 0) {
+                const QByteArray chunk = reply->read(256 * 1024);
+                if (pending->written + chunk.size() > maxBytes) {
                     tooLarge(status);
-                    return;
+                    return false;
                 }
-                if (status == 0) {
+                if (!sink || sink->write(chunk) != chunk.size()) {
                     ApiError e;
-                    e.code = QStringLiteral("network_error");
-                    e.message = reply->errorString();
-                    e.network = true;
+                    e.httpStatus = status;
+                    e.code = QStringLiteral("write_failed");
+                    e.message = QStringLiteral("cannot write the answer: %1")
+                                        .arg(sink ? sink->errorString()
+                                                  : QStringLiteral("the file is gone"));
                     finish({}, e);
-                    return;
+                    return false;
                 }
-                ApiResponse response;
-                response.status = status;
-                response.body = std::move(pending->body);
-                response.headers = reply->rawHeaderPairs();
-                finish(response, std::nullopt);
-            });
+                pending->written += chunk.size();
+            }
+            return true;
+        }
+        const qint64 bound = sunk ? errorBound : maxBytes;
+        pending->body += reply->read(bound + 1 - pending->body.size());
+        if (pending->body.size() > bound) {
+            tooLarge(status);
+            return false;
+        }
+        return true;
+    };
 
     auto *timer = new QTimer(reply);
     timer->setSingleShot(true);
     const int timeoutMs = m_transferTimeoutMs;
-    connect(timer, &QTimer::timeout, receiver, [finish, timeoutMs, path] {
-        ApiError e;
-        e.code = QStringLiteral("timeout");
-        e.message
-                = QStringLiteral("no complete answer to %1 within %2 ms").arg(path).arg(timeoutMs);
-        e.network = true;
-        finish({}, e);
+    connect(reply, &QNetworkReply::metaDataChanged, receiver, [reply, maxBytes, tooLarge, toSink] {
+        const QVariant length = reply->header(QNetworkRequest::ContentLengthHeader);
+        if (!toSink() && length.isValid() && length.toLongLong() > maxBytes)
+            tooLarge(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt());
     });
+    connect(reply, &QNetworkReply::readyRead, receiver,
+            [pending, take, timer, idle = transfer.idleTimeout, timeoutMs] {
+                if (pending->done)
+                    return;
+                if (take() && idle)
+                    timer->start(timeoutMs);
+            });
+    if (transfer.idleTimeout) {
+        connect(reply, &QNetworkReply::uploadProgress, receiver, [pending, timer, timeoutMs] {
+            if (!pending->done)
+                timer->start(timeoutMs);
+        });
+    }
+    connect(reply, &QNetworkReply::finished, receiver, [reply, pending, finish, take] {
+        if (pending->done)
+            return;
+        if (!take())
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (status == 0) {
+            ApiError e;
+            e.code = QStringLiteral("network_error");
+            e.message = reply->errorString();
+            e.network = true;
+            finish({}, e);
+            return;
+        }
+        ApiResponse response;
+        response.status = status;
+        response.body = std::move(pending->body);
+        response.headers = reply->rawHeaderPairs();
+        response.written = pending->written;
+        finish(response, std::nullopt);
+    });
+
+    connect(timer, &QTimer::timeout, receiver,
+            [finish, timeoutMs, path, idle = transfer.idleTimeout] {
+                ApiError e;
+                e.code = QStringLiteral("timeout");
+                e.message = idle ? QStringLiteral("%1: nothing sent or received for %2 ms")
+                                           .arg(path)
+                                           .arg(timeoutMs)
+                                 : QStringLiteral("no complete answer to %1 within %2 ms")
+                                           .arg(path)
+                                           .arg(timeoutMs);
+                e.network = true;
+                finish({}, e);
+            });
     timer->start(timeoutMs);
 
     if (ctx) {
@@ -511,4 +577,83 @@ void ApiClient::del(const QString &path, const QJsonObject &body, QObject *ctx,
                     Callback<QJsonObject> cb)
 {
     jsonCall("DELETE", path, body.isEmpty() ? nullptr : &body, ctx, plain(std::move(cb)));
+}
+
+namespace {
+
+// An answer that is not a success, in the shape of the JSON calls' errors.
+std::optional<ApiError> failureOf(const ApiResponse &r, const std::optional<ApiError> &error)
+{
+    if (error)
+        return error;
+    if (r.status >= 400)
+        return ApiError::fromBody(r.status, r.body);
+    if (r.status < 200 || r.status >= 300)
+        return badResponse(
+                r.status,
+                QStringLiteral("unexpected HTTP %1 (redirects are not followed)").arg(r.status));
+    return std::nullopt;
+}
+
+} // namespace
+
+void ApiClient::exportSession(const QString &id, const QString &format, QIODevice *sink,
+                              QObject *ctx, Callback<qint64> cb)
+{
+    QString path = sessionPath(id) + QStringLiteral("/export");
+    if (!format.isEmpty())
+        path += QStringLiteral("?format=") + ApiEndpoint::segment(format);
+    QNetworkRequest req = prepared(path, {});
+    req.setRawHeader("Accept",
+                     format == QLatin1String("markdown") ? "text/markdown" : "application/json");
+    Transfer transfer;
+    transfer.maxBytes = kMaxExportBytes;
+    transfer.idleTimeout = true;
+    transfer.sink = sink;
+    track(m_nam->get(req), path, transfer, ctx,
+          [cb = std::move(cb)](const ApiResponse &r, const std::optional<ApiError> &error) {
+              const auto failure = failureOf(r, error);
+              deliver(cb, failure ? qint64(0) : r.written, failure);
+          });
+}
+
+void ApiClient::importSession(QIODevice *document, QObject *ctx, Callback<SessionSummary> cb)
+{
+    const QString path = QStringLiteral("/api/v3/sessions/import");
+    const qint64 size = document && document->isReadable() ? document->size() : -1;
+    if (size < 0 || size > kMaxImportBytes || document->isSequential()) {
+        ApiError e;
+        e.code = size > kMaxImportBytes ? QStringLiteral("too_large") : QStringLiteral("bad_input");
+        e.message = size > kMaxImportBytes
+                ? QStringLiteral("the document has %1 bytes; a session document has at most %2")
+                          .arg(size)
+                          .arg(mib(kMaxImportBytes))
+                : QStringLiteral("the document cannot be read");
+        const QPointer<QObject> guard(ctx);
+        QTimer::singleShot(0, this, [guard, guarded = ctx != nullptr, cb = std::move(cb), e] {
+            if (!guarded || guard)
+                deliver(cb, SessionSummary {}, std::optional<ApiError>(e));
+        });
+        return;
+    }
+    document->seek(0);
+    QNetworkRequest req = prepared(path, {});
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    req.setHeader(QNetworkRequest::ContentLengthHeader, size);
+    Transfer transfer;
+    transfer.maxBytes = m_maxResponseBytes;
+    transfer.idleTimeout = true;
+    track(m_nam->post(req, document), path, transfer, ctx,
+          [cb = std::move(cb)](const ApiResponse &r, const std::optional<ApiError> &error) {
+              if (const auto failure = failureOf(r, error))
+                  return deliver(cb, SessionSummary {}, failure);
+              const auto summary = SessionSummary::fromJson(r.json());
+              if (!summary)
+                  return deliver(cb, SessionSummary {},
+                                 std::optional<ApiError>(badResponse(
+                                         r.status,
+                                         QStringLiteral("the answer lacks the fields the API "
+                                                        "promises"))));
+              deliver(cb, *summary, std::nullopt);
+          });
 }

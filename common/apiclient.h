@@ -13,8 +13,10 @@
 #include <functional>
 #include <optional>
 
+class QIODevice;
 class QNetworkAccessManager;
 class QNetworkReply;
+class QNetworkRequest;
 
 /// A raw HTTP answer of ApiClient::request (status, headers, bounded body).
 struct ApiResponse
@@ -22,6 +24,7 @@ struct ApiResponse
     int status = 0; ///< 0: no HTTP answer (see the error)
     QByteArray body; ///< at most the client's response bound
     QList<QPair<QByteArray, QByteArray>> headers; ///< as received
+    qint64 written = 0; ///< a 2xx answer's bytes written to the request's sink (body empty)
     [[nodiscard]] QByteArray header(const QByteArray &name) const; ///< case-insensitive
     [[nodiscard]] QJsonObject json() const; ///< the body as a JSON object ({} if it is not)
 };
@@ -84,6 +87,23 @@ public:
     void addApprovalRule(const ApprovalRule &, QObject *ctx, Callback<ApprovalRule>);
     void removeApprovalRule(const ApprovalRule &, QObject *ctx, Callback<bool>);
 
+    /// `GET /api/v3/sessions/{id}/export` written into `sink` as it arrives (an open, writable
+    /// device the caller owns; nothing is written for an error answer). `format`: "json" (the
+    /// versioned session document; also "") or "markdown". The value is the number of bytes
+    /// written. Bounded by kMaxExportBytes ("too_large"); the timeout counts from the last byte
+    /// received; a refused write is "write_failed".
+    void exportSession(const QString &id, const QString &format, QIODevice *sink, QObject *ctx,
+                       Callback<qint64>);
+    static constexpr qint64 kMaxExportBytes = 512LL * 1024 * 1024;
+    /// `POST /api/v3/sessions/import` with the document read from `document` as it is sent (an
+    /// open, random-access device the caller owns, e.g. a QFile; it is not read whole into
+    /// memory): the new session. A document over kMaxImportBytes is refused before anything is
+    /// sent ("too_large"); the server's refusal (400 invalid_document, 413 body_too_large) comes
+    /// with its message. The timeout counts from the last byte sent or received.
+    void importSession(QIODevice *document, QObject *ctx, Callback<SessionSummary>);
+    /// The server's cap on an imported document (HttpApiServer::Options::maxImportBytes).
+    static constexpr qint64 kMaxImportBytes = 64LL * 1024 * 1024;
+
     // Generic calls for anything else. `path` may carry a query ("/api/v3/x?y=1"). The value
     // is the answer's JSON object ({} for an empty answer such as 204); a status >= 400 is an
     // ApiError with the server's code.
@@ -101,6 +121,17 @@ public:
                  const RawHeaders &headers, QObject *ctx, Callback<ApiResponse>);
 
 private:
+    /// How one request is read: its bound, whether the timeout restarts on progress, and where
+    /// a 2xx body goes (nullptr: into ApiResponse::body).
+    struct Transfer
+    {
+        qint64 maxBytes = 0;
+        bool idleTimeout = false;
+        QIODevice *sink = nullptr;
+    };
+    void track(QNetworkReply *reply, const QString &path, const Transfer &transfer, QObject *ctx,
+               Callback<ApiResponse> callback);
+    [[nodiscard]] QNetworkRequest prepared(const QString &path, const RawHeaders &headers) const;
     void listSessionPages(const QString &cursor, QList<SessionSummary> sofar, QObject *ctx,
                           Callback<QList<SessionSummary>> cb);
     void jsonCall(const QByteArray &method, const QString &path, const QJsonObject *body,

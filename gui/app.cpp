@@ -4,6 +4,7 @@
 #include "conversationcontroller.h"
 #include "localserver.h"
 #include "notifier.h"
+#include "providerfactory.h"
 #include "theme.h"
 #include "tokenkeystore.h"
 #include "tokenstore.h"
@@ -26,6 +27,7 @@ App::App(QObject *parent, const QString &tokenDir)
     , m_servers(new ServersModel(this))
     , m_approvalRules(new ApprovalRulesModel(this))
     , m_settings(new SettingsController(this))
+    , m_archive(new SessionArchiveController(this))
     , m_keys(std::make_unique<TokenKeyStore>(m_tokens))
 {
     Q_ASSERT(!s_instance);
@@ -46,6 +48,12 @@ App::App(QObject *parent, const QString &tokenDir)
     m_sessions->setApiClient(m_connection->api());
     m_servers->setApiClient(m_connection->api());
     m_approvalRules->setApiClient(m_connection->api());
+    m_archive->setApiClient(m_connection->api());
+    // An imported session shows in the sidebar at once and is opened (selected).
+    connect(m_archive, &SessionArchiveController::imported, this, [this](const QString &id) {
+        m_sessions->add(m_archive->lastImport());
+        m_conversation->open(id);
+    });
     m_sessionFilter->setSourceModel(m_sessions);
     m_settings->setKeyStore(m_keys.get());
     connect(m_connection, &ConnectionController::connected, this, [this] {
@@ -84,6 +92,33 @@ void App::applySettings()
         options.maxIterations = m_settings->maxIterations();
         m_connection->setLocalOptions(options);
         m_connection->shutdown([this] { m_connection->useLocal(); });
+    });
+}
+
+void App::startLocal(const LocalServer::Options &commandLine)
+{
+    LocalServer::Options options = commandLine;
+    const bool savedProvider = options.provider.isEmpty()
+            || ProviderConfig::canonicalProvider(options.provider) == m_settings->provider();
+    if (options.provider.isEmpty())
+        options.provider = m_settings->provider();
+    if (options.maxIterations == 0)
+        options.maxIterations = m_settings->maxIterations();
+    const auto start = [this](const LocalServer::Options &o) {
+        m_connection->setLocalOptions(o);
+        m_connection->useLocal();
+    };
+    if (!savedProvider || !options.apiKey.isEmpty()) {
+        start(options);
+        return;
+    }
+    if (options.model.isEmpty())
+        options.model = m_settings->model();
+    if (options.baseUrl.isEmpty())
+        options.baseUrl = m_settings->baseUrl();
+    m_settings->loadApiKey(this, [options, start](const QString &apiKey) mutable {
+        options.apiKey = apiKey;
+        start(options);
     });
 }
 

@@ -3,8 +3,10 @@
 #include "approvalrulesmodel.h"
 #include "connectioncontroller.h"
 #include "conversationcontroller.h"
+#include "localserver.h"
 #include "notifier.h"
 #include "serversmodel.h"
+#include "sessionarchivecontroller.h"
 #include "sessionfiltermodel.h"
 #include "sessionsmodel.h"
 #include "settingscontroller.h"
@@ -17,7 +19,6 @@
 
 #include <memory>
 
-class LocalServer;
 class TokenKeyStore;
 class TokenStore;
 
@@ -43,6 +44,7 @@ class App : public QObject
     Q_PROPERTY(ServersModel *servers READ servers CONSTANT)
     Q_PROPERTY(ApprovalRulesModel *approvalRules READ approvalRules CONSTANT)
     Q_PROPERTY(SettingsController *settings READ settings CONSTANT)
+    Q_PROPERTY(SessionArchiveController *archive READ archive CONSTANT)
 
 public:
     /// `tokenDir` empty: the tokens' fallback file lives in the app's config folder.
@@ -66,8 +68,15 @@ public:
     [[nodiscard]] ServersModel *servers() const { return m_servers; }
     [[nodiscard]] ApprovalRulesModel *approvalRules() const { return m_approvalRules; }
     [[nodiscard]] SettingsController *settings() const { return m_settings; }
+    [[nodiscard]] SessionArchiveController *archive() const { return m_archive; }
     [[nodiscard]] LocalServer *localServer() const { return m_local; }
     [[nodiscard]] TokenStore *tokenStore() const { return m_tokens; }
+
+    /// Starts the local server at launch with `commandLine`'s options and, for what they leave
+    /// open, the saved Settings: provider, model, base URL, API key and max iterations (the
+    /// model, base URL and key only when the command line names no other provider: they belong
+    /// to the saved one).
+    void startLocal(const LocalServer::Options &commandLine);
 
 Q_SIGNALS:
     /// Bring this tool call into view (the user clicked a notification about it).
@@ -89,5 +98,6 @@ private:
     ServersModel *m_servers;
     ApprovalRulesModel *m_approvalRules;
     SettingsController *m_settings;
+    SessionArchiveController *m_archive;
     std::unique_ptr<TokenKeyStore> m_keys; // the settings' API key, beside the tokens
 };

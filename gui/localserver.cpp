@@ -68,8 +68,8 @@ bool LocalServer::start(const Options &options, QString *error)
     local.port = 0;
     const QString token = generateToken();
     local.token = token;
-    const HttpApiServer::Options http
-            = ServeCommand::httpOptions(HostConfig::Server::merged(core->config().server, local));
+    const HttpApiServer::Options http = ServeCommand::httpOptions(
+            HostConfig::Server::merged(core->config().server, local), core->config().sessions);
     auto *server = new HttpApiServer(core, http, this);
     if (!server->listen(error)) {
         delete server;

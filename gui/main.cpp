@@ -244,10 +244,8 @@ int main(int argc, char *argv[])
         local.configPath = options.parser.value(options.config);
         local.provider = options.parser.value(options.provider);
         local.model = options.parser.value(options.model);
-        // The cap saved in Settings holds from the start, not only after Apply.
-        local.maxIterations = app.settings()->maxIterations();
-        app.connection()->setLocalOptions(local);
-        app.connection()->useLocal();
+        // What Settings saved holds from the start, not only after Apply.
+        app.startLocal(local);
     };
     if (auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().constFirst())) {
         QObject::connect(window, &QQuickWindow::frameSwapped, &app, start,

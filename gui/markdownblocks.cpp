@@ -190,11 +190,20 @@ void MarkdownBlocks::scanLines()
 
 void MarkdownBlocks::closeBlock(qsizetype end)
 {
-    const QString block = m_source.mid(m_blockStart, end - m_blockStart);
+    const qsizetype start = m_blockStart;
     m_blockStart = end;
-    if (isBlank(block))
+    if (isBlank(QStringView(m_source).mid(start, end - start)))
         return;
-    m_html += render(block);
+    m_blocks.push_back({start, end});
+}
+
+const QString &MarkdownBlocks::html() const
+{
+    for (; m_rendered < qsizetype(m_blocks.size()); ++m_rendered) {
+        const Block &b = m_blocks[size_t(m_rendered)];
+        m_html += render(m_source.mid(b.start, b.end - b.start));
+    }
+    return m_html;
 }
 
 QString MarkdownBlocks::render(const QString &markdown)

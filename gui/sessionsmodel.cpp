@@ -214,6 +214,14 @@ void SessionsModel::upsert(const SessionSummary &session)
     applyList(next);
 }
 
+void SessionsModel::add(const SessionSummary &session)
+{
+    if (session.id.isEmpty())
+        return;
+    ++m_generation; // a list already on its way may not know the session yet
+    upsert(session);
+}
+
 void SessionsModel::create()
 {
     if (!m_client) {

@@ -79,6 +79,8 @@ public:
     Q_INVOKABLE bool undoRemove();
     /// Sends a waiting removal now (the app calls this when it quits).
     Q_INVOKABLE void commitRemoval();
+    /// Shows a session the server made elsewhere (an import) at once, before the next refresh.
+    void add(const SessionSummary &session);
     /// The row of a session (-1 when not shown).
     Q_INVOKABLE int rowOf(const QString &sessionId) const;
     [[nodiscard]] Q_INVOKABLE QString sessionIdAt(int row) const;

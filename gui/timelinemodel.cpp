@@ -1,7 +1,10 @@
 #include "timelinemodel.h"
 
 #include "elicitationschema.h"
+#include "resultpreview.h"
+#include "stepdeadline.h"
 #include "streamevent.h"
+#include "timelinetext.h"
 
 #include <QDateTime>
 #include <QJsonDocument>
@@ -14,9 +17,6 @@
 namespace {
 
 constexpr qsizetype kArgsJsonDisplayChars = 64 * 1024;
-constexpr int kSummaryValueChars = 40;
-constexpr int kSummaryChars = 120;
-
 QString kindName(int kind)
 {
     static const char *const names[]
@@ -50,147 +50,6 @@ QDateTime timeOf(qint64 ms)
 #else
     return ms > 0 ? QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC) : QDateTime();
 #endif
-}
-
-QString oneLine(QString text, int max)
-{
-    text.replace(QLatin1Char('\n'), QLatin1Char(' '));
-    text.replace(QLatin1Char('\r'), QLatin1Char(' '));
-    text.replace(QLatin1Char('\t'), QLatin1Char(' '));
-    if (text.size() > max)
-        text = text.left(max - 1) + QChar(0x2026);
-    return text;
-}
-
-QString argsSummaryOf(const QJsonObject &args)
-{
-    QStringList parts;
-    int length = 0;
-    for (auto it = args.begin(); it != args.end() && length < kSummaryChars; ++it) {
-        const QJsonValue v = it.value();
-        QString value;
-        if (v.isString())
-            value = v.toString();
-        else if (v.isObject() || v.isArray())
-            value = QString::fromUtf8(
-                    v.isObject() ? QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact)
-                                 : QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-        else
-            value = v.toVariant().toString();
-        const QString part = it.key() + QLatin1String(": ") + oneLine(value, kSummaryValueChars);
-        length += part.size() + 2;
-        parts.append(part);
-    }
-    return oneLine(parts.join(QLatin1String(", ")), kSummaryChars);
-}
-
-// The first bytes / lines of a text, cut at a character boundary.
-QString previewOf(const QString &text, bool *truncated)
-{
-    qsizetype end = text.size();
-    int lines = 0;
-    qsizetype bytes = 0;
-    for (qsizetype i = 0; i < text.size(); ++i) {
-        const char16_t c = text.at(i).unicode();
-        bytes += c < 0x80 ? 1 : (c < 0x800 || (c >= 0xDC00 && c < 0xE000) ? 2 : 3);
-        if (bytes > TimelineModel::kPreviewBytes) {
-            end = i;
-            break;
-        }
-        if (c == u'\n' && ++lines >= TimelineModel::kPreviewLines) {
-            end = i;
-            break;
-        }
-    }
-    if (end > 0 && end < text.size() && text.at(end - 1).isHighSurrogate())
-        --end;
-    *truncated = end < text.size();
-    return *truncated ? text.left(end) : text;
-}
-
-// A fence longer than any run of backticks in `text`.
-QString fenceFor(const QString &text)
-{
-    int longest = 0;
-    int run = 0;
-    for (const QChar c : text) {
-        run = c == QLatin1Char('`') ? run + 1 : 0;
-        longest = std::max(longest, run);
-    }
-    return QString(std::max(3, longest + 1), QLatin1Char('`'));
-}
-
-QString fenced(const QString &text, const QString &language)
-{
-    const QString fence = fenceFor(text);
-    return fence + language + QLatin1Char('\n') + text
-            + (text.endsWith(QLatin1Char('\n')) ? QString() : QStringLiteral("\n")) + fence;
-}
-
-QString seconds(qint64 ms)
-{
-    return QString::number(double(ms) / 1000.0, 'f', 1) + QLatin1String(" s");
-}
-
-QString countOf(int n, const char *one, const char *many)
-{
-    return QStringLiteral("%1 %2").arg(n).arg(QLatin1String(n == 1 ? one : many));
-}
-
-// The text of a sampling request's last message (what the server wants the model to answer).
-QString lastMessageText(const QJsonArray &messages)
-{
-    for (qsizetype i = messages.size() - 1; i >= 0; --i) {
-        const QJsonValue content = messages.at(i).toObject().value(QLatin1String("content"));
-        if (content.isObject()
-            && content.toObject().value(QLatin1String("type")) == QLatin1String("text"))
-            return content.toObject().value(QLatin1String("text")).toString();
-        if (content.isArray()) {
-            for (const QJsonValue block : content.toArray()) {
-                if (block.toObject().value(QLatin1String("type")) == QLatin1String("text"))
-                    return block.toObject().value(QLatin1String("text")).toString();
-            }
-        }
-        if (content.isString())
-            return content.toString();
-    }
-    return {};
-}
-
-// The text a result block carries (text blocks and embedded text resources).
-QString blockText(const QJsonObject &block, bool *hasText)
-{
-    const QString type = block.value(QLatin1String("type")).toString();
-    *hasText = true;
-    if (type == QLatin1String("text"))
-        return block.value(QLatin1String("text")).toString();
-    if (type == QLatin1String("resource")) {
-        const QJsonObject resource = block.value(QLatin1String("resource")).toObject();
-        if (resource.contains(QLatin1String("text")))
-            return resource.value(QLatin1String("text")).toString();
-    }
-    *hasText = false;
-    return {};
-}
-
-QString describeBlock(const QJsonObject &block)
-{
-    const QString type = block.value(QLatin1String("type")).toString();
-    if (type == QLatin1String("image") || type == QLatin1String("audio"))
-        return QStringLiteral("[%1: %2, %3 bytes base64]")
-                .arg(type, block.value(QLatin1String("mimeType")).toString())
-                .arg(block.value(QLatin1String("data")).toString().size());
-    if (type == QLatin1String("resource_link"))
-        return QStringLiteral("[resource link: %1 %2]")
-                .arg(block.value(QLatin1String("name")).toString(),
-                     block.value(QLatin1String("uri")).toString());
-    if (type == QLatin1String("resource"))
-        return QStringLiteral("[resource: %1]")
-                .arg(block.value(QLatin1String("resource"))
-                             .toObject()
-                             .value(QLatin1String("uri"))
-                             .toString());
-    return QStringLiteral("[%1]").arg(type);
 }
 
 } // namespace
@@ -267,7 +126,7 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
         if (s.markdown)
             return s.markdown->tail();
         if (s.kind == Kind::Observation)
-            return previewTextOf(s);
+            return s.result.previewText();
         return s.text;
     case KindRole:
         return kindName(int(s.kind));
@@ -292,7 +151,7 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
     case ToolRole:
         return s.tool;
     case ArgsSummaryRole:
-        return s.kind == Kind::ToolCall ? argsSummaryOf(s.object) : QString();
+        return s.kind == Kind::ToolCall ? TimelineText::argsSummary(s.object) : QString();
     case ArgsJsonRole: {
         if (s.kind != Kind::ToolCall)
             return QString();
@@ -319,11 +178,13 @@ QVariant TimelineModel::data(const QModelIndex &index, int role) const
     case IsErrorRole:
         return s.isError;
     case ContentRole:
-        return contentOf(s);
+        if (s.kind == Kind::Sampling)
+            return s.content.toVariantList();
+        return s.kind == Kind::Observation ? s.result.blocks() : QVariantList();
     case PreviewTruncatedRole:
-        return s.previewTruncated;
+        return s.kind == Kind::Observation && s.result.truncated();
     case FullBytesRole:
-        return s.fullBytes;
+        return s.kind == Kind::Observation ? s.result.fullBytes() : qint64(0);
     case RequestIdRole:
         return s.requestId;
     case MessageRole:
@@ -431,14 +292,15 @@ void TimelineModel::clear()
     m_pendingRows = 0;
     m_backlogEnd = 0;
     m_batching = false;
-    m_steps.clear();
-    m_rows.clear();
-    m_turns.clear();
-    m_turnIndex.clear();
-    m_calls.clear();
-    m_latestCall.clear();
-    m_requests.clear();
-    m_dirty.clear();
+    // Given back whole, capacity included: the next session may be a small one.
+    std::vector<Step>().swap(m_steps);
+    m_rows = QVector<int>();
+    std::vector<Turn>().swap(m_turns);
+    m_turnIndex = QHash<QString, int>();
+    m_calls = QHash<QString, Call>();
+    m_latestCall = QHash<QString, QString>();
+    m_requests = QHash<QString, int>();
+    m_dirty = QVector<int>();
     m_openTurn = -1;
     endResetModel();
     if (m_lastSeq != 0) {
@@ -666,12 +528,7 @@ void TimelineModel::onToolCall(const StreamEvent &event)
         step.approval = Approval::Required;
         step.status = Status::Waiting;
         // The server owns the approval timeout; the event may carry it.
-        const QJsonValue deadline = event.data.value(QLatin1String("deadline"));
-        const QJsonValue timeout = event.data.value(QLatin1String("approval_timeout_ms"));
-        if (deadline.isString())
-            step.deadline = StreamEvent::parseTimestamp(deadline.toString()).toMSecsSinceEpoch();
-        else if (timeout.isDouble() && timeout.toDouble() > 0)
-            step.deadline = at + qint64(timeout.toDouble());
+        step.deadline = StepDeadline::read(event.data, QLatin1String("approval_timeout_ms"), at);
     } else if (approval == QLatin1String("denied")) {
         step.approval = Approval::Denied;
         step.status = Status::Denied;
@@ -774,9 +631,17 @@ void TimelineModel::onObserving(const StreamEvent &event)
     std::vector<int> open;
     open.swap(m_turns[size_t(turn)].openRequests);
     for (const int index : open) {
-        const Step &s = m_steps[size_t(index)];
-        if (s.status == Status::Waiting || s.status == Status::Running)
+        Step &s = m_steps[size_t(index)];
+        if (s.kind == Kind::Sampling && s.status == Status::Waiting && s.deadline > 0
+            && at >= s.deadline) {
+            // Still unanswered when its time ran out: the server's timeout denied it.
+            s.approval = Approval::Denied;
+            s.code = QStringLiteral("timeout");
+            finishStep(index, Status::Denied, at);
+            changed(index, {ApprovalRole, CodeRole});
+        } else if (s.status == Status::Waiting || s.status == Status::Running) {
             finishStep(index, Status::Done, at);
+        }
     }
 
     Step step;
@@ -791,52 +656,10 @@ void TimelineModel::onObserving(const StreamEvent &event)
     step.tool = event.data.value(QLatin1String("tool")).toString();
     if (call.toolCall >= 0)
         step.server = m_steps[size_t(call.toolCall)].server;
-    step.content = event.data.value(QLatin1String("content")).toArray();
-    classifyContent(step);
+    // Classified and rendered when a view first asks (ResultPreview), not here.
+    step.result = ResultPreview(event.data.value(QLatin1String("content")).toArray());
     const int index = addStep(std::move(step));
     callFor(turn, callId)->observation = index;
-}
-
-void TimelineModel::classifyContent(Step &step)
-{
-    step.views.resize(size_t(step.content.size()));
-    step.fullBytes = 0;
-    step.previewTruncated = false;
-    for (qsizetype i = 0; i < step.content.size(); ++i) {
-        const QJsonObject block = step.content.at(i).toObject();
-        bool hasText = false;
-        const QString text = blockText(block, &hasText);
-        if (!hasText)
-            continue;
-        BlockView &view = step.views[size_t(i)];
-        const QByteArray utf8 = text.toUtf8();
-        view.bytes = utf8.size();
-        step.fullBytes += view.bytes;
-        bool truncated = false;
-        const QString preview = previewOf(text, &truncated);
-        view.truncated = truncated || block.value(QLatin1String("truncated")).toBool();
-        step.previewTruncated = step.previewTruncated || view.truncated;
-        const QString trimmed = text.trimmed();
-        if (trimmed.startsWith(QLatin1Char('{')) || trimmed.startsWith(QLatin1Char('['))) {
-            QJsonParseError error;
-            const QJsonDocument doc = QJsonDocument::fromJson(utf8, &error);
-            if (error.error == QJsonParseError::NoError && !doc.isNull()) {
-                view.format = Format::Json;
-                bool cut = false;
-                view.rendered
-                        = previewOf(QString::fromUtf8(doc.toJson(QJsonDocument::Indented)), &cut);
-                if (cut) {
-                    view.truncated = true;
-                    step.previewTruncated = true;
-                }
-                continue;
-            }
-        }
-        if (MarkdownBlocks::looksLikeMarkdown(preview)) {
-            view.format = Format::Markdown;
-            view.rendered = MarkdownBlocks::render(preview);
-        }
-    }
 }
 
 void TimelineModel::onFinal(const StreamEvent &event)
@@ -918,6 +741,7 @@ void TimelineModel::onError(const StreamEvent &event)
     step.startedAt = at;
     step.durationMs = 0;
     step.code = event.data.value(QLatin1String("code")).toString();
+    const bool interrupted = step.code == QLatin1String("turn_interrupted");
     step.text = event.data.value(QLatin1String("message")).toString();
     step.retryable = event.data.value(QLatin1String("retryable")).toBool();
     // Which model call failed: the newest of the turn.
@@ -926,10 +750,13 @@ void TimelineModel::onError(const StreamEvent &event)
         step.iteration = of.empty() ? 0 : int(of.size()) - 1;
     }
     addStep(std::move(step));
-    // A failed model call ends its turn (there is no final_response).
+    // A failed model call ends its turn (there is no final_response); so does the error a
+    // store writes for a turn whose process died or lost its lease, and that turn reads
+    // interrupted, as the server's turn record says.
     if (turn >= 0) {
         const Turn &t = m_turns[size_t(turn)];
-        endTurn(turn, Status::Error, QStringLiteral("error"), at,
+        endTurn(turn, interrupted ? Status::Interrupted : Status::Error,
+                interrupted ? QStringLiteral("interrupted") : QStringLiteral("error"), at,
                 t.thinkingOf.empty() ? 0 : int(t.thinkingOf.size()) - 1, 0, 0);
     }
 }
@@ -977,12 +804,7 @@ void TimelineModel::onElicitation(const StreamEvent &event)
     const QString url = event.data.value(QLatin1String("url")).toString();
     if (QUrl(url).isValid())
         step.url = url;
-    const QJsonValue deadline = event.data.value(QLatin1String("deadline"));
-    const QJsonValue timeout = event.data.value(QLatin1String("timeout_ms"));
-    if (deadline.isString())
-        step.deadline = StreamEvent::parseTimestamp(deadline.toString()).toMSecsSinceEpoch();
-    else if (timeout.isDouble() && timeout.toDouble() > 0)
-        step.deadline = at + qint64(timeout.toDouble());
+    step.deadline = StepDeadline::read(event.data, QLatin1String("timeout_ms"), at);
     const bool open = step.status == Status::Waiting || step.status == Status::Running;
     const int index = addStep(std::move(step));
     m_requests.insert(requestId, index);
@@ -1014,11 +836,14 @@ void TimelineModel::onSampling(const StreamEvent &event)
     step.requestId = requestId;
     step.server = event.data.value(QLatin1String("server")).toString();
     step.content = event.data.value(QLatin1String("messages")).toArray();
-    step.text = lastMessageText(step.content);
+    step.text = TimelineText::lastMessageText(step.content);
     step.maxTokens = event.data.value(QLatin1String("max_tokens")).toInt();
     const QString approval = event.data.value(QLatin1String("approval")).toString();
     step.approval = approval == QLatin1String("required") ? Approval::Required : Approval::Auto;
     step.status = step.approval == Approval::Required ? Status::Waiting : Status::Running;
+    // Unanswered by then, the server denies it (only a request that asks has a timeout).
+    if (step.approval == Approval::Required)
+        step.deadline = StepDeadline::read(event.data, QLatin1String("approval_timeout_ms"), at);
     if (event.data.value(QLatin1String("status")).toString() == QLatin1String("cancelled")) {
         step.status = Status::Cancelled;
         step.durationMs = 0;
@@ -1251,9 +1076,9 @@ QString TimelineModel::foldTextOf(int turn) const
             ++thoughts; // a model call that only asked for tools is no thought
     }
     QStringList parts;
-    parts << countOf(calls, "tool call", "tool calls");
-    parts << countOf(thoughts, "thought", "thoughts");
-    parts << seconds(std::max<qint64>(0, t.endedAt - t.startedAt));
+    parts << TimelineText::countOf(calls, "tool call", "tool calls");
+    parts << TimelineText::countOf(thoughts, "thought", "thoughts");
+    parts << TimelineText::seconds(std::max<qint64>(0, t.endedAt - t.startedAt));
     return parts.join(QStringLiteral(" \u00b7 "));
 }
 
@@ -1348,14 +1173,7 @@ QString TimelineModel::fullResultOf(int index) const
             return QString::fromUtf8(QJsonDocument(s.object).toJson(QJsonDocument::Indented));
         return s.text;
     }
-    QStringList parts;
-    for (const QJsonValue value : s.content) {
-        const QJsonObject block = value.toObject();
-        bool hasText = false;
-        const QString text = blockText(block, &hasText);
-        parts << (hasText ? text : describeBlock(block));
-    }
-    return parts.join(QLatin1Char('\n'));
+    return s.result.fullText();
 }
 
 QString TimelineModel::fullResult(int row) const
@@ -1363,62 +1181,6 @@ QString TimelineModel::fullResult(int row) const
     if (row < 0 || row >= count())
         return {};
     return fullResultOf(m_rows[row]);
-}
-
-QString TimelineModel::previewTextOf(const Step &s) const
-{
-    QStringList parts;
-    for (const QJsonValue value : s.content) {
-        const QJsonObject block = value.toObject();
-        bool hasText = false;
-        const QString text = blockText(block, &hasText);
-        bool truncated = false;
-        parts << (hasText ? previewOf(text, &truncated) : describeBlock(block));
-    }
-    return parts.join(QLatin1Char('\n'));
-}
-
-QVariantList TimelineModel::contentOf(const Step &s) const
-{
-    QVariantList list;
-    if (s.kind == Kind::Sampling)
-        return s.content.toVariantList();
-    if (s.kind != Kind::Observation)
-        return list;
-    for (qsizetype i = 0; i < s.content.size(); ++i) {
-        const QJsonObject block = s.content.at(i).toObject();
-        bool hasText = false;
-        const QString text = blockText(block, &hasText);
-        if (!hasText) {
-            list.append(block.toVariantMap());
-            continue;
-        }
-        const BlockView &view = s.views[size_t(i)];
-        bool truncated = false;
-        const QString preview = previewOf(text, &truncated);
-        QVariantMap map;
-        if (block.value(QLatin1String("type")) == QLatin1String("resource")) {
-            QVariantMap resource = block.value(QLatin1String("resource")).toObject().toVariantMap();
-            resource.insert(QStringLiteral("text"), preview);
-            map.insert(QStringLiteral("type"), QStringLiteral("resource"));
-            map.insert(QStringLiteral("resource"), resource);
-        } else {
-            map.insert(QStringLiteral("type"), QStringLiteral("text"));
-        }
-        map.insert(QStringLiteral("text"), preview);
-        map.insert(QStringLiteral("format"),
-                   view.format == Format::Json               ? QStringLiteral("json")
-                           : view.format == Format::Markdown ? QStringLiteral("markdown")
-                                                             : QStringLiteral("text"));
-        if (view.format == Format::Markdown)
-            map.insert(QStringLiteral("html"), view.rendered);
-        if (view.format == Format::Json)
-            map.insert(QStringLiteral("pretty"), view.rendered);
-        map.insert(QStringLiteral("truncated"), view.truncated);
-        map.insert(QStringLiteral("bytes"), view.bytes);
-        list.append(map);
-    }
-    return list;
 }
 
 QString TimelineModel::markdownOf(int index) const
@@ -1439,35 +1201,16 @@ QString TimelineModel::markdownOf(int index) const
             || s.approval == Approval::Denied)
             out += QStringLiteral(" (approval: %1)").arg(approvalName(int(s.approval)));
         return out + QStringLiteral("\n\n")
-                + fenced(QString::fromUtf8(QJsonDocument(s.object).toJson(QJsonDocument::Indented)),
-                         QStringLiteral("json"));
+                + ResultPreview::fenced(
+                        QString::fromUtf8(QJsonDocument(s.object).toJson(QJsonDocument::Indented)),
+                        QStringLiteral("json"));
     }
     case Kind::Acting:
         return QStringLiteral("*Ran `%1` (%2)*").arg(s.tool, statusName(int(s.status)));
     case Kind::Observation: {
         QString out = QStringLiteral("**Result** of `%1`%2:\n\n")
                               .arg(s.tool, s.isError ? QStringLiteral(" (error)") : QString());
-        QStringList parts;
-        for (qsizetype i = 0; i < s.content.size(); ++i) {
-            const QJsonObject block = s.content.at(i).toObject();
-            bool hasText = false;
-            const QString text = blockText(block, &hasText);
-            if (!hasText) {
-                parts << describeBlock(block);
-                continue;
-            }
-            const Format format = s.views[size_t(i)].format;
-            if (format == Format::Markdown) {
-                parts << text;
-            } else if (format == Format::Json) {
-                const QJsonDocument doc = QJsonDocument::fromJson(text.toUtf8());
-                parts << fenced(QString::fromUtf8(doc.toJson(QJsonDocument::Indented)),
-                                QStringLiteral("json"));
-            } else {
-                parts << fenced(text, QString());
-            }
-        }
-        return out + parts.join(QStringLiteral("\n\n"));
+        return out + s.result.markdown();
     }
     case Kind::Error:
         return QStringLiteral("**Error** (%1): %2").arg(s.code, s.text);
@@ -1479,10 +1222,10 @@ QString TimelineModel::markdownOf(int index) const
                 .arg(s.server, statusName(int(s.status)), s.text);
     case Kind::TurnSummary:
         return QStringLiteral("*%1 · %2 · %3 in / %4 out tokens · %5*")
-                .arg(countOf(s.iterations, "iteration", "iterations"), s.stopReason)
+                .arg(TimelineText::countOf(s.iterations, "iteration", "iterations"), s.stopReason)
                 .arg(s.inputTokens)
                 .arg(s.outputTokens)
-                .arg(seconds(s.durationMs));
+                .arg(TimelineText::seconds(s.durationMs));
     case Kind::Fold: {
         QStringList parts;
         for (const int h : m_turns[size_t(s.turn)].steps) {

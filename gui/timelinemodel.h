@@ -1,6 +1,7 @@
 #pragma once
 
 #include "markdownblocks.h"
+#include "resultpreview.h"
 
 #include <QAbstractListModel>
 #include <QHash>
@@ -32,6 +33,10 @@ struct StreamEvent;
 /// rowsInserted when the backlog's last event arrives, or after kFlushIntervalMs when it is
 /// slow to come, so opening a long session costs one insert, not one per step. Rows of a batch
 /// not yet inserted are not visible through any method.
+///
+/// Rendering is lazy: a thought's or answer's Markdown (MarkdownBlocks) and a result's preview
+/// (ResultPreview) are rendered when data() is first asked for them, i.e. for the rows a view
+/// shows, and cached; opening a 10,000-step session renders nothing nobody looks at.
 class TimelineModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -54,7 +59,8 @@ public:
         DurationMsRole, ///< how long it took; -1 while it runs or waits
         TextRole, ///< plain text: user message, the open (not yet rendered) tail of streamed
                   ///< Markdown, error message, result preview
-        HtmlRole, ///< closed Markdown blocks rendered once (no raw HTML, no underline)
+        HtmlRole, ///< closed Markdown blocks (no raw HTML, no underline), each rendered once,
+                  ///< when first read (a card shown), not when the event arrives
         CallIdRole, ///< tool call id
         ServerRole, ///< MCP server name
         ToolRole, ///< tool name
@@ -62,7 +68,8 @@ public:
         ArgsJsonRole, ///< the arguments as indented JSON (display copy capped at 64 KiB)
         ArgsRole, ///< the arguments (a QJsonObject: a JS object in QML)
         ApprovalRole, ///< "auto", "required", "denied", "approved"
-        DeadlineRole, ///< QDateTime when an approval / elicitation times out; invalid if unknown
+        DeadlineRole, ///< QDateTime when an approval / sampling request / elicitation times out
+                      ///< (StepDeadline: bounded); invalid if unknown
         ProgressRole, ///< MCP progress (real), -1 none
         ProgressTotalRole, ///< MCP progress total (real), -1 none
         ProgressMessageRole, ///< MCP progress message
@@ -85,7 +92,8 @@ public:
         FoldTextRole, ///< fold: "3 tool calls · 2 thoughts · 12.4 s"
         ExpandedRole, ///< the card is expanded (kept in the model)
         MatchesRole, ///< the row matches the last find() text
-        CodeRole, ///< error: the error code
+        CodeRole, ///< error: the error code; sampling: why it ended ("timeout": its deadline
+                  ///< passed unanswered and the server denied it; or the server's reason)
         RetryableRole, ///< error: retrying may help
         MaxTokensRole, ///< sampling: max_tokens asked for
         PropertyOrderRole, ///< elicitation: the schema's field names in the server's order
@@ -94,8 +102,8 @@ public:
     Q_ENUM(Role)
 
     /// Bounds of a result's preview (per text block).
-    static constexpr qsizetype kPreviewBytes = 4096;
-    static constexpr int kPreviewLines = 40;
+    static constexpr qsizetype kPreviewBytes = ResultPreview::kPreviewBytes;
+    static constexpr int kPreviewLines = ResultPreview::kPreviewLines;
     /// Interval of the streamed-text coalescing.
     static constexpr int kFlushIntervalMs = 40;
     /// Error results this close before a cancelled turn's end are the cancellation's.
@@ -166,18 +174,6 @@ private:
     };
     enum class Status : quint8 { Running, Waiting, Done, Error, Cancelled, Denied, Interrupted };
     enum class Approval : quint8 { None, Auto, Required, Denied, Approved };
-    enum class Format : quint8 { Text, Markdown, Json };
-
-    /// One text block of a result, classified once; `rendered` is the preview's HTML
-    /// (Markdown) or indented JSON, at most a preview's size.
-    struct BlockView
-    {
-        Format format = Format::Text;
-        bool truncated = false;
-        qint64 bytes = 0; ///< the whole text's UTF-8 size
-        QString rendered;
-    };
-
     struct Step
     {
         Kind kind = Kind::User;
@@ -186,7 +182,6 @@ private:
         bool expanded = false;
         bool matches = false;
         bool isError = false;
-        bool previewTruncated = false;
         bool retryable = false;
         bool dirty = false; ///< has coalesced text not yet flushed
         int turn = -1; ///< index into m_turns
@@ -201,12 +196,11 @@ private:
         QString callId, server, tool, requestId, code, url;
         QJsonObject object; ///< tool arguments, elicitation schema
         QStringList order; ///< elicitation: property_order
-        QJsonArray content; ///< result blocks (held once, whole), sampling messages
-        std::vector<BlockView> views; ///< per result block
+        QJsonArray content; ///< sampling: the request's messages
+        ResultPreview result; ///< observation: the result's blocks
         double progress = -1;
         double progressTotal = -1;
         QString progressMessage;
-        qint64 fullBytes = 0;
         int iterations = 0;
         qint64 inputTokens = 0;
         qint64 outputTokens = 0;
@@ -266,9 +260,6 @@ private:
     [[nodiscard]] QString markdownOf(int index) const;
     [[nodiscard]] QString searchTextOf(int index) const;
     [[nodiscard]] QString fullResultOf(int index) const;
-    [[nodiscard]] QVariantList contentOf(const Step &step) const;
-    [[nodiscard]] QString previewTextOf(const Step &step) const;
-    void classifyContent(Step &step);
 
     std::vector<Step> m_steps;
     QVector<int> m_rows; ///< row -> step

@@ -23,6 +23,7 @@ ApplicationWindow {
     readonly property var servers: App.servers ? App.servers : null
     readonly property var settings: App.settings ? App.settings : null
     readonly property var approvalRules: App.approvalRules ? App.approvalRules : null
+    readonly property var archive: App.archive ? App.archive : null
 
     color: Style.background
 
@@ -36,12 +37,6 @@ ApplicationWindow {
         when: window.sessionFilter !== null
         property: "filterText"
         value: sidebar.filterText
-    }
-    Binding {
-        target: window.servers
-        when: window.servers !== null
-        property: "active"
-        value: serversDialog.visible
     }
 
     // A notification was clicked (App opens its session first): bring the call into view.
@@ -58,11 +53,11 @@ ApplicationWindow {
 
     Shortcut {
         sequence: "Ctrl+,"
-        onActivated: settingsDialog.open()
+        onActivated: window.openSettings()
     }
     Shortcut {
         sequence: "Ctrl+Shift+M"
-        onActivated: serversDialog.open()
+        onActivated: window.openServers()
     }
     Shortcut {
         sequence: "Ctrl+L"
@@ -92,17 +87,17 @@ ApplicationWindow {
                     text: qsTr("Servers")
                     ToolTip.visible: hovered
                     ToolTip.text: qsTr("MCP servers (Ctrl+Shift+M)")
-                    onClicked: serversDialog.open()
+                    onClicked: window.openServers()
                 }
                 ToolButton {
                     text: qsTr("Settings")
                     ToolTip.visible: hovered
                     ToolTip.text: qsTr("Settings (Ctrl+,)")
-                    onClicked: settingsDialog.open()
+                    onClicked: window.openSettings()
                 }
                 ToolButton {
                     text: qsTr("Connection")
-                    onClicked: connectionDialog.open()
+                    onClicked: window.openConnection()
                 }
             }
         }
@@ -111,7 +106,7 @@ ApplicationWindow {
             text: window.conversation && window.conversation.bannerText !== "" ? window.conversation.bannerText
                 : window.connection && window.connection.state !== "connected" ? window.connection.statusText : ""
             failed: window.connection !== null && window.connection.state === "failed"
-            onConnectRequested: connectionDialog.open()
+            onConnectRequested: window.openConnection()
         }
     }
 
@@ -123,6 +118,7 @@ ApplicationWindow {
             SplitView.preferredWidth: 270
             SplitView.minimumWidth: 180
             model: window.sessionFilter ? window.sessionFilter : window.sessions
+            archive: window.archive
             currentSessionId: window.conversation ? window.conversation.sessionId : ""
             onNewRequested: if (window.conversation) window.conversation.newSession()
             onOpenRequested: sessionId => { if (window.conversation) window.conversation.open(sessionId); }
@@ -148,23 +144,44 @@ ApplicationWindow {
         }
     }
 
-    Dialog {
-        id: serversDialog
-        title: qsTr("MCP servers")
-        parent: Overlay.overlay
-        anchors.centerIn: parent
-        width: parent.width * 0.8
-        height: parent.height * 0.8
-        modal: true
-        standardButtons: Dialog.Close
-        onOpened: if (window.servers) window.servers.refresh()
-        // The panels are made when first opened, not before the window's first frame.
-        property bool used: false
-        onAboutToShow: used = true
-        Loader {
-            anchors.fill: parent
-            active: serversDialog.used
-            sourceComponent: ServersPanel {
+    // The dialogs are made when first opened, not before the window's first frame (each is a
+    // Popup with its own header, buttons and panel: most launches never open one).
+    property var serversDialog: null
+    property var settingsDialog: null
+    property var connectionDialog: null
+    function makeDialog(component) {
+        return component.createObject(window.contentItem, { parent: window.contentItem });
+    }
+    function openServers() {
+        if (!window.serversDialog)
+            window.serversDialog = makeDialog(serversComponent);
+        window.serversDialog.open();
+    }
+    function openSettings() {
+        if (!window.settingsDialog)
+            window.settingsDialog = makeDialog(settingsComponent);
+        window.settingsDialog.open();
+    }
+    function openConnection() {
+        if (!window.connectionDialog)
+            window.connectionDialog = makeDialog(connectionComponent);
+        window.connectionDialog.open();
+    }
+
+    Component {
+        id: serversComponent
+        Dialog {
+            title: qsTr("MCP servers")
+            anchors.centerIn: parent
+            width: parent.width * 0.8
+            height: parent.height * 0.8
+            modal: true
+            standardButtons: Dialog.Close
+            onOpened: if (window.servers) window.servers.refresh()
+            // The servers model polls while the panel is shown.
+            onVisibleChanged: if (window.servers) window.servers.active = visible
+            ServersPanel {
+                anchors.fill: parent
                 model: window.servers
                 onRestartRequested: name => window.servers.restart(name)
                 onEnabledToggled: (name, enabled) => window.servers.setEnabled(name, enabled)
@@ -172,33 +189,31 @@ ApplicationWindow {
         }
     }
 
-    Dialog {
-        id: settingsDialog
-        title: qsTr("Settings")
-        parent: Overlay.overlay
-        anchors.centerIn: parent
-        width: parent.width * 0.8
-        height: parent.height * 0.85
-        modal: true
-        standardButtons: Dialog.Close
-        onOpened: if (window.approvalRules) window.approvalRules.refresh()
-        property bool used: false
-        onAboutToShow: used = true
-        Loader {
-            anchors.fill: parent
-            active: settingsDialog.used
-            sourceComponent: SettingsPanel {
+    Component {
+        id: settingsComponent
+        Dialog {
+            title: qsTr("Settings")
+            anchors.centerIn: parent
+            width: parent.width * 0.8
+            height: parent.height * 0.85
+            modal: true
+            standardButtons: Dialog.Close
+            onOpened: if (window.approvalRules) window.approvalRules.refresh()
+            SettingsPanel {
+                anchors.fill: parent
                 settings: window.settings
                 rules: window.approvalRules
             }
         }
     }
 
-    ConnectionDialog {
-        id: connectionDialog
-        serverUrl: window.connection ? window.connection.serverUrl : ""
-        tokenWarning: window.connection ? window.connection.tokenWarning : ""
-        onConnectRemote: (url, token, remember) => { if (window.connection) window.connection.connectRemote(url, token, remember); }
-        onUseLocal: if (window.connection) window.connection.useLocal()
+    Component {
+        id: connectionComponent
+        ConnectionDialog {
+            serverUrl: window.connection ? window.connection.serverUrl : ""
+            tokenWarning: window.connection ? window.connection.tokenWarning : ""
+            onConnectRemote: (url, token, remember) => { if (window.connection) window.connection.connectRemote(url, token, remember); }
+            onUseLocal: if (window.connection) window.connection.useLocal()
+        }
     }
 }

@@ -4,7 +4,8 @@ import QtQuick.Controls
 import QtQuick.Layouts
 
 // A server asks the host's model to answer (MCP sampling): the messages it sends, the token
-// limit, and Approve / Deny for this time or this session.
+// limit, and Approve / Deny for this time or this session, with the same countdown as a tool
+// call's approval; when the deadline passes unanswered the card says the timeout denied it.
 StepCard {
     id: card
     required property string callId
@@ -14,6 +15,8 @@ StepCard {
     required property var content
     required property int maxTokens
     required property var deadline
+    // Why it ended: "timeout" when its deadline passed unanswered (the model says so).
+    required property string code
 
     // The messages the server sends (MCP sampling: {role, content: {type, text}}): a list from
     // the model (not a JS Array on Qt 6.5+, so no Array.isArray) or from a test.
@@ -54,5 +57,13 @@ StepCard {
         argsJson: ""
         deadline: card.deadline
         onApprove: (callId, approved, scope) => card.approve(callId, approved, scope)
+    }
+    Label {
+        objectName: "samplingOutcome"
+        width: parent.width
+        visible: card.status === "denied"
+        wrapMode: Text.Wrap
+        color: Style.danger
+        text: card.code === "timeout" ? qsTr("Denied: no answer before the deadline.") : qsTr("Denied")
     }
 }

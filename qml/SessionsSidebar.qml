@@ -2,23 +2,29 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
+import QtQuick.Dialogs
 import "Format.js" as Format
 
 // The sessions, newest first: title, last activity and turn count; a filter that narrows the
 // list as you type, New (Ctrl+N), inline rename (F2 or double click), delete (Delete key or
-// the row's menu) with an undo bar, and Ctrl+K to jump to a session by name. The model is the
+// the row's menu) with an undo bar, Ctrl+K to jump to a session by name, and export (the row's
+// menu: JSON or Markdown) and import (Import…, Ctrl+O) through file dialogs. The model is the
 // sessions model (roles sessionId, title, updated, turnCount, busy); what to do goes out as
-// signals.
+// signals, except export and import, which go to `archive` (App.archive: exportSession,
+// importSession, suggestedFile, statusText, errorText, busy).
 FocusScope {
     id: sidebar
 
     property var model: null
+    property var archive: null
     property string currentSessionId
     property alias filterText: filterField.text
     property int undoSeconds: 5
     property string removedTitle
     property date now: new Date()
     readonly property alias jumpPopup: jump
+    readonly property alias exportDialog: exportDialog
+    readonly property alias importDialog: importDialog
 
     signal newRequested()
     signal openRequested(string sessionId)
@@ -38,6 +44,21 @@ FocusScope {
     function openJump() {
         jump.open();
     }
+    // The save dialog for one session, starting at a file named after its title.
+    function exportSession(sessionId, title, format) {
+        if (!archive)
+            return;
+        exportDialog.sessionId = sessionId;
+        exportDialog.format = format;
+        var file = archive.suggestedFile(title, format);
+        exportDialog.currentFolder = file.toString().substring(0, file.toString().lastIndexOf("/"));
+        exportDialog.selectedFile = file;
+        exportDialog.open();
+    }
+    function importSession() {
+        if (archive)
+            importDialog.open();
+    }
 
     implicitWidth: 260
 
@@ -48,6 +69,29 @@ FocusScope {
     Shortcut {
         sequence: "Ctrl+K"
         onActivated: sidebar.openJump()
+    }
+    Shortcut {
+        sequences: [StandardKey.Open]
+        onActivated: sidebar.importSession()
+    }
+    FileDialog {
+        id: exportDialog
+        objectName: "exportDialog"
+        property string sessionId
+        property string format: "json"
+        title: format === "markdown" ? qsTr("Export as Markdown") : qsTr("Export as JSON")
+        fileMode: FileDialog.SaveFile
+        nameFilters: format === "markdown" ? [qsTr("Markdown files (*.md)"), qsTr("All files (*)")]
+                                           : [qsTr("JSON files (*.json)"), qsTr("All files (*)")]
+        onAccepted: if (sidebar.archive) sidebar.archive.exportSession(sessionId, selectedFile, format)
+    }
+    FileDialog {
+        id: importDialog
+        objectName: "importDialog"
+        title: qsTr("Import session")
+        fileMode: FileDialog.OpenFile
+        nameFilters: [qsTr("Session documents (*.json)"), qsTr("All files (*)")]
+        onAccepted: if (sidebar.archive) sidebar.archive.importSession(selectedFile)
     }
     Timer {
         id: undoTimer
@@ -87,6 +131,14 @@ FocusScope {
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("New session (Ctrl+N)")
                 onClicked: sidebar.newRequested()
+            }
+            Button {
+                objectName: "importSession"
+                text: qsTr("Import…")
+                enabled: sidebar.archive !== null && !sidebar.archive.busy
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Import a session from a JSON file (Ctrl+O)")
+                onClicked: sidebar.importSession()
             }
         }
 
@@ -202,6 +254,25 @@ FocusScope {
                         text: qsTr("Delete")
                         onTriggered: sidebar.remove(row.sessionId, row.title)
                     }
+                    MenuSeparator {}
+                    MenuItem {
+                        objectName: "exportJson"
+                        text: qsTr("Export as JSON…")
+                        enabled: sidebar.archive !== null && !sidebar.archive.busy
+                        onTriggered: sidebar.exportSession(row.sessionId, row.title, "json")
+                    }
+                    MenuItem {
+                        objectName: "exportMarkdown"
+                        text: qsTr("Export as Markdown…")
+                        enabled: sidebar.archive !== null && !sidebar.archive.busy
+                        onTriggered: sidebar.exportSession(row.sessionId, row.title, "markdown")
+                    }
+                    MenuItem {
+                        objectName: "importFromMenu"
+                        text: qsTr("Import session…")
+                        enabled: sidebar.archive !== null && !sidebar.archive.busy
+                        onTriggered: sidebar.importSession()
+                    }
                 }
             }
 
@@ -210,6 +281,42 @@ FocusScope {
                 visible: sessionList.count === 0
                 text: qsTr("No sessions yet")
                 color: Style.mutedText
+            }
+        }
+
+        // What the last export or import did (the server's own words when it refused).
+        RowLayout {
+            objectName: "archiveBar"
+            Layout.fillWidth: true
+            visible: sidebar.archive !== null && (sidebar.archive.busy || archiveText.text !== "")
+            BusyIndicator {
+                running: sidebar.archive !== null && sidebar.archive.busy
+                visible: running
+                Layout.preferredWidth: 20
+                Layout.preferredHeight: 20
+            }
+            Label {
+                id: archiveText
+                objectName: "archiveStatus"
+                property bool dismissed: false
+                Layout.fillWidth: true
+                text: !sidebar.archive || dismissed ? ""
+                    : sidebar.archive.errorText !== "" ? sidebar.archive.errorText : sidebar.archive.statusText
+                wrapMode: Text.Wrap
+                maximumLineCount: 6
+                elide: Text.ElideRight
+                color: sidebar.archive && sidebar.archive.errorText !== "" ? Style.danger : Style.mutedText
+                Connections {
+                    target: sidebar.archive
+                    ignoreUnknownSignals: true
+                    function onStatusChanged() { archiveText.dismissed = false; }
+                }
+            }
+            ToolButton {
+                text: "×"
+                visible: archiveText.text !== ""
+                Accessible.name: qsTr("Dismiss")
+                onClicked: archiveText.dismissed = true
             }
         }
 

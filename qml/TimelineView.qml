@@ -2,7 +2,6 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
-import Qt.labs.qmlmodels
 
 // The conversation: the timeline model's steps as cards (one delegate per kind), following new
 // steps while the view is at the bottom (otherwise a "N new steps ↓" button), the find bar
@@ -24,6 +23,21 @@ FocusScope {
     signal approve(string callId, bool approved, string scope)
     signal answerElicitation(string requestId, string action, var content)
 
+    // The card delegates (TimelineDelegates.qml), made when the first row arrives.
+    property Component delegates: null
+    function ensureDelegates() {
+        if (view.delegates)
+            return;
+        const component = Qt.createComponent("TimelineDelegates.qml");
+        if (component.status !== Component.Ready) {
+            console.error("TimelineDelegates.qml:", component.errorString());
+            return;
+        }
+        view.delegates = component.createObject(view, { host: view });
+    }
+    onTimelineChanged: if (view.timeline && view.timeline.rowCount && view.timeline.rowCount() > 0) view.ensureDelegates()
+    Component.onCompleted: if (view.timeline && view.timeline.rowCount && view.timeline.rowCount() > 0) view.ensureDelegates()
+
     function call(name, args, fallback) {
         if (view.timeline && typeof view.timeline[name] === "function")
             return view.timeline[name].apply(view.timeline, args);
@@ -31,6 +45,7 @@ FocusScope {
     }
     function setExpanded(row, expanded) { call("setExpanded", [row, expanded]); }
     function toggleFold(turnId) { call("toggleFold", [turnId]); }
+    function copyText(text) { copier.copy(text); }
     function copyStep(row) { copier.copy(call("stepMarkdown", [row], "")); }
     function copyTurn(turnId) { copier.copy(call("turnMarkdown", [turnId], "")); }
     function showAll(row) {
@@ -122,110 +137,16 @@ FocusScope {
                     target: view.timeline
                     ignoreUnknownSignals: true
                     function onRowsInserted(parent, first, last) {
+                        // After the model's insert is done (a delegate set during it makes
+                        // the view insert the first rows twice).
+                        Qt.callLater(view.ensureDelegates);
                         if (!list.following)
                             view.newSteps += last - first + 1;
                     }
                     function onModelReset() { list.following = true; view.newSteps = 0; }
                 }
 
-                delegate: DelegateChooser {
-                    role: "kind"
-                    DelegateChoice {
-                        roleValue: "user"
-                        UserCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "thinking"
-                        ThinkingCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "toolCall"
-                        ToolCallCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onApprove: (callId, approved, scope) => view.approve(callId, approved, scope)
-                            onCopyText: text => copier.copy(text)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "acting"
-                        ActingCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "observation"
-                        ObservationCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onShowAllRequested: row => view.showAll(row)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "answer"
-                        AnswerCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "error"
-                        ErrorCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "elicitation"
-                        ElicitationCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onAnswerElicitation: (requestId, action, content) => view.answerElicitation(requestId, action, content)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "sampling"
-                        SamplingCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onApprove: (callId, approved, scope) => view.approve(callId, approved, scope)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "turnSummary"
-                        TurnSummaryCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onFoldToggled: turnId => view.toggleFold(turnId)
-                        }
-                    }
-                    DelegateChoice {
-                        roleValue: "fold"
-                        FoldCard {
-                            onExpandRequested: (row, e) => view.setExpanded(row, e)
-                            onCopyStepRequested: row => view.copyStep(row)
-                            onCopyTurnRequested: turnId => view.copyTurn(turnId)
-                            onFoldToggled: turnId => view.toggleFold(turnId)
-                        }
-                    }
-                }
+                delegate: view.delegates
             }
 
             Label {

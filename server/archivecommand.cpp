@@ -92,15 +92,16 @@ void ArchiveCommand::importSession()
     if (!file.open(QIODevice::ReadOnly))
         return finish(1,
                       QStringLiteral("cannot read %1: %2").arg(m_options.path, file.errorString()));
-    // The size first: a file over the limit is not read.
-    if (file.size() > m_options.maxImportBytes)
-        return finish(1,
-                      QStringLiteral("%1: the document is %2, over the import limit of %3")
-                              .arg(m_options.path, byteSizeText(file.size()),
-                                   byteSizeText(m_options.maxImportBytes)));
-    const QByteArray bytes = file.read(m_options.maxImportBytes + 1);
+    // The size first: a file over the limit (config `sessions.import_max_bytes`) is not read.
+    const qint64 maxBytes = m_core->config().sessions.effectiveImportMaxBytes();
+    if (file.size() > maxBytes)
+        return finish(
+                1,
+                QStringLiteral("%1: the document is %2, over the import limit of %3")
+                        .arg(m_options.path, byteSizeText(file.size()), byteSizeText(maxBytes)));
+    const QByteArray bytes = file.read(maxBytes + 1);
     SessionDocument::Limits limits;
-    limits.maxBytes = m_options.maxImportBytes;
+    limits.maxBytes = maxBytes;
     SessionDocument::Error why;
     auto archive = SessionDocument::fromBytes(
             bytes, QUuid::createUuid().toString(QUuid::WithoutBraces), &why, limits);

@@ -27,7 +27,6 @@ public:
         QString path; ///< export: the output file ("" or "-": stdout); import: the document
         QString configPath;
         QString store; ///< --store
-        qint64 maxImportBytes = 64 * 1024 * 1024;
     };
 
     explicit ArchiveCommand(Options options, QObject *parent = nullptr);

@@ -442,7 +442,15 @@ void AskCommand::askElicitation(const QString &id, const QJsonObject &data)
     };
     auto state = std::make_shared<State>();
     const QString url = data.value(QStringLiteral("url")).toString();
-    state->form = ElicitationForm::fromSchema(data.value(QStringLiteral("schema")).toObject());
+    // Asked in the order the MCP server wrote the fields (the event's property_order).
+    QStringList order;
+    const QJsonArray written = data.value(QStringLiteral("property_order")).toArray();
+    for (const QJsonValue &name : written) {
+        if (name.isString())
+            order << name.toString();
+    }
+    state->form
+            = ElicitationForm::fromSchema(data.value(QStringLiteral("schema")).toObject(), order);
     if (!state->form.error.isEmpty()) {
         line(QStringLiteral("[elicitation] declined: %1").arg(state->form.error));
         send(QStringLiteral("decline"), {});

@@ -54,6 +54,13 @@ QString ChatService::errorMessage(Error error) const
     case Error::BadScope:
         return QStringLiteral("a sampling request can be approved \"once\" or for the "
                               "\"session\" only");
+    case Error::TurnUnreachable:
+        return QStringLiteral("the instance that runs this session's turn did not answer in "
+                              "time; try again shortly (if it stopped, its turn is closed as "
+                              "interrupted within the lease time)");
+    case Error::TooLarge:
+        return QStringLiteral("the answer is too large to pass to the instance that runs this "
+                              "session's turn (at most 1 MiB)");
     }
     return {};
 }
@@ -206,25 +213,16 @@ void ChatService::cancel(const QString &sessionId, ErrorDone done)
         agent->cancel();
         return done(std::nullopt);
     }
-    settleMissing(sessionId, Error::NoTurn, std::move(done));
+    TurnCommand command;
+    command.kind = TurnCommand::Kind::Cancel;
+    command.sessionId = sessionId;
+    forward(command, [done](std::optional<Error> e, const TurnCommandReply &) { done(e); });
 }
 
 void ChatService::cancel(const QString &sessionId)
 {
     if (ReactAgent *agent = runningAgent(sessionId); agent && agent->isRunning())
         agent->cancel();
-}
-
-void ChatService::settleMissing(const QString &sessionId, std::optional<Error> error,
-                                ErrorDone done)
-{
-    if (error != Error::NoTurn)
-        return done(error);
-    m_sessions->summary(sessionId, [done](StoreResult<SessionRecord> found) {
-        if (found.ok())
-            return done(Error::NoTurn);
-        done(fromStore(found.error()));
-    });
 }
 
 std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
@@ -244,26 +242,193 @@ std::optional<ChatService::Error> ChatService::approve(const QString &sessionId,
     // The call first: a remembered rule decides every other waiting call, not this one.
     if (!agent->approve(callId, approved))
         return Error::UnknownRequest;
+    remember(sessionId, pending->server, pending->tool, approved, scope);
+    // A remembered rule reaches every running turn through rememberedChanged (HostCore).
+    if (scope == ApprovalScope::Session)
+        reconsiderApprovals(sessionId);
+    return std::nullopt;
+}
+
+void ChatService::approve(const QString &sessionId, const QString &callId, bool approved,
+                          ApprovalScope scope, ErrorDone done)
+{
+    const auto local = approve(sessionId, callId, approved, scope);
+    if (local != Error::NoTurn)
+        return done(local);
+    TurnCommand command;
+    command.kind = TurnCommand::Kind::Approve;
+    command.sessionId = sessionId;
+    command.requestId = callId;
+    command.approved = approved;
+    command.scope = approvalScopeName(scope);
+    QPointer<ChatService> self(this);
+    forward(command,
+            [self, sessionId, approved, scope, done](std::optional<Error> e,
+                                                     const TurnCommandReply &reply) {
+                // The instance that ran it remembered the answer; so does this one, as it
+                // would have had the turn been here.
+                if (self && !e && self->m_rules && !reply.server.isEmpty()
+                    && !(scope == ApprovalScope::Tool && reply.tool.isEmpty()))
+                    self->remember(sessionId, reply.server, reply.tool, approved, scope);
+                done(e);
+            });
+}
+
+void ChatService::remember(const QString &sessionId, const QString &server, const QString &tool,
+                           bool approved, ApprovalScope scope)
+{
     using D = ApprovalPolicy::Decision;
     const D decision = approved ? D::Allow : D::Deny;
     switch (scope) {
     case ApprovalScope::Once:
         break;
     case ApprovalScope::Session:
-        m_rules->rememberForSession(sessionId, pending->server, pending->tool, approved);
+        m_rules->rememberForSession(sessionId, server, tool, approved);
         break;
     case ApprovalScope::Tool:
-        m_rules->setRemembered(ApprovalRules::RuleScope::Tool, pending->server, pending->tool,
-                               decision);
+        m_rules->setRemembered(ApprovalRules::RuleScope::Tool, server, tool, decision);
         break;
     case ApprovalScope::Server:
-        m_rules->setRemembered(ApprovalRules::RuleScope::Server, pending->server, {}, decision);
+        m_rules->setRemembered(ApprovalRules::RuleScope::Server, server, {}, decision);
         break;
     }
-    // A remembered rule reaches every running turn through rememberedChanged (HostCore).
-    if (scope == ApprovalScope::Session)
-        reconsiderApprovals(sessionId);
-    return std::nullopt;
+}
+
+void ChatService::elicit(const QString &sessionId, const QString &requestId, const QString &action,
+                         const QJsonObject &content, ErrorDone done)
+{
+    const auto local = elicit(sessionId, requestId, action, content);
+    if (local != Error::NoTurn)
+        return done(local);
+    TurnCommand command;
+    command.kind = TurnCommand::Kind::Elicit;
+    command.sessionId = sessionId;
+    command.requestId = requestId;
+    command.action = action;
+    command.content = content;
+    forward(command, [done](std::optional<Error> e, const TurnCommandReply &) { done(e); });
+}
+
+void ChatService::setTurnControl(TurnControl *control)
+{
+    m_control = control;
+    if (!control)
+        return;
+    QPointer<ChatService> self(this);
+    control->setHandler([self](const TurnCommand &command) {
+        return self ? self->applyHere(command)
+                    : TurnCommandReply {TurnCommandReply::Outcome::NotHere, {}, {}};
+    });
+}
+
+namespace {
+std::optional<ChatService::Error> errorOf(TurnCommandReply::Outcome outcome)
+{
+    using O = TurnCommandReply::Outcome;
+    using E = ChatService::Error;
+    switch (outcome) {
+    case O::Ok:
+        return std::nullopt;
+    case O::NotHere:
+    case O::NoTurn:
+        return E::NoTurn;
+    case O::UnknownRequest:
+        return E::UnknownRequest;
+    case O::BadAction:
+        return E::BadAction;
+    case O::BadScope:
+        return E::BadScope;
+    case O::TooLarge:
+        return E::TooLarge;
+    case O::Unreachable:
+        return E::TurnUnreachable;
+    case O::Unavailable:
+        break;
+    }
+    return E::StoreUnavailable;
+}
+
+TurnCommandReply::Outcome outcomeOf(std::optional<ChatService::Error> error)
+{
+    using O = TurnCommandReply::Outcome;
+    using E = ChatService::Error;
+    if (!error)
+        return O::Ok;
+    switch (*error) {
+    case E::UnknownRequest:
+        return O::UnknownRequest;
+    case E::BadAction:
+        return O::BadAction;
+    case E::BadScope:
+        return O::BadScope;
+    default:
+        break;
+    }
+    return O::NoTurn;
+}
+} // namespace
+
+void ChatService::forward(TurnCommand command, ForwardDone done)
+{
+    QPointer<ChatService> self(this);
+    m_sessions->summary(command.sessionId, [self, command, done](StoreResult<SessionRecord> found) {
+        if (!self)
+            return;
+        if (!found.ok())
+            return done(fromStore(found.error()), {});
+        // No turn in the store, or no other instance to ask: none runs.
+        if (found.value().runningTurnId.isEmpty() || !self->m_control)
+            return done(Error::NoTurn, {});
+        TurnCommand c = command;
+        c.turnId = found.value().runningTurnId;
+        self->m_control->send(c, [self, c, done](const TurnCommandReply &reply) {
+            if (!self)
+                return;
+            if (reply.outcome != TurnCommandReply::Outcome::Unreachable)
+                return done(errorOf(reply.outcome), reply);
+            // No answer: the turn may have ended meanwhile (then there is none to answer).
+            self->m_sessions->summary(c.sessionId, [done, c](StoreResult<SessionRecord> again) {
+                if (again.ok() && again.value().runningTurnId != c.turnId)
+                    return done(Error::NoTurn, {});
+                done(Error::TurnUnreachable, {});
+            });
+        });
+    });
+}
+
+TurnCommandReply ChatService::applyHere(const TurnCommand &command)
+{
+    using O = TurnCommandReply::Outcome;
+    ReactAgent *agent = runningAgent(command.sessionId);
+    if (!agent || agent->turnId() != command.turnId)
+        return {O::NotHere, {}, {}};
+    switch (command.kind) {
+    case TurnCommand::Kind::Cancel:
+        if (!agent->isRunning())
+            return {O::NoTurn, {}, {}};
+        agent->cancel();
+        return {O::Ok, {}, {}};
+    case TurnCommand::Kind::Approve: {
+        const auto pending = agent->pendingApproval(command.requestId);
+        const auto scope = approvalScopeFromName(command.scope);
+        TurnCommandReply reply {
+                outcomeOf(approve(command.sessionId, command.requestId, command.approved,
+                                  scope.value_or(ApprovalScope::Once))),
+                {},
+                {}};
+        if (reply.outcome == O::Ok && pending) {
+            reply.server = pending->server;
+            reply.tool = pending->tool;
+        }
+        return reply;
+    }
+    case TurnCommand::Kind::Elicit:
+        return {outcomeOf(elicit(command.sessionId, command.requestId, command.action,
+                                 command.content)),
+                {},
+                {}};
+    }
+    return {O::NotHere, {}, {}};
 }
 
 void ChatService::reconsiderApprovals(const QString &sessionId)

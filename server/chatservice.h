@@ -2,6 +2,7 @@
 
 #include "agentoptions.h"
 #include "approvalrules.h"
+#include "turncontrol.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -59,6 +60,8 @@ public:
         TooManySessions, ///< a new session was needed and the session cap is reached
         BadScope, ///< a sampling request answered with scope "tool" or "server"
         StoreUnavailable, ///< the session store cannot be reached now (retry later)
+        TurnUnreachable, ///< the instance that runs the turn did not answer in time
+        TooLarge, ///< the answer is too large to forward to the instance that runs the turn
     };
     struct Started
     {
@@ -93,17 +96,22 @@ public:
     /// (Busy also when another instance runs a turn on it). `done` is never called inside.
     void send(const QString &sessionId, const QString &message, const TurnOptions &turn,
               StartDone done);
-    /// Cancels the session's running turn on this instance; UnknownSession or NoTurn otherwise
+    /// Cancels the session's running turn: here, or through the TurnControl on the instance
+    /// that runs it; UnknownSession, NoTurn, TurnUnreachable or StoreUnavailable otherwise
     /// (`done` may run inside the call).
     void cancel(const QString &sessionId, ErrorDone done);
     /// The same without an answer (a session about to be deleted).
     void cancel(const QString &sessionId);
     /// Answers a waiting approval; a `scope` past Once also records the answer (this session's
     /// memory, or a remembered rule) and decides the other waiting questions it now covers.
-    /// Without a turn of the session on this instance: NoTurn (UnknownSession when the caller
-    /// asks through settleMissing()).
+    /// Without a turn of the session on this instance: NoTurn.
     std::optional<Error> approve(const QString &sessionId, const QString &callId, bool approved,
                                  ApprovalScope scope = ApprovalScope::Once);
+    /// The same for the API: a turn that runs on another instance gets the answer through the
+    /// TurnControl (which applies it there as here; a scope past Once is also remembered on
+    /// this instance). `done` may run inside the call.
+    void approve(const QString &sessionId, const QString &callId, bool approved,
+                 ApprovalScope scope, ErrorDone done);
     /// Decides the waiting approvals again after the rules changed: of `sessionId`'s turn, or
     /// of every running turn when it is empty.
     void reconsiderApprovals(const QString &sessionId = {});
@@ -112,9 +120,12 @@ public:
     [[nodiscard]] ApprovalRules *approvalRules() const { return m_rules; }
     std::optional<Error> elicit(const QString &sessionId, const QString &requestId,
                                 const QString &action, const QJsonObject &content);
-    /// For an answer that found no turn (NoTurn): tells UnknownSession (no such session) from
-    /// NoTurn through the store, and passes other errors through.
-    void settleMissing(const QString &sessionId, std::optional<Error> error, ErrorDone done);
+    /// The same for the API, reaching a turn on another instance like approve().
+    void elicit(const QString &sessionId, const QString &requestId, const QString &action,
+                const QJsonObject &content, ErrorDone done);
+    /// How cancel, approve and elicit reach turns of other instances (not owned; null with a
+    /// store of one instance): its handler applies their requests to the turns here.
+    void setTurnControl(TurnControl *control);
     /// The ChatService error of a store error.
     [[nodiscard]] static Error fromStore(const StoreError &error);
     /// Cancels every running turn (shutdown); `done` once they finished (the store holds their
@@ -135,6 +146,14 @@ Q_SIGNALS:
                       const ChatTurnResult &result);
 
 private:
+    using ForwardDone = std::function<void(std::optional<Error>, const TurnCommandReply &)>;
+    /// A command for a turn not running here: to the instance the store says runs it.
+    void forward(TurnCommand command, ForwardDone done);
+    /// The TurnControl's handler: a command of another instance for a turn of this one.
+    [[nodiscard]] TurnCommandReply applyHere(const TurnCommand &command);
+    /// Records an answer past ApprovalScope::Once (this session's memory, or a rule).
+    void remember(const QString &sessionId, const QString &server, const QString &tool,
+                  bool approved, ApprovalScope scope);
     void observe(const StreamEvent &event);
     void startOn(Session *session, const QString &message, const TurnOptions &turn, StartDone done);
     [[nodiscard]] ReactAgent *runningAgent(const QString &sessionId) const;
@@ -145,6 +164,7 @@ private:
     ServerRequestRouter *m_router;
     AgentOptions m_options;
     QPointer<ApprovalRules> m_rules;
+    QPointer<TurnControl> m_control;
     QHash<QString, QPointer<ReactAgent>> m_agents; // session id -> running (or starting) turn
     QSet<QString> m_loading; // session ids whose send() waits for the store
     QHash<QString, QElapsedTimer> m_modelCallStart; // session id -> model call in flight

@@ -4,10 +4,11 @@
 
 #include <algorithm>
 
-ElicitationForm ElicitationForm::fromSchema(const QJsonObject &schema)
+ElicitationForm ElicitationForm::fromSchema(const QJsonObject &schema, const QStringList &order)
 {
     ElicitationForm form;
-    const ElicitationSchema parsed = ElicitationSchema::parse(schema);
+    ElicitationSchema parsed = ElicitationSchema::parse(schema);
+    ElicitationSchema::applyOrder(parsed.fields, order.mid(0, ElicitationSchema::kMaxFields));
     form.error = parsed.error;
     for (const ElicitationSchema::Field &s : parsed.fields) {
         Field f;

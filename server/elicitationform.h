@@ -31,7 +31,10 @@ struct ElicitationForm
     QList<Field> fields;
     QString error; ///< why the schema cannot be asked (then there are no fields)
 
-    [[nodiscard]] static ElicitationForm fromSchema(const QJsonObject &schema);
+    /// The fields in `order` (the event's `property_order`: the order the server wrote them;
+    /// names not in it, or all when it is empty, follow by name).
+    [[nodiscard]] static ElicitationForm fromSchema(const QJsonObject &schema,
+                                                    const QStringList &order = {});
     /// "name (Your name, text, required): " and the like.
     [[nodiscard]] static QString prompt(const Field &field);
     /// The value `text` stands for; nothing with `why` set when it does not fit. An empty text

@@ -79,6 +79,16 @@ HostConfig::Sessions readSessions(ConfigReader &reader, const QJsonObject &root)
     if (const auto v
         = reader.integer(*section, at, QStringLiteral("retention_max_sessions"), S::kMaxSessions))
         s.retentionMaxSessions = int(*v);
+    if (const auto v
+        = reader.integer(*section, at, QStringLiteral("import_max_bytes"), S::kImportMaxBytes))
+        s.importMaxBytes = *v;
+    if (section->contains(QLatin1String("durability"))) {
+        const QList<QPair<QString, bool>> choices {{QStringLiteral("normal"), false},
+                                                   {QStringLiteral("full"), true}};
+        s.fullDurability = reader.choice(section->value(QLatin1String("durability")),
+                                         at + QStringLiteral("/durability"), choices,
+                                         {QStringLiteral("normal"), QStringLiteral("full")});
+    }
     return s;
 }
 

@@ -97,11 +97,23 @@ struct HostConfig
         std::optional<int> maxSessions;
         /// Retention by count: only the most recently used ones are kept.
         std::optional<int> retentionMaxSessions;
+        /// `durability`: "normal" (a committed step survives the process being killed) or
+        /// "full" (it also survives an OS crash or a power cut: SQLite fsyncs every commit).
+        std::optional<bool> fullDurability;
+        /// `import_max_bytes`: the largest session document an import reads (HTTP and CLI).
+        std::optional<qint64> importMaxBytes;
 
         static constexpr ValueRange kIdleTtlSeconds {1, 3650.0 * 86400, false, "seconds"};
         static constexpr ValueRange kMaxSessions {1, 10000000, true, ""};
         static constexpr int kDefaultMaxSessions = 1000; ///< in memory
         static constexpr int kDefaultMaxStoredSessions = 1000000; ///< SQLite, Redis
+        static constexpr ValueRange kImportMaxBytes {1024, 1024.0 * 1024 * 1024, true, "bytes"};
+        static constexpr qint64 kDefaultImportMaxBytes = qint64(64) * 1024 * 1024;
+
+        [[nodiscard]] qint64 effectiveImportMaxBytes() const
+        {
+            return importMaxBytes.value_or(kDefaultImportMaxBytes);
+        }
 
         [[nodiscard]] int effectiveMaxSessions(bool persistent = false) const
         {

@@ -66,7 +66,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
 
     const QString storeSpec
             = !options.store.isEmpty() ? options.store : m_config.store.value_or(QString());
-    m_store = StoreFactory::create(storeSpec, this, error);
+    m_store = StoreFactory::create(storeSpec, m_config.sessions.fullDurability.value_or(false),
+                                   this, error);
     if (!m_store)
         return false;
     SessionService::Options sessionOptions;
@@ -87,6 +88,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
     m_sessionService = new SessionService(m_store, sessionOptions, this);
     m_chat = new ChatService(m_sessionService, m_model, m_registry, m_router, m_agentOptions, this);
     m_chat->setApprovalRules(m_rules);
+    m_control = StoreFactory::createTurnControl(storeSpec, this);
+    m_chat->setTurnControl(m_control);
     m_sessionService->setBeforeDelete([chat = m_chat](const QString &id) { chat->cancel(id); });
     // A session's "for this session" answers end with it.
     connect(m_sessionService, &SessionService::sessionRemoved, m_rules,
@@ -104,6 +107,8 @@ bool HostCore::init(HostConfig config, const Options &options, QString *error)
 
 void HostCore::open(std::function<void(const QString &error)> done)
 {
+    if (m_control)
+        m_control->start();
     m_store->open([done](StoreResult<bool> opened) {
         done(opened.ok() ? QString() : opened.error().message);
     });

@@ -17,6 +17,7 @@ class ServerRequestRouter;
 class ServerService;
 class SessionService;
 class SessionStore;
+class TurnControl;
 
 /// The working parts of a host, built from its config: the MCP servers (registry and the
 /// router for their requests), the chat model, the sessions and the chat service that runs
@@ -80,6 +81,7 @@ private:
     ServerRequestRouter *m_router = nullptr;
     ChatModel *m_model = nullptr;
     SessionStore *m_store = nullptr;
+    TurnControl *m_control = nullptr; ///< other instances' turns (a shared store only)
     ChatService *m_chat = nullptr;
     SessionService *m_sessionService = nullptr;
     ServerService *m_serverService = nullptr;

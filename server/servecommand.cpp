@@ -43,7 +43,8 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped,
 
     // The config's "server" section, under the command line.
     const HttpApiServer::Options http
-            = httpOptions(HostConfig::Server::merged(m_core->config().server, m_options.cli));
+            = httpOptions(HostConfig::Server::merged(m_core->config().server, m_options.cli),
+                          m_core->config().sessions);
 
     m_http = new HttpApiServer(m_core, http, this);
     // The store opens first (a locked or corrupt database stops here), then the port.
@@ -66,9 +67,11 @@ bool ServeCommand::start(QString *error, std::function<void(int)> stopped,
     return true;
 }
 
-HttpApiServer::Options ServeCommand::httpOptions(const HostConfig::Server &server)
+HttpApiServer::Options ServeCommand::httpOptions(const HostConfig::Server &server,
+                                                 const HostConfig::Sessions &sessions)
 {
     HttpApiServer::Options http;
+    http.maxImportBytes = sessions.effectiveImportMaxBytes();
     if (server.listen)
         http.address = *server.listen;
     if (server.port)

@@ -34,7 +34,10 @@ public:
     bool start(QString *error, std::function<void(int exitCode)> stopped,
                std::function<void()> ready = {});
     /// The HTTP options a `server` section (merged with the command line) stands for.
-    [[nodiscard]] static HttpApiServer::Options httpOptions(const HostConfig::Server &server);
+    /// The HTTP options of a config's `server` section (merged with the command line) and the
+    /// import cap of its `sessions` section.
+    [[nodiscard]] static HttpApiServer::Options
+    httpOptions(const HostConfig::Server &server, const HostConfig::Sessions &sessions = {});
     void shutdown();
 
     /// Makes SIGINT and SIGTERM call shutdown() on the event loop (self-pipe).

@@ -2,6 +2,7 @@
 
 #include "memorysessionstore.h"
 #include "redissessionstore.h"
+#include "redisturncontrol.h"
 #include "sqlitesessionstore.h"
 
 #include <QDir>
@@ -57,12 +58,26 @@ QString check(const QString &spec)
             .arg(spec.left(200));
 }
 
+TurnControl *createTurnControl(const QString &spec, QObject *parent)
+{
+    if (kindOf(spec) != Kind::Redis)
+        return nullptr;
+    QString why;
+    const auto store = RedisSessionStore::optionsFromUrl(spec, &why);
+    if (!store)
+        return nullptr;
+    RedisTurnControl::Options options;
+    options.redis = store->redis;
+    options.prefix = store->prefix;
+    return new RedisTurnControl(options, parent);
+}
+
 bool isPersistent(const QString &spec)
 {
     return kindOf(spec) != Kind::Memory;
 }
 
-SessionStore *create(const QString &spec, QObject *parent, QString *error)
+SessionStore *create(const QString &spec, bool fullDurability, QObject *parent, QString *error)
 {
     if (const QString why = check(spec); !why.isEmpty()) {
         *error = why;
@@ -75,7 +90,10 @@ SessionStore *create(const QString &spec, QObject *parent, QString *error)
         const QString path = spec.startsWith(QLatin1String("sqlite:"))
                 ? QDir::cleanPath(spec.mid(7))
                 : defaultSqlitePath();
-        return new SqliteSessionStore(path, parent);
+        SqliteSessionStore::Options options;
+        options.synchronous = fullDurability ? SqliteSessionStore::Synchronous::Full
+                                             : SqliteSessionStore::Synchronous::Normal;
+        return new SqliteSessionStore(path, options, parent);
     }
     case Kind::Redis:
         return new RedisSessionStore(*RedisSessionStore::optionsFromUrl(spec, error), parent);

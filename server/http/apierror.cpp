@@ -87,6 +87,8 @@ ApiError::Http ApiError::toHttp() const
             return {503, "too_many_sessions"};
         case C::StoreUnavailable:
             return {503, "store_unavailable"};
+        case C::TurnUnreachable:
+            return {503, "turn_unreachable"};
         case C::StoreFailed:
             return {500, "store_failed"};
         }

@@ -62,6 +62,7 @@ struct ApiError
         TooManyConnections, ///< the stream cap or the open-connection cap is reached
         TooManySessions, ///< the session cap is reached
         StoreUnavailable, ///< the session store cannot be reached now (Redis down or stalled)
+        TurnUnreachable, ///< the instance that runs the turn did not answer in time
         StoreFailed, ///< the session store failed (disk full, a corrupt database)
     };
 

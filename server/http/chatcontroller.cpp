@@ -204,18 +204,6 @@ void ChatController::chatSync(ApiRequest &ctx, QHttpServerResponder &&responder)
             });
 }
 
-void ChatController::answerMissing(ApiRequest &ctx, QHttpServerResponder &&r,
-                                   const QString &sessionId, ChatService::Error error)
-{
-    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, this);
-    QPointer<ChatController> self(this);
-    m_chat->settleMissing(sessionId, error, [self, reply](std::optional<ChatService::Error> e) {
-        if (!self || !reply)
-            return;
-        reply->error(CoreErrors::fromChat(*self->m_chat, e.value_or(ChatService::Error::NoTurn)));
-    });
-}
-
 void ChatController::cancel(ApiRequest &ctx, QHttpServerResponder &&r)
 {
     const auto body = ctx.jsonBody(r);
@@ -254,18 +242,23 @@ void ChatController::approve(ApiRequest &ctx, QHttpServerResponder &&r)
                 "field \"scope\" must be \"once\", \"session\", \"tool\" or \"server\""));
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->approve(sessionId, callId, approved, *scope)) {
-        if (*e == ChatService::Error::NoTurn)
-            return answerMissing(ctx, std::move(r), sessionId, *e);
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
-    }
-    HttpResponses::sendJson(
-            r, 200,
-            QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
-                                       {QStringLiteral("call_id"), callId},
-                                       {QStringLiteral("approved"), approved},
-                                       {QStringLiteral("scope"), approvalScopeName(*scope)}}),
-            ctx.cors);
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, this);
+    QPointer<ChatController> self(this);
+    const ApprovalScope given = *scope;
+    m_chat->approve(
+            sessionId, callId, approved, given,
+            [self, reply, sessionId, callId, approved, given](std::optional<ChatService::Error> e) {
+                if (!self || !reply)
+                    return;
+                if (e)
+                    return reply->error(CoreErrors::fromChat(*self->m_chat, *e));
+                reply->json(200,
+                            QJsonDocument(QJsonObject {
+                                    {QStringLiteral("session_id"), sessionId},
+                                    {QStringLiteral("call_id"), callId},
+                                    {QStringLiteral("approved"), approved},
+                                    {QStringLiteral("scope"), approvalScopeName(given)}}));
+            });
 }
 
 void ChatController::elicit(ApiRequest &ctx, QHttpServerResponder &&r)
@@ -280,14 +273,18 @@ void ChatController::elicit(ApiRequest &ctx, QHttpServerResponder &&r)
     const QJsonObject content = f.object("content");
     if (const auto e = f.error())
         return HttpResponses::sendError(r, *e, ctx.cors);
-    if (const auto e = m_chat->elicit(sessionId, requestId, action, content)) {
-        if (*e == ChatService::Error::NoTurn)
-            return answerMissing(ctx, std::move(r), sessionId, *e);
-        return HttpResponses::sendError(r, CoreErrors::fromChat(*m_chat, *e), ctx.cors);
-    }
-    HttpResponses::sendJson(r, 200,
+    QPointer<LateReply> reply = new LateReply(std::move(r), ctx.cors, this);
+    QPointer<ChatController> self(this);
+    m_chat->elicit(
+            sessionId, requestId, action, content,
+            [self, reply, sessionId, requestId, action](std::optional<ChatService::Error> e) {
+                if (!self || !reply)
+                    return;
+                if (e)
+                    return reply->error(CoreErrors::fromChat(*self->m_chat, *e));
+                reply->json(200,
                             QJsonDocument(QJsonObject {{QStringLiteral("session_id"), sessionId},
                                                        {QStringLiteral("request_id"), requestId},
-                                                       {QStringLiteral("action"), action}}),
-                            ctx.cors);
+                                                       {QStringLiteral("action"), action}}));
+            });
 }

@@ -38,10 +38,6 @@ private:
     /// `approvalField`: the body may carry "approval": "wait" | "deny" (POST /chat).
     void startTurn(ApiRequest &ctx, QHttpServerResponder &&responder, bool approvalField,
                    std::function<void(const ChatService::Started &, LateReply *)> started);
-    /// Answers an approve/elicit that found no turn: unknown_session or no_turn, as the store
-    /// knows the session.
-    void answerMissing(ApiRequest &ctx, QHttpServerResponder &&r, const QString &sessionId,
-                       ChatService::Error error);
     /// 503 too_many_connections.
     [[nodiscard]] ApiError fullError() const;
     void send(ApiRequest &ctx, QHttpServerResponder &&responder);

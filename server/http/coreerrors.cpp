@@ -24,6 +24,10 @@ ApiError fromChat(const ChatService &chat, ChatService::Error error)
         return {ApiError::Code::InvalidField, message};
     case ChatService::Error::StoreUnavailable:
         return {ApiError::Code::StoreUnavailable, message, 2};
+    case ChatService::Error::TurnUnreachable:
+        return {ApiError::Code::TurnUnreachable, message, 2};
+    case ChatService::Error::TooLarge:
+        return {ApiError::Code::BodyTooLarge, message};
     }
     return {ApiError::Code::InvalidField, message};
 }

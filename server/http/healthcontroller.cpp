@@ -84,6 +84,8 @@ QJsonObject HealthController::health(bool authorized) const
                            {QStringLiteral("available"), store.available}};
     if (!store.detail.isEmpty())
         storeJson.insert(QStringLiteral("detail"), store.detail);
+    if (!store.durability.isEmpty())
+        storeJson.insert(QStringLiteral("durability"), store.durability);
     if (!store.warnings.isEmpty())
         storeJson.insert(QStringLiteral("warnings"), QJsonArray::fromStringList(store.warnings));
     o.insert(QStringLiteral("store"), storeJson);

@@ -5,6 +5,7 @@
 #include "guardedtcpserver.h"
 #include "healthcontroller.h"
 #include "hostcore.h"
+#include "latereply.h"
 #include "responsewriter.h"
 #include "servercontroller.h"
 #include "sessioncontroller.h"
@@ -35,7 +36,7 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
     m_http = new QHttpServer(this);
     m_connections = new SseConnectionManager(sessions, m_options.sse, this);
     m_chatController = new ChatController(chat, sessions, servers, m_connections, this);
-    m_sessionController = std::make_unique<SessionController>(chat, sessions, m_connections, this);
+    m_sessionController = std::make_unique<SessionController>(sessions, m_connections, this);
     m_toolController = std::make_unique<ToolController>(servers);
     m_healthController
             = std::make_unique<HealthController>(chat, sessions, servers, m_connections, &m_router);
@@ -60,7 +61,13 @@ HttpApiServer::HttpApiServer(HostCore *core, Options options, QObject *parent)
             });
 }
 
-HttpApiServer::~HttpApiServer() = default;
+HttpApiServer::~HttpApiServer()
+{
+    // Answers still waiting for the store (or for their deleteLater) hold responders of
+    // m_http's connections, and QObject would delete them after m_http (an older child): on
+    // Qt 6.8 a responder touches its connection when destroyed. They go first.
+    qDeleteAll(findChildren<LateReply *>());
+}
 
 bool HttpApiServer::listen(QString *error)
 {

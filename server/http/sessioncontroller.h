@@ -3,7 +3,6 @@
 #include <QtGlobal>
 
 class ApiRouter;
-class ChatService;
 class QHttpServerResponder;
 class QObject;
 struct ApiRequest;
@@ -19,10 +18,9 @@ class SessionController
 {
 public:
     /// `owner` parents the answers that wait for the store.
-    SessionController(ChatService *chat, SessionService *sessions,
-                      const SseConnectionManager *connections, QObject *owner)
-        : m_chat(chat)
-        , m_sessions(sessions)
+    SessionController(SessionService *sessions, const SseConnectionManager *connections,
+                      QObject *owner)
+        : m_sessions(sessions)
         , m_connections(connections)
         , m_owner(owner)
     { }
@@ -40,7 +38,6 @@ private:
     void exportSession(ApiRequest &ctx, QHttpServerResponder &&r);
     void importSession(ApiRequest &ctx, QHttpServerResponder &&r);
 
-    ChatService *m_chat;
     SessionService *m_sessions;
     const SseConnectionManager *m_connections;
     QObject *m_owner;

@@ -51,6 +51,7 @@ StoreHealth MemorySessionStore::health() const
 {
     StoreHealth h;
     h.kind = QStringLiteral("memory");
+    h.durability = QStringLiteral("none");
     h.sessions = m_sessions.size();
     return h;
 }
@@ -113,13 +114,17 @@ void MemorySessionStore::listSessions(const SessionQuery &query, Done<SessionPag
             continue;
         rows.append(&r);
     }
-    std::sort(rows.begin(), rows.end(), [](const SessionRecord *a, const SessionRecord *b) {
-        const qint64 ua = a->updated.toMSecsSinceEpoch();
-        const qint64 ub = b->updated.toMSecsSinceEpoch();
-        return ua != ub ? ua > ub : a->id > b->id;
-    });
-    SessionPage page;
+    // Only the page (and one more, to know whether another follows) is put in order: a page of
+    // a large store costs a scan, not a sort of every session.
     const int limit = std::clamp(query.limit, 1, 500);
+    const qsizetype ordered = std::min<qsizetype>(rows.size(), limit + 1);
+    std::partial_sort(rows.begin(), rows.begin() + ordered, rows.end(),
+                      [](const SessionRecord *a, const SessionRecord *b) {
+                          const qint64 ua = a->updated.toMSecsSinceEpoch();
+                          const qint64 ub = b->updated.toMSecsSinceEpoch();
+                          return ua != ub ? ua > ub : a->id > b->id;
+                      });
+    SessionPage page;
     for (qsizetype i = 0; i < rows.size() && i < limit; ++i)
         page.sessions.append(*rows.at(i));
     if (rows.size() > limit) {

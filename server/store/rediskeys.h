@@ -19,7 +19,12 @@
 ///                         digits>:<id>" for every session, so a reverse range by member is the
 ///                         list newest first, ties by id descending, and ZCARD the count
 /// - `<p>running`          sorted set: sessions with a running turn, scored by lease expiry
-/// - channel `<p>events`   pub/sub: "e:<seq>:<event JSON>" and "d:<id>" (deleted)
+/// - channel `<p>events`   pub/sub: "e:<seq>:<event JSON>" (one event), "B:<writer>:<first seq>:
+///                         <n>:<id length>:<id>:<n event JSONs joined by newlines>" (a batch
+///                         of appends) and "d:<id>" (deleted)
+/// - channel `<p>control`  pub/sub: cancel/approve/elicit requests for a turn that runs on
+///                         another instance (RedisTurnControl, ControlMessage)
+/// - channel `<p>control:<instance>`  pub/sub: the answers to that instance's requests
 class RedisKeys
 {
 public:
@@ -32,6 +37,11 @@ public:
     [[nodiscard]] QByteArray index() const { return m_prefix + "index"; }
     [[nodiscard]] QByteArray running() const { return m_prefix + "running"; }
     [[nodiscard]] QByteArray channel() const { return m_prefix + "events"; }
+    [[nodiscard]] QByteArray controlChannel() const { return m_prefix + "control"; }
+    [[nodiscard]] QByteArray replyChannel(const QString &instance) const
+    {
+        return m_prefix + "control:" + instance.toLatin1();
+    }
     [[nodiscard]] QByteArray session(const QString &id) const { return key("s:", id); }
     [[nodiscard]] QByteArray messages(const QString &id) const { return key("m:", id); }
     [[nodiscard]] QByteArray turns(const QString &id) const { return key("t:", id); }

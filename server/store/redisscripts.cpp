@@ -113,36 +113,53 @@ const RedisScript &endTurn()
     return s;
 }
 
+// A batch of appends (group commit): one fence check, consecutive seqs, one XADD `<seq>-1`
+// each, the record, the index and the turns' first/last seqs once, one PUBLISH of the batch
+// ("B:<writer>:<first seq>:<n>:<id length>:<id>:" then the events' JSON joined by newlines:
+// compact JSON has none). A retried batch that was applied answers the first seq it got.
 // KEYS: session, events, index, lease.
-// ARGV: fence, event JSON, ts ms, sk, turn id, channel, writer, op
+// ARGV: fence, ts ms, sk, channel, writer, op, session id, n, then n times: turn id, event JSON
 const RedisScript &append()
 {
     static const RedisScript s = RedisScript::make("append",
             "if redis.call('EXISTS', KEYS[1]) == 0 then return {'NOTFOUND'} end\n"
-            SEEN("7", "8")
+            SEEN("5", "6")
             "if seen then\n"
             "  local rows = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1000)\n"
+            "  local first = nil\n"
             "  for _, r in ipairs(rows) do\n"
-            "    local f = r[2]\n"
+            "    local f, mine = r[2], false\n"
             "    for i = 1, #f, 2 do\n"
-            "      if f[i] == 'o' and f[i + 1] == opid then\n"
-            "        return {'OK', tonumber(string.match(r[1], '^(%d+)'))}\n"
-            "      end\n"
+            "      if f[i] == 'o' and f[i + 1] == opid then mine = true end\n"
             "    end\n"
+            "    if mine then first = tonumber(string.match(r[1], '^(%d+)'))\n"
+            "    elseif first then break end\n"
             "  end\n"
+            "  if first then return {'OK', first} end\n"
             "  return {'LOST'}\n"
             "end\n"
             FENCE_CHECK("4", "1")
-            "local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)\n"
-            "redis.call('XADD', KEYS[2], seq .. '-1', 'e', ARGV[2], 'o', opid)\n"
-            TOUCH("3", "3", "4")
-            "redis.call('HSET', KEYS[1], 'op:' .. ARGV[7], ARGV[8])\n"
-            "if ARGV[5] ~= '' then\n"
-            "  redis.call('HSETNX', KEYS[1], 'tf:' .. ARGV[5], seq)\n"
-            "  redis.call('HSET', KEYS[1], 'tl:' .. ARGV[5], seq)\n"
+            "local n = tonumber(ARGV[8])\n"
+            "local last = redis.call('HINCRBY', KEYS[1], 'seq', n)\n"
+            "local first = last - n + 1\n"
+            "local turns, out = {}, {}\n"
+            "for k = 1, n do\n"
+            "  local seq, turn, json = first + k - 1, ARGV[7 + 2 * k], ARGV[8 + 2 * k]\n"
+            "  redis.call('XADD', KEYS[2], seq .. '-1', 'e', json, 'o', opid)\n"
+            "  if turn ~= '' then\n"
+            "    if turns[turn] then turns[turn][2] = seq else turns[turn] = {seq, seq} end\n"
+            "  end\n"
+            "  out[k] = json\n"
             "end\n"
-            "redis.call('PUBLISH', ARGV[6], 'e:' .. seq .. ':' .. ARGV[2])\n"
-            "return {'OK', seq}\n");
+            TOUCH("3", "2", "3")
+            "redis.call('HSET', KEYS[1], 'op:' .. ARGV[5], ARGV[6])\n"
+            "for turn, s in pairs(turns) do\n"
+            "  redis.call('HSETNX', KEYS[1], 'tf:' .. turn, s[1])\n"
+            "  redis.call('HSET', KEYS[1], 'tl:' .. turn, s[2])\n"
+            "end\n"
+            "redis.call('PUBLISH', ARGV[4], 'B:' .. ARGV[5] .. ':' .. first .. ':' .. n .. ':'"
+            " .. #ARGV[7] .. ':' .. ARGV[7] .. ':' .. table.concat(out, '\\n'))\n"
+            "return {'OK', first}\n");
     return s;
 }
 

@@ -15,6 +15,7 @@
 #include <QUrl>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 namespace {
@@ -142,6 +143,24 @@ std::optional<SessionRecord> recordOf(const RedisReply &flat, QString *why)
     return recordOf(h, why);
 }
 
+/// The answer of the create and import scripts: "OK" and the new record, or "CONFLICT" when a
+/// session with that id exists.
+StoreResult<SessionRecord> createdRecord(const char *what, const QString &id,
+                                         const RedisReply &reply)
+{
+    QByteArray word;
+    if (auto e = scriptError(what, reply, &word))
+        return *e;
+    if (word == "CONFLICT")
+        return StoreError {StoreError::Code::Conflict,
+                           QStringLiteral("a session with id %1 exists").arg(id)};
+    QString why;
+    auto r = reply.size() == 2 ? recordOf(reply.elements[1], &why) : std::nullopt;
+    if (!r)
+        return malformed(what, why);
+    return *r;
+}
+
 /// Stream entries [[id, [field, value, …]], …] as events of `sessionId`.
 bool eventsOf(const RedisReply &rows, const QString &sessionId, QList<StreamEvent> *out,
               QString *why)
@@ -190,10 +209,70 @@ QByteArray compact(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-QByteArray eventJson(StreamEvent event)
+/// A JSON string of `text` (quotes, backslashes and control characters escaped).
+void appendJsonString(QByteArray *out, const QString &text)
 {
-    event.seq = 0; // the stream id holds it
-    return compact(event.toJson());
+    const QByteArray utf8 = text.toUtf8();
+    out->append('"');
+    for (const char c : utf8) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') {
+            out->append('\\');
+            out->append(c);
+        } else if (u < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", unsigned(u));
+            out->append(escaped);
+        } else {
+            out->append(c);
+        }
+    }
+    out->append('"');
+}
+
+/// The stored form of an event: its wire JSON with seq 0 (the stream id holds it). Written
+/// around the JSON of its data (merging the fields into a QJsonObject and QDateTime's pattern
+/// formatting were most of an append's CPU time); StreamEvent::toJson when the data has a
+/// field of the envelope or the time is out of the usual range.
+QByteArray eventJson(const StreamEvent &event)
+{
+    const QDateTime utc = event.ts.toUTC();
+    const QDate day = utc.date();
+    const QTime time = utc.time();
+    const bool plain = event.ts.isValid() && day.year() >= 1000 && day.year() <= 9999
+            && !event.data.contains(QLatin1String("type"))
+            && !event.data.contains(QLatin1String("session_id"))
+            && !event.data.contains(QLatin1String("turn_id"))
+            && !event.data.contains(QLatin1String("seq"))
+            && !event.data.contains(QLatin1String("ts"));
+    if (!plain) {
+        StreamEvent e = event;
+        e.seq = 0;
+        return compact(e.toJson());
+    }
+    const QByteArray data = compact(event.data);
+    QByteArray out;
+    out.reserve(data.size() + 160);
+    out.append("{\"seq\":0,\"session_id\":");
+    appendJsonString(&out, event.sessionId);
+    char ts[128];
+    std::snprintf(ts, sizeof ts,
+                  ",\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"turn_id\":", day.year(),
+                  day.month(), day.day(), time.hour(), time.minute(), time.second(), time.msec());
+    out.append(ts);
+    if (event.turnId.isEmpty())
+        out.append("null");
+    else
+        appendJsonString(&out, event.turnId);
+    out.append(",\"type\":");
+    appendJsonString(&out, event.typeName());
+    if (data.size() > 2) {
+        out.append(',');
+        out.append(data.constData() + 1, data.size() - 1); // its fields and the closing brace
+    } else {
+        out.append('}');
+    }
+    return out;
 }
 
 QByteArray endJson(TurnState state, const QDateTime &ended, int iterations)
@@ -270,6 +349,7 @@ RedisSessionStore::RedisSessionStore(const Options &options, QObject *parent)
                 });
             },
             this);
+    m_subscriber->setOwnWriter(m_writer);
     connect(m_subscriber, &RedisSubscriber::committed, this, &SessionStore::eventCommitted);
     connect(m_subscriber, &RedisSubscriber::deleted, this, [this](const QString &id) {
         if (m_deletedHere.remove(id))
@@ -287,6 +367,53 @@ RedisSessionStore::RedisSessionStore(const Options &options, QObject *parent)
 
 RedisSessionStore::~RedisSessionStore() = default;
 
+template<typename T>
+SessionStore::Done<T> RedisSessionStore::ordered(Done<T> done, bool bypassUnavailable)
+{
+    auto answer = std::make_shared<Answer>();
+    m_answers.push_back(answer);
+    QPointer<RedisSessionStore> self(this);
+    return [self, answer, done = std::move(done), bypassUnavailable](StoreResult<T> r) {
+        if (!self || answer->ready)
+            return;
+        answer->ready = true;
+        if (bypassUnavailable && !r.ok() && r.error().code == StoreError::Code::Unavailable) {
+            // An outage fails it at once, ahead of held writes (its slot is skipped).
+            if (done)
+                done(std::move(r));
+        } else if (!self->m_releasing && self->m_answers.front() == answer) {
+            self->m_answers.pop_front(); // the oldest: nothing to wait for
+            if (done)
+                done(std::move(r));
+        } else {
+            answer->call = [done, r = std::move(r)] {
+                if (done)
+                    done(r);
+            };
+        }
+        if (self)
+            self->releaseAnswers();
+    };
+}
+
+void RedisSessionStore::releaseAnswers()
+{
+    if (m_releasing)
+        return;
+    m_releasing = true;
+    QPointer<RedisSessionStore> self(this);
+    while (!m_answers.empty() && m_answers.front()->ready) {
+        const std::function<void()> call = std::move(m_answers.front()->call);
+        m_answers.pop_front();
+        if (call) {
+            call();
+            if (!self)
+                return;
+        }
+    }
+    m_releasing = false;
+}
+
 void RedisSessionStore::setAvailable(bool available, const QString &detail)
 {
     const bool changed = available != m_available;
@@ -301,12 +428,13 @@ void RedisSessionStore::onConnectionReady()
     setAvailable(true, {});
     if (!m_epoch.isEmpty())
         checkEpoch();
-    pumpHeld();
+    pumpAll();
 }
 
 void RedisSessionStore::onConnectionLost(const QString &why)
 {
     setAvailable(false, why);
+    pumpAll(); // operations that are not held and wait behind held ones fail now
 }
 
 void RedisSessionStore::open(Done<bool> done)
@@ -425,106 +553,96 @@ void RedisSessionStore::createSession(const SessionRecord &record, Done<SessionR
     const QDateTime created = record.created.isValid() ? record.created : now;
     const QDateTime updated = record.updated.isValid() ? record.updated : created;
     const QString id = record.id;
-    m_connection->evalScript(
-            RedisScripts::create(), {m_keys.session(id), m_keys.index()},
-            {id.toUtf8(), record.title.toUtf8(), record.renamed ? "1" : "0",
-             num(created.toMSecsSinceEpoch()), num(updated.toMSecsSinceEpoch()),
-             num(record.turnCount), num(record.messageCount),
-             RedisKeys::sortKey(updated.toMSecsSinceEpoch(), id)},
-            [done, id](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("create", reply, &word))
-                    return done(*e);
-                if (word == "CONFLICT")
-                    return done(StoreError {StoreError::Code::Conflict,
-                                            QStringLiteral("a session with id %1 exists").arg(id)});
-                QString why;
-                auto r = reply.size() == 2 ? recordOf(reply.elements[1], &why) : std::nullopt;
-                if (!r)
-                    return done(malformed("create", why));
-                done(*r);
-            });
+    sessionOp(id, Op::Kind::Direct, &RedisScripts::create(), {m_keys.session(id), m_keys.index()},
+              {id.toUtf8(), record.title.toUtf8(), record.renamed ? "1" : "0",
+               num(created.toMSecsSinceEpoch()), num(updated.toMSecsSinceEpoch()),
+               num(record.turnCount), num(record.messageCount),
+               RedisKeys::sortKey(updated.toMSecsSinceEpoch(), id)},
+              [done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  done(createdRecord("create", id, reply));
+              });
 }
 
 void RedisSessionStore::getSession(const QString &id, Done<SessionRecord> done)
 {
-    m_connection->command({"HGETALL", m_keys.session(id)}, [done, id](const RedisReply &reply) {
-        if (reply.isUnavailable())
-            return done(unavailable(reply));
-        if (reply.isArray() && reply.size() == 0)
-            return done(notFound(id));
-        QString why;
-        auto r = recordOf(reply, &why);
-        if (!r)
-            return done(malformed("HGETALL", why));
-        done(*r);
-    });
+    sessionOp(id, Op::Kind::Direct, nullptr, {}, {"HGETALL", m_keys.session(id)},
+              [done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  if (reply.isUnavailable())
+                      return done(unavailable(reply));
+                  if (reply.isArray() && reply.size() == 0)
+                      return done(notFound(id));
+                  QString why;
+                  auto r = recordOf(reply, &why);
+                  if (!r)
+                      return done(malformed("HGETALL", why));
+                  done(*r);
+              });
 }
 
 void RedisSessionStore::loadSession(const QString &id, Done<SessionData> done)
 {
-    m_connection->evalScript(
-            RedisScripts::load(), {m_keys.session(id), m_keys.messages(id), m_keys.turns(id)}, {},
-            [done, id](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("load", reply, &word))
-                    return done(*e);
-                if (word == "NOTFOUND")
-                    return done(notFound(id));
-                QHash<QByteArray, QByteArray> h, t;
-                if (reply.size() != 4 || !hashOf(reply.elements[1], &h)
-                    || !reply.elements[2].isArray() || !hashOf(reply.elements[3], &t))
-                    return done(malformed("load", reply.describe()));
-                QString why;
-                auto record = recordOf(h, &why);
-                if (!record)
-                    return done(malformed("load", why));
-                SessionData data;
-                data.session = *record;
-                for (const RedisReply &m : reply.elements[2].elements) {
-                    const QJsonDocument doc
-                            = m.isString() ? QJsonDocument::fromJson(m.str) : QJsonDocument();
-                    auto message = doc.isObject() ? MessageCodec::fromJson(doc.object(), &why)
-                                                  : std::nullopt;
-                    if (!message)
-                        return done(malformed("load", QStringLiteral("a message: %1").arg(why)));
-                    data.messages.append(*message);
-                }
-                std::map<qint64, TurnRecord> turns;
-                for (auto it = t.cbegin(); it != t.cend(); ++it) {
-                    if (!it.key().startsWith("b:"))
-                        continue;
-                    TurnRecord turn;
-                    turn.id = QString::fromUtf8(it.key().mid(2));
-                    turn.sessionId = id;
-                    const QList<QByteArray> parts = it.value().split(':');
-                    bool okN = false, okT = false;
-                    const qint64 n = parts.size() == 2 ? parts[0].toLongLong(&okN) : 0;
-                    const qint64 started = parts.size() == 2 ? parts[1].toLongLong(&okT) : 0;
-                    if (!okN || !okT)
-                        return done(malformed("load", QStringLiteral("turn %1").arg(turn.id)));
-                    turn.started = StreamEvent::utcFromMSecs(started);
-                    turn.firstSeq = h.value("tf:" + it.key().mid(2)).toLongLong();
-                    turn.lastSeq = h.value("tl:" + it.key().mid(2)).toLongLong();
-                    const QByteArray end = t.value("e:" + it.key().mid(2));
-                    if (!end.isEmpty()) {
-                        const QJsonObject o = QJsonDocument::fromJson(end).object();
-                        const auto state
-                                = turnStateFromName(o.value(QLatin1String("state")).toString());
-                        if (!state)
-                            return done(malformed("load",
-                                                  QStringLiteral("turn %1's state").arg(turn.id)));
-                        turn.state = *state;
-                        turn.ended = StreamEvent::utcFromMSecs(
-                                qint64(o.value(QLatin1String("ended")).toDouble()));
-                        turn.iterations = o.value(QLatin1String("iterations")).toInt();
-                    }
-                    turns.emplace(n, turn);
-                }
-                for (auto &[n, turn] : turns)
-                    data.turns.append(turn);
-                done(data);
-            });
+    sessionOp(id, Op::Kind::Direct, &RedisScripts::load(),
+              {m_keys.session(id), m_keys.messages(id), m_keys.turns(id)}, {},
+              [done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = scriptError("load", reply, &word))
+                      return done(*e);
+                  if (word == "NOTFOUND")
+                      return done(notFound(id));
+                  QHash<QByteArray, QByteArray> h, t;
+                  if (reply.size() != 4 || !hashOf(reply.elements[1], &h)
+                      || !reply.elements[2].isArray() || !hashOf(reply.elements[3], &t))
+                      return done(malformed("load", reply.describe()));
+                  QString why;
+                  auto record = recordOf(h, &why);
+                  if (!record)
+                      return done(malformed("load", why));
+                  SessionData data;
+                  data.session = *record;
+                  for (const RedisReply &m : reply.elements[2].elements) {
+                      const QJsonDocument doc
+                              = m.isString() ? QJsonDocument::fromJson(m.str) : QJsonDocument();
+                      auto message = doc.isObject() ? MessageCodec::fromJson(doc.object(), &why)
+                                                    : std::nullopt;
+                      if (!message)
+                          return done(malformed("load", QStringLiteral("a message: %1").arg(why)));
+                      data.messages.append(*message);
+                  }
+                  std::map<qint64, TurnRecord> turns;
+                  for (auto it = t.cbegin(); it != t.cend(); ++it) {
+                      if (!it.key().startsWith("b:"))
+                          continue;
+                      TurnRecord turn;
+                      turn.id = QString::fromUtf8(it.key().mid(2));
+                      turn.sessionId = id;
+                      const QList<QByteArray> parts = it.value().split(':');
+                      bool okN = false, okT = false;
+                      const qint64 n = parts.size() == 2 ? parts[0].toLongLong(&okN) : 0;
+                      const qint64 started = parts.size() == 2 ? parts[1].toLongLong(&okT) : 0;
+                      if (!okN || !okT)
+                          return done(malformed("load", QStringLiteral("turn %1").arg(turn.id)));
+                      turn.started = StreamEvent::utcFromMSecs(started);
+                      turn.firstSeq = h.value("tf:" + it.key().mid(2)).toLongLong();
+                      turn.lastSeq = h.value("tl:" + it.key().mid(2)).toLongLong();
+                      const QByteArray end = t.value("e:" + it.key().mid(2));
+                      if (!end.isEmpty()) {
+                          const QJsonObject o = QJsonDocument::fromJson(end).object();
+                          const auto state
+                                  = turnStateFromName(o.value(QLatin1String("state")).toString());
+                          if (!state)
+                              return done(malformed(
+                                      "load", QStringLiteral("turn %1's state").arg(turn.id)));
+                          turn.state = *state;
+                          turn.ended = StreamEvent::utcFromMSecs(
+                                  qint64(o.value(QLatin1String("ended")).toDouble()));
+                          turn.iterations = o.value(QLatin1String("iterations")).toInt();
+                      }
+                      turns.emplace(n, turn);
+                  }
+                  for (auto &[n, turn] : turns)
+                      data.turns.append(turn);
+                  done(data);
+              });
 }
 
 void RedisSessionStore::listSessions(const SessionQuery &query, Done<SessionPage> done)
@@ -626,99 +744,96 @@ void RedisSessionStore::renameSession(const QString &id, const QString &title,
                                       Done<SessionRecord> done)
 {
     const qint64 now = nowMs();
-    m_connection->evalScript(RedisScripts::rename(), {m_keys.session(id), m_keys.index()},
-                             {title.toUtf8(), num(now), RedisKeys::sortKey(now, id)},
-                             [done, id](const RedisReply &reply) {
-                                 QByteArray word;
-                                 if (auto e = scriptError("rename", reply, &word))
-                                     return done(*e);
-                                 if (word == "NOTFOUND")
-                                     return done(notFound(id));
-                                 QString why;
-                                 auto r = reply.size() == 2 ? recordOf(reply.elements[1], &why)
-                                                            : std::nullopt;
-                                 if (!r)
-                                     return done(malformed("rename", why));
-                                 done(*r);
-                             });
+    sessionOp(id, Op::Kind::Direct, &RedisScripts::rename(), {m_keys.session(id), m_keys.index()},
+              {title.toUtf8(), num(now), RedisKeys::sortKey(now, id)},
+              [done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = scriptError("rename", reply, &word))
+                      return done(*e);
+                  if (word == "NOTFOUND")
+                      return done(notFound(id));
+                  QString why;
+                  auto r = reply.size() == 2 ? recordOf(reply.elements[1], &why) : std::nullopt;
+                  if (!r)
+                      return done(malformed("rename", why));
+                  done(*r);
+              });
 }
 
 void RedisSessionStore::deleteSession(const QString &id, Done<DeleteReport> done)
 {
     QPointer<RedisSessionStore> self(this);
-    m_connection->evalScript(RedisScripts::remove(),
-                             {m_keys.session(id), m_keys.messages(id), m_keys.events(id),
-                              m_keys.turns(id), m_keys.lease(id), m_keys.index(), m_keys.running()},
-                             {id.toUtf8(), m_keys.channel(), "0"},
-                             [self, done, id](const RedisReply &reply) {
-                                 QByteArray word;
-                                 if (auto e = scriptError("delete", reply, &word))
-                                     return done(*e);
-                                 if (word == "NOTFOUND")
-                                     return done(notFound(id));
-                                 const auto m = integerAt(reply, 1), e = integerAt(reply, 2),
-                                            t = integerAt(reply, 3);
-                                 if (!m || !e || !t)
-                                     return done(malformed("delete", reply.describe()));
-                                 if (self) {
-                                     self->m_deletedHere.insert(id);
-                                     self->m_subscriber->forget(id);
-                                     Q_EMIT self->sessionDeleted(id);
-                                 }
-                                 done(DeleteReport {id, *m, *e, *t});
-                             });
+    sessionOp(id, Op::Kind::Direct, &RedisScripts::remove(),
+              {m_keys.session(id), m_keys.messages(id), m_keys.events(id), m_keys.turns(id),
+               m_keys.lease(id), m_keys.index(), m_keys.running()},
+              {id.toUtf8(), m_keys.channel(), "0"},
+              [self, done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = scriptError("delete", reply, &word))
+                      return done(*e);
+                  if (word == "NOTFOUND")
+                      return done(notFound(id));
+                  const auto m = integerAt(reply, 1), e = integerAt(reply, 2),
+                             t = integerAt(reply, 3);
+                  if (!m || !e || !t)
+                      return done(malformed("delete", reply.describe()));
+                  if (self) {
+                      self->m_deletedHere.insert(id);
+                      self->m_subscriber->forget(id);
+                      Q_EMIT self->sessionDeleted(id);
+                  }
+                  done(DeleteReport {id, *m, *e, *t});
+              });
 }
 
 void RedisSessionStore::beginTurn(const QString &sessionId, const QString &turnId, Done<Lease> done)
 {
     const qint64 now = nowMs();
-    m_connection->evalScript(
-            RedisScripts::beginTurn(),
-            {m_keys.session(sessionId), m_keys.lease(sessionId), m_keys.turns(sessionId),
-             m_keys.running(), m_keys.index()},
-            {turnId.toUtf8(), num(m_options.leaseTtlMs), num(now + m_options.leaseTtlMs), num(now),
-             RedisKeys::sortKey(now, sessionId), sessionId.toUtf8()},
-            [done, sessionId, turnId](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("beginTurn", reply, &word))
-                    return done(*e);
-                if (word == "NOTFOUND")
-                    return done(notFound(sessionId));
-                if (word == "BUSY") {
-                    const QByteArray *running = reply.stringAt(1);
-                    return done(
-                            StoreError {StoreError::Code::Busy,
-                                        QStringLiteral("turn %1 is running on this session")
-                                                .arg(running ? QString::fromUtf8(running->left(200))
-                                                             : QString())});
-                }
-                const auto fence = integerAt(reply, 1);
-                if (word != "OK" || !fence || *fence <= 0)
-                    return done(malformed("beginTurn", reply.describe()));
-                done(Lease {sessionId, turnId, *fence});
-            });
+    sessionOp(sessionId, Op::Kind::Direct, &RedisScripts::beginTurn(),
+              {m_keys.session(sessionId), m_keys.lease(sessionId), m_keys.turns(sessionId),
+               m_keys.running(), m_keys.index()},
+              {turnId.toUtf8(), num(m_options.leaseTtlMs), num(now + m_options.leaseTtlMs),
+               num(now), RedisKeys::sortKey(now, sessionId), sessionId.toUtf8()},
+              [done = ordered(std::move(done), true), sessionId, turnId](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = scriptError("beginTurn", reply, &word))
+                      return done(*e);
+                  if (word == "NOTFOUND")
+                      return done(notFound(sessionId));
+                  if (word == "BUSY") {
+                      const QByteArray *running = reply.stringAt(1);
+                      return done(StoreError {
+                              StoreError::Code::Busy,
+                              QStringLiteral("turn %1 is running on this session")
+                                      .arg(running ? QString::fromUtf8(running->left(200))
+                                                   : QString())});
+                  }
+                  const auto fence = integerAt(reply, 1);
+                  if (word != "OK" || !fence || *fence <= 0)
+                      return done(malformed("beginTurn", reply.describe()));
+                  done(Lease {sessionId, turnId, *fence});
+              });
 }
 
 void RedisSessionStore::renewLease(const Lease &lease, Done<Lease> done)
 {
-    m_connection->evalScript(
-            RedisScripts::renew(),
-            {m_keys.session(lease.sessionId), m_keys.lease(lease.sessionId), m_keys.running()},
-            {num(lease.fence), num(m_options.leaseTtlMs), num(nowMs() + m_options.leaseTtlMs),
-             lease.sessionId.toUtf8()},
-            [done, lease](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("renewLease", reply, &word))
-                    return done(*e);
-                if (word == "NOTFOUND")
-                    return done(notFound(lease.sessionId));
-                if (word == "FENCED")
-                    return done(
-                            StoreError {StoreError::Code::Fenced,
-                                        QStringLiteral("the lease of turn %1 is no longer current")
-                                                .arg(lease.turnId)});
-                done(lease);
-            });
+    sessionOp(lease.sessionId, Op::Kind::Direct, &RedisScripts::renew(),
+              {m_keys.session(lease.sessionId), m_keys.lease(lease.sessionId), m_keys.running()},
+              {num(lease.fence), num(m_options.leaseTtlMs), num(nowMs() + m_options.leaseTtlMs),
+               lease.sessionId.toUtf8()},
+              [done = ordered(std::move(done), true), lease](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = scriptError("renewLease", reply, &word))
+                      return done(*e);
+                  if (word == "NOTFOUND")
+                      return done(notFound(lease.sessionId));
+                  if (word == "FENCED")
+                      return done(StoreError {
+                              StoreError::Code::Fenced,
+                              QStringLiteral("the lease of turn %1 is no longer current")
+                                      .arg(lease.turnId)});
+                  done(lease);
+              });
 }
 
 namespace {
@@ -746,45 +861,51 @@ std::optional<StoreError> heldError(const char *what, const RedisReply &reply, c
 void RedisSessionStore::endTurn(const Lease &lease, const TurnRecord &turn, Done<bool> done)
 {
     const QDateTime ended = turn.ended.isValid() ? turn.ended : QDateTime::currentDateTimeUtc();
-    hold(lease.sessionId, RedisScripts::endTurn(),
-         {m_keys.session(lease.sessionId), m_keys.lease(lease.sessionId),
-          m_keys.turns(lease.sessionId), m_keys.running()},
-         {num(lease.fence), lease.turnId.toUtf8(), endJson(turn.state, ended, turn.iterations),
-          lease.sessionId.toUtf8(), m_writer, nextOp()},
-         [done, lease](const RedisReply &reply) {
-             QByteArray word;
-             if (auto e = heldError("endTurn", reply, lease, &word))
-                 return done(*e);
-             done(true);
-         });
+    sessionOp(lease.sessionId, Op::Kind::Held, &RedisScripts::endTurn(),
+              {m_keys.session(lease.sessionId), m_keys.lease(lease.sessionId),
+               m_keys.turns(lease.sessionId), m_keys.running()},
+              {num(lease.fence), lease.turnId.toUtf8(), endJson(turn.state, ended, turn.iterations),
+               lease.sessionId.toUtf8(), m_writer, nextOp()},
+              [done = ordered(std::move(done), false), lease](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = heldError("endTurn", reply, lease, &word))
+                      return done(*e);
+                  done(true);
+              });
 }
 
 void RedisSessionStore::appendEvent(const Lease &lease, const StreamEvent &event,
                                     Done<StreamEvent> done)
 {
-    StreamEvent stored = event;
-    stored.sessionId = lease.sessionId;
-    if (!stored.ts.isValid())
-        stored.ts = QDateTime::currentDateTimeUtc();
-    const qint64 ts = stored.ts.toMSecsSinceEpoch();
-    QPointer<RedisSessionStore> self(this);
-    hold(lease.sessionId, RedisScripts::append(),
-         {m_keys.session(lease.sessionId), m_keys.events(lease.sessionId), m_keys.index(),
-          m_keys.lease(lease.sessionId)},
-         {num(lease.fence), eventJson(stored), num(ts), RedisKeys::sortKey(ts, lease.sessionId),
-          stored.turnId.toUtf8(), m_keys.channel(), m_writer, nextOp()},
-         [self, done, lease, stored](const RedisReply &reply) mutable {
-             QByteArray word;
-             if (auto e = heldError("appendEvent", reply, lease, &word))
-                 return done(*e);
-             const auto seq = integerAt(reply, 1);
-             if (!seq || *seq <= 0)
-                 return done(malformed("appendEvent", reply.describe()));
-             stored.seq = *seq;
-             if (!self)
-                 return;
-             self->m_subscriber->deliver(stored, [done, stored] { done(stored); });
-         });
+    QueuedAppend append;
+    append.event = event;
+    append.event.sessionId = lease.sessionId;
+    if (!append.event.ts.isValid())
+        append.event.ts = QDateTime::currentDateTimeUtc();
+    append.json = eventJson(append.event);
+    append.deadline = m_clock.elapsed() + m_options.holdMs;
+    append.done = ordered(std::move(done), false);
+    // Group commit: an append joins the batch that waits at the end of its session's FIFO
+    // (it waits while an append call of the session is in flight), else it starts one.
+    auto &queue = m_queues[lease.sessionId];
+    Op *last = queue.empty() ? nullptr : queue.back().get();
+    if (last && last->kind == Op::Kind::Batch && !last->inflight && !last->sealed
+        && last->lease.fence == lease.fence && last->lease.turnId == lease.turnId
+        && int(last->appends.size()) < kMaxBatchEvents
+        && last->bytes + append.json.size() <= kMaxBatchBytes) {
+        last->bytes += append.json.size();
+        last->appends.push_back(std::move(append));
+        return;
+    }
+    auto op = std::make_shared<Op>();
+    op->kind = Op::Kind::Batch;
+    op->script = &RedisScripts::append();
+    op->lease = lease;
+    op->op = nextOp();
+    op->deadline = append.deadline;
+    op->bytes = append.json.size();
+    op->appends.push_back(std::move(append));
+    enqueue(lease.sessionId, std::move(op));
 }
 
 void RedisSessionStore::appendMessage(const Lease &lease, const ChatMessage &message,
@@ -794,151 +915,310 @@ void RedisSessionStore::appendMessage(const Lease &lease, const ChatMessage &mes
     const QByteArray title = message.role == ChatMessage::Role::User
             ? SessionTitle::fromMessage(message.text).toUtf8()
             : QByteArray();
-    hold(lease.sessionId, RedisScripts::appendMessage(),
-         {m_keys.session(lease.sessionId), m_keys.messages(lease.sessionId), m_keys.index(),
-          m_keys.lease(lease.sessionId)},
-         {num(lease.fence), compact(MessageCodec::toJson(message)), num(now),
-          RedisKeys::sortKey(now, lease.sessionId), title, m_writer, nextOp()},
-         [done, lease](const RedisReply &reply) {
-             QByteArray word;
-             if (auto e = heldError("appendMessage", reply, lease, &word))
-                 return done(*e);
-             done(true);
-         });
+    sessionOp(lease.sessionId, Op::Kind::Held, &RedisScripts::appendMessage(),
+              {m_keys.session(lease.sessionId), m_keys.messages(lease.sessionId), m_keys.index(),
+               m_keys.lease(lease.sessionId)},
+              {num(lease.fence), compact(MessageCodec::toJson(message)), num(now),
+               RedisKeys::sortKey(now, lease.sessionId), title, m_writer, nextOp()},
+              [done = ordered(std::move(done), false), lease](const RedisReply &reply) {
+                  QByteArray word;
+                  if (auto e = heldError("appendMessage", reply, lease, &word))
+                      return done(*e);
+                  done(true);
+              });
 }
 
-void RedisSessionStore::hold(const QString &sessionId, const RedisScript &script,
-                             QList<QByteArray> keys, QList<QByteArray> args,
-                             std::function<void(const RedisReply &)> finish)
+void RedisSessionStore::sessionOp(const QString &sessionId, Op::Kind kind,
+                                  const RedisScript *script, QList<QByteArray> keys,
+                                  QList<QByteArray> args,
+                                  std::function<void(const RedisReply &)> finish)
 {
-    auto write = std::make_shared<HeldWrite>();
-    write->script = &script;
-    write->keys = std::move(keys);
-    write->args = std::move(args);
-    write->deadline = m_clock.elapsed() + m_options.holdMs;
-    write->finish = std::move(finish);
-    auto &queue = m_held[sessionId];
-    const bool blocked
-            = std::any_of(queue.cbegin(), queue.cend(), [](const auto &w) { return !w->inflight; });
-    queue.push_back(write);
-    if (!blocked)
-        sendHeld(sessionId, write);
+    auto op = std::make_shared<Op>();
+    op->kind = kind;
+    op->script = script;
+    op->keys = std::move(keys);
+    op->args = std::move(args);
+    op->deadline = m_clock.elapsed() + m_options.holdMs;
+    op->finish = std::move(finish);
+    enqueue(sessionId, std::move(op));
 }
 
-void RedisSessionStore::sendHeld(const QString &sessionId, const std::shared_ptr<HeldWrite> &write)
+void RedisSessionStore::enqueue(const QString &sessionId, std::shared_ptr<Op> op)
 {
-    write->inflight = true;
+    m_queues[sessionId].push_back(std::move(op));
+    pump(sessionId);
+}
+
+void RedisSessionStore::pump(const QString &sessionId)
+{
+    auto it = m_queues.find(sessionId);
+    if (it == m_queues.end())
+        return;
+    // A copy: the queue changes only in replies (never inside a send), but stay safe.
+    const std::deque<std::shared_ptr<Op>> ops = *it;
+    const bool ready = m_connection->isReady();
+    bool batchInflight = std::any_of(ops.cbegin(), ops.cend(), [](const auto &op) {
+        return op->kind == Op::Kind::Batch && op->inflight;
+    });
+    bool blocked = false;
     QPointer<RedisSessionStore> self(this);
-    m_connection->evalScript(*write->script, write->keys, write->args,
-                             [self, sessionId, write](const RedisReply &reply) {
-                                 if (self)
-                                     self->onHeldReply(sessionId, write, reply);
-                             });
+    for (const auto &op : ops) {
+        if (op->inflight)
+            continue;
+        // Natural batching: a batch waits while the session's last one is in flight (and
+        // takes the appends that come meanwhile); a held write waits for Redis to be back.
+        // Whatever comes after a waiting operation waits too: the FIFO keeps call order.
+        if (!blocked && op->kind == Op::Kind::Batch && batchInflight)
+            blocked = true;
+        if (!blocked && op->waiting && !ready)
+            blocked = true;
+        if (blocked) {
+            if (op->kind == Op::Kind::Direct && !ready) {
+                // Not held: it fails now (later, never inside the call), as without a queue.
+                op->inflight = true;
+                const QString why = m_connection->lastError().isEmpty()
+                        ? QStringLiteral("not connected to Redis")
+                        : m_connection->lastError();
+                QMetaObject::invokeMethod(
+                        this,
+                        [self, sessionId, op, why] {
+                            if (self)
+                                self->onOpReply(sessionId, op, RedisReply::unavailable(why));
+                        },
+                        Qt::QueuedConnection);
+            }
+            continue;
+        }
+        sendOp(sessionId, op);
+        if (op->kind == Op::Kind::Batch)
+            batchInflight = true;
+    }
 }
 
-void RedisSessionStore::onHeldReply(const QString &sessionId,
-                                    const std::shared_ptr<HeldWrite> &write,
-                                    const RedisReply &reply)
+void RedisSessionStore::pumpAll()
 {
-    if (reply.isUnavailable() && m_clock.elapsed() < write->deadline) {
-        write->inflight = false; // sent again in order when Redis is back
-        if (m_connection->isReady())
-            QMetaObject::invokeMethod(this, &RedisSessionStore::pumpHeld, Qt::QueuedConnection);
+    const QStringList ids = m_queues.keys();
+    for (const QString &id : ids)
+        pump(id);
+}
+
+void RedisSessionStore::sendOp(const QString &sessionId, const std::shared_ptr<Op> &op)
+{
+    op->inflight = true;
+    op->waiting = false;
+    if (op->kind == Op::Kind::Batch && !op->sealed) {
+        // One call for the batch; sent again exactly so after an outage (same op id).
+        op->sealed = true;
+        const QueuedAppend &lastAppend = op->appends.back();
+        const qint64 ts = lastAppend.event.ts.toMSecsSinceEpoch();
+        op->keys = {m_keys.session(sessionId), m_keys.events(sessionId), m_keys.index(),
+                    m_keys.lease(sessionId)};
+        op->args.clear();
+        op->args.reserve(qsizetype(8 + 2 * op->appends.size()));
+        op->args << num(op->lease.fence) << num(ts) << RedisKeys::sortKey(ts, sessionId)
+                 << m_keys.channel() << m_writer << op->op << sessionId.toUtf8()
+                 << num(qint64(op->appends.size()));
+        for (const QueuedAppend &a : op->appends)
+            op->args << a.event.turnId.toUtf8() << a.json;
+    }
+    QPointer<RedisSessionStore> self(this);
+    auto callback = [self, sessionId, op](const RedisReply &reply) {
+        if (self)
+            self->onOpReply(sessionId, op, reply);
+    };
+    if (op->script)
+        m_connection->evalScript(*op->script, op->keys, op->args, std::move(callback));
+    else
+        m_connection->command(op->args, std::move(callback));
+}
+
+void RedisSessionStore::onOpReply(const QString &sessionId, const std::shared_ptr<Op> &op,
+                                  const RedisReply &reply)
+{
+    op->inflight = false;
+    const bool held = op->kind != Op::Kind::Direct;
+    if (held && reply.isUnavailable() && m_clock.elapsed() < op->deadline) {
+        op->waiting = true; // sent again in order when Redis is back
+        if (m_connection->isReady()) {
+            QPointer<RedisSessionStore> self(this);
+            QMetaObject::invokeMethod(
+                    this,
+                    [self, sessionId] {
+                        if (self)
+                            self->pump(sessionId);
+                    },
+                    Qt::QueuedConnection);
+        }
         return;
     }
-    auto it = m_held.find(sessionId);
-    if (it != m_held.end()) {
+    auto it = m_queues.find(sessionId);
+    if (it != m_queues.end()) {
         auto &queue = *it;
-        queue.erase(std::remove(queue.begin(), queue.end(), write), queue.end());
+        queue.erase(std::remove(queue.begin(), queue.end(), op), queue.end());
         if (queue.empty())
-            m_held.erase(it);
+            m_queues.erase(it);
     }
     RedisReply r = reply;
-    if (r.isUnavailable())
+    if (held && r.isUnavailable())
         r.str = QStringLiteral("%1 (the write was held for %2 ms)")
                         .arg(QString::fromUtf8(reply.str))
                         .arg(m_options.holdMs)
                         .toUtf8();
-    write->finish(r);
+    // The next batch of the session goes out before this one's answers are worked on.
+    pump(sessionId);
+    if (op->kind == Op::Kind::Batch)
+        finishBatch(op, r);
+    else if (op->finish)
+        op->finish(r);
 }
 
-void RedisSessionStore::pumpHeld()
+void RedisSessionStore::finishBatch(const std::shared_ptr<Op> &op, const RedisReply &reply)
 {
-    if (!m_connection->isReady())
-        return;
-    // Copies: sending can answer (and change the queues) only later, but stay safe.
-    const auto held = m_held;
-    for (auto it = held.cbegin(); it != held.cend(); ++it) {
-        for (const auto &w : *it) {
-            if (!w->inflight)
-                sendHeld(it.key(), w);
+    QByteArray word;
+    std::optional<StoreError> error = heldError("appendEvent", reply, op->lease, &word);
+    std::optional<qint64> first;
+    if (!error) {
+        first = integerAt(reply, 1);
+        if (!first || *first <= 0)
+            error = malformed("appendEvent", reply.describe());
+    }
+    std::deque<QueuedAppend> appends = std::move(op->appends);
+    op->appends.clear();
+    QPointer<RedisSessionStore> self(this);
+    qint64 seq = first.value_or(0);
+    for (QueuedAppend &a : appends) {
+        if (error) {
+            a.done(*error);
+        } else {
+            a.event.seq = seq++;
+            if (m_subscriber->emitInOrder(a.event)) {
+                if (!self)
+                    return;
+                a.done(a.event);
+            } else {
+                m_subscriber->deliver(a.event,
+                                      [done = std::move(a.done), event = a.event] { done(event); });
+            }
         }
+        if (!self)
+            return;
     }
 }
 
 void RedisSessionStore::expireHeld()
 {
     const qint64 now = m_clock.elapsed();
-    QList<std::shared_ptr<HeldWrite>> expired;
-    for (auto it = m_held.begin(); it != m_held.end();) {
+    const QString why
+            = QStringLiteral("%1 (the write was held for %2 ms)")
+                      .arg(m_connection->lastError().isEmpty() ? QStringLiteral("not connected")
+                                                               : m_connection->lastError())
+                      .arg(m_options.holdMs);
+    const RedisReply failure = RedisReply::unavailable(why);
+    const StoreError error = unavailable(failure);
+    QList<std::shared_ptr<Op>> expired;
+    QList<Done<StreamEvent>> expiredAppends;
+    for (auto it = m_queues.begin(); it != m_queues.end();) {
         auto &queue = *it;
-        for (auto w = queue.begin(); w != queue.end();) {
-            if (!(*w)->inflight && now >= (*w)->deadline) {
-                expired.append(*w);
-                w = queue.erase(w);
+        for (auto o = queue.begin(); o != queue.end();) {
+            Op &op = **o;
+            if (op.inflight || op.kind == Op::Kind::Direct) {
+                ++o;
+                continue;
+            }
+            if (op.kind == Op::Kind::Batch && !op.sealed) {
+                // Never sent: its appends expire one by one (the oldest first).
+                while (!op.appends.empty() && now >= op.appends.front().deadline) {
+                    op.bytes -= op.appends.front().json.size();
+                    expiredAppends.append(std::move(op.appends.front().done));
+                    op.appends.pop_front();
+                }
+                if (!op.appends.empty()) {
+                    op.deadline = op.appends.front().deadline;
+                    ++o;
+                    continue;
+                }
+                o = queue.erase(o);
+                continue;
+            }
+            if (now >= op.deadline) {
+                expired.append(*o);
+                o = queue.erase(o);
             } else {
-                ++w;
+                ++o;
             }
         }
-        it = queue.empty() ? m_held.erase(it) : std::next(it);
+        it = queue.empty() ? m_queues.erase(it) : std::next(it);
     }
+    if (expired.isEmpty() && expiredAppends.isEmpty())
+        return;
     QPointer<RedisSessionStore> self(this);
-    for (const auto &w : std::as_const(expired)) {
-        w->finish(RedisReply::unavailable(QStringLiteral("%1 (the write was held for %2 ms)")
-                                                  .arg(m_connection->lastError().isEmpty()
-                                                               ? QStringLiteral("not connected")
-                                                               : m_connection->lastError())
-                                                  .arg(m_options.holdMs)));
+    for (const auto &op : std::as_const(expired)) {
+        if (op->kind == Op::Kind::Batch)
+            finishBatch(op, failure);
+        else if (op->finish)
+            op->finish(failure);
         if (!self)
             return;
     }
+    for (const auto &done : std::as_const(expiredAppends)) {
+        done(error);
+        if (!self)
+            return;
+    }
+    if (m_connection->isReady())
+        pumpAll();
 }
+
+namespace {
+/// The reply of the read script as a page of events after `after`.
+StoreResult<EventPage> pageOf(const RedisReply &reply, const QString &sessionId, qint64 after)
+{
+    QByteArray word;
+    if (auto e = scriptError("readEvents", reply, &word))
+        return *e;
+    if (word == "NOTFOUND")
+        return notFound(sessionId);
+    const auto last = integerAt(reply, 1);
+    const QByteArray *firstId = reply.stringAt(2);
+    if (reply.size() != 4 || !last || !firstId)
+        return malformed("readEvents", reply.describe());
+    EventPage page;
+    page.lastSeq = *last;
+    page.firstSeq = firstId->isEmpty()
+            ? 0
+            : firstId->left(std::max<qsizetype>(0, firstId->indexOf('-'))).toLongLong();
+    QString why;
+    if (!eventsOf(reply.elements[3], sessionId, &page.events, &why))
+        return malformed("readEvents", why);
+    page.gap = (page.firstSeq > 0 && after + 1 < page.firstSeq)
+            || (page.firstSeq == 0 && page.lastSeq > after);
+    return page;
+}
+} // namespace
 
 void RedisSessionStore::readLog(const QString &sessionId, qint64 afterSeq, int count,
                                 std::function<void(StoreResult<EventPage>)> done)
 {
+    // The subscriber's hole fill: straight to Redis, not in the session's FIFO.
     const qint64 after = std::max<qint64>(0, afterSeq);
-    m_connection->evalScript(
-            RedisScripts::read(), {m_keys.session(sessionId), m_keys.events(sessionId)},
-            {num(after + 1) + "-0", num(std::clamp(count, 1, 10000))},
-            [done, sessionId, after](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("readEvents", reply, &word))
-                    return done(*e);
-                if (word == "NOTFOUND")
-                    return done(notFound(sessionId));
-                const auto last = integerAt(reply, 1);
-                const QByteArray *firstId = reply.stringAt(2);
-                if (reply.size() != 4 || !last || !firstId)
-                    return done(malformed("readEvents", reply.describe()));
-                EventPage page;
-                page.lastSeq = *last;
-                page.firstSeq = firstId->isEmpty()
-                        ? 0
-                        : firstId->left(std::max<qsizetype>(0, firstId->indexOf('-'))).toLongLong();
-                QString why;
-                if (!eventsOf(reply.elements[3], sessionId, &page.events, &why))
-                    return done(malformed("readEvents", why));
-                page.gap = (page.firstSeq > 0 && after + 1 < page.firstSeq)
-                        || (page.firstSeq == 0 && page.lastSeq > after);
-                done(page);
-            });
+    m_connection->evalScript(RedisScripts::read(),
+                             {m_keys.session(sessionId), m_keys.events(sessionId)},
+                             {num(after + 1) + "-0", num(std::clamp(count, 1, 10000))},
+                             [done, sessionId, after](const RedisReply &reply) {
+                                 done(pageOf(reply, sessionId, after));
+                             });
 }
 
 void RedisSessionStore::readEvents(const QString &sessionId, qint64 afterSeq, int limit,
                                    Done<EventPage> done)
 {
-    readLog(sessionId, afterSeq, limit, std::move(done));
+    const qint64 after = std::max<qint64>(0, afterSeq);
+    sessionOp(sessionId, Op::Kind::Direct, &RedisScripts::read(),
+              {m_keys.session(sessionId), m_keys.events(sessionId)},
+              {num(after + 1) + "-0", num(std::clamp(limit, 1, 10000))},
+              [done = ordered(std::move(done), true), sessionId, after](const RedisReply &reply) {
+                  done(pageOf(reply, sessionId, after));
+              });
 }
 
 void RedisSessionStore::reapNow()
@@ -1109,21 +1389,10 @@ void RedisSessionStore::importSession(const SessionArchive &archive, Done<Sessio
         e.sessionId = id;
         args << num(e.seq) << eventJson(e);
     }
-    m_connection->evalScript(
-            RedisScripts::import(),
-            {m_keys.session(id), m_keys.messages(id), m_keys.events(id), m_keys.turns(id),
-             m_keys.index()},
-            args, [done, id](const RedisReply &reply) {
-                QByteArray word;
-                if (auto e = scriptError("import", reply, &word))
-                    return done(*e);
-                if (word == "CONFLICT")
-                    return done(StoreError {StoreError::Code::Conflict,
-                                            QStringLiteral("a session with id %1 exists").arg(id)});
-                QString why;
-                auto rec = reply.size() == 2 ? recordOf(reply.elements[1], &why) : std::nullopt;
-                if (!rec)
-                    return done(malformed("import", why));
-                done(*rec);
-            });
+    sessionOp(id, Op::Kind::Direct, &RedisScripts::import(),
+              {m_keys.session(id), m_keys.messages(id), m_keys.events(id), m_keys.turns(id),
+               m_keys.index()},
+              args, [done = ordered(std::move(done), true), id](const RedisReply &reply) {
+                  done(createdRecord("import", id, reply));
+              });
 }

@@ -34,6 +34,13 @@ class RedisSubscriber;
 /// - Outages: operations fail with Unavailable; appendEvent, appendMessage and endTurn are held
 ///   in order and retried when Redis is back, for up to holdMs, then fail with Unavailable (a
 ///   retried write that Redis had applied is not applied twice).
+/// - Order and group commit: each session's operations go out in call order (one FIFO per
+///   session). Appends that queue while an append call of their session is in flight are sent
+///   as ONE script call when it returns (at most kMaxBatchEvents events, kMaxBatchBytes of
+///   JSON; one fence check, consecutive seqs, one record/index update, one PUBLISH): no timer,
+///   so one append at a time is sent at once. Answers of session operations are released in
+///   call order (across sessions too), except an Unavailable failure of an operation that is
+///   not held, which is answered at once (as before: reads fail fast in an outage).
 class RedisSessionStore : public SessionStore
 {
     Q_OBJECT
@@ -73,29 +80,68 @@ public:
     void applyRetention(const RetentionPolicy &policy, Done<QStringList> done) override;
     void importSession(const SessionArchive &archive, Done<SessionRecord> done) override;
 
+    static constexpr int kMaxBatchEvents = 256;
+    static constexpr qint64 kMaxBatchBytes = 1024 * 1024;
+
     [[nodiscard]] const Options &options() const { return m_options; }
     /// Runs the reaper now (tests; it also runs on its timer).
     void reapNow();
 
 private:
-    struct HeldWrite
+    /// One append of a batch.
+    struct QueuedAppend
     {
-        const RedisScript *script = nullptr;
+        StreamEvent event; ///< as stored (session id and ts set)
+        QByteArray json;
+        qint64 deadline = 0;
+        Done<StreamEvent> done;
+    };
+    /// One operation in a session's FIFO.
+    struct Op
+    {
+        enum class Kind {
+            Held, ///< a write retried across an outage (appendMessage, endTurn)
+            Batch, ///< appends, one script call; held like a write
+            Direct, ///< sent in order, not retried (reads, beginTurn, renew, …)
+        };
+        Kind kind = Kind::Direct;
+        const RedisScript *script = nullptr; ///< nullptr: `args` is a plain command
         QList<QByteArray> keys;
         QList<QByteArray> args;
-        qint64 deadline = 0;
+        qint64 deadline = 0; ///< Held/Batch: fails with Unavailable once it passed unsent
         bool inflight = false;
+        bool waiting = false; ///< got Unavailable, sent again when Redis is back
         std::function<void(const RedisReply &)> finish;
+        // Batch only
+        Lease lease;
+        QByteArray op;
+        std::deque<QueuedAppend> appends;
+        qint64 bytes = 0;
+        bool sealed = false; ///< sent once: sent again exactly as it was
+    };
+    /// A session operation's answer, released in call order.
+    struct Answer
+    {
+        std::function<void()> call;
+        bool ready = false;
     };
     struct ListState;
 
-    void hold(const QString &sessionId, const RedisScript &script, QList<QByteArray> keys,
-              QList<QByteArray> args, std::function<void(const RedisReply &)> finish);
-    void sendHeld(const QString &sessionId, const std::shared_ptr<HeldWrite> &write);
-    void onHeldReply(const QString &sessionId, const std::shared_ptr<HeldWrite> &write,
-                     const RedisReply &reply);
-    void pumpHeld();
+    void enqueue(const QString &sessionId, std::shared_ptr<Op> op);
+    void sendOp(const QString &sessionId, const std::shared_ptr<Op> &op);
+    void onOpReply(const QString &sessionId, const std::shared_ptr<Op> &op,
+                   const RedisReply &reply);
+    void finishBatch(const std::shared_ptr<Op> &op, const RedisReply &reply);
+    void pump(const QString &sessionId);
+    void pumpAll();
     void expireHeld();
+    /// A session operation: in the session's FIFO, its answer in call order.
+    void sessionOp(const QString &sessionId, Op::Kind kind, const RedisScript *script,
+                   QList<QByteArray> keys, QList<QByteArray> args,
+                   std::function<void(const RedisReply &)> finish);
+    /// `done` wrapped so that its answer is released in call order.
+    template<typename T> Done<T> ordered(Done<T> done, bool bypassUnavailable);
+    void releaseAnswers();
     void listStep(const std::shared_ptr<ListState> &state);
     void reap(const QString &sessionId);
     void checkEpoch();
@@ -113,7 +159,9 @@ private:
     QByteArray m_writer; ///< this instance's id in op ids
     QByteArray m_epoch;
     qint64 m_ops = 0;
-    QHash<QString, std::deque<std::shared_ptr<HeldWrite>>> m_held;
+    QHash<QString, std::deque<std::shared_ptr<Op>>> m_queues;
+    std::deque<std::shared_ptr<Answer>> m_answers;
+    bool m_releasing = false;
     QSet<QString> m_deletedHere;
     QElapsedTimer m_clock;
     QTimer m_reaper;

@@ -7,6 +7,7 @@
 #include <QPointer>
 
 #include <algorithm>
+#include <limits>
 
 namespace {
 constexpr int kFillChunk = 1000;
@@ -65,6 +66,10 @@ void RedisSubscriber::onMessage(const QByteArray &channel, const QByteArray &pay
 {
     if (channel != m_channel)
         return;
+    if (payload.startsWith("B:")) {
+        onBatch(payload);
+        return;
+    }
     if (payload.startsWith("d:")) {
         const QString id = QString::fromUtf8(payload.mid(2));
         forget(id);
@@ -90,6 +95,67 @@ void RedisSubscriber::onMessage(const QByteArray &channel, const QByteArray &pay
     deliver(*event);
 }
 
+void RedisSubscriber::onBatch(const QByteArray &payload)
+{
+    // "B:<writer>:<first seq>:<n>:<id length>:<id>:<JSON>\n<JSON>…" (RedisScripts::append)
+    auto bad = [&] {
+        qCWarning(lcRedis) << "ignoring a malformed batch on" << m_channel << "of" << payload.size()
+                           << "bytes";
+    };
+    const qsizetype writerEnd = payload.indexOf(':', 2);
+    if (writerEnd < 0 || writerEnd - 2 > 64)
+        return bad();
+    if (!m_ownWriter.isEmpty()
+        && QByteArrayView(payload).sliced(2, writerEnd - 2) == QByteArrayView(m_ownWriter))
+        return;
+    qsizetype at = writerEnd + 1;
+    auto number = [&](qint64 max) -> qint64 {
+        const qsizetype colon = payload.indexOf(':', at);
+        if (colon <= at || colon - at > 19)
+            return -1;
+        bool ok = false;
+        const qint64 v = payload.mid(at, colon - at).toLongLong(&ok);
+        at = colon + 1;
+        return ok && v > 0 && v <= max ? v : -1;
+    };
+    const qint64 first = number(std::numeric_limits<qint64>::max() / 2);
+    const qint64 n = number(payload.size());
+    const qint64 idLength = number(payload.size());
+    if (first < 0 || n < 0 || idLength < 0 || at + idLength >= payload.size()
+        || payload.at(at + idLength) != ':')
+        return bad();
+    const QString sessionId = QString::fromUtf8(payload.mid(at, idLength));
+    at += idLength + 1;
+    const auto track = m_tracks.constFind(sessionId);
+    const qint64 seen = track == m_tracks.cend() ? -1 : track->last;
+    if (seen >= first + n - 1)
+        return; // this instance's own commits, or had already: nothing to parse
+    QList<StreamEvent> events;
+    for (qint64 i = 0; i < n; ++i) {
+        qsizetype end = payload.indexOf('\n', at);
+        if (end < 0)
+            end = payload.size();
+        if ((end == payload.size()) != (i == n - 1))
+            return bad();
+        if (first + i > seen) {
+            const QJsonDocument doc = QJsonDocument::fromJson(payload.mid(at, end - at));
+            std::optional<StreamEvent> event
+                    = doc.isObject() ? StreamEvent::fromJson(doc.object()) : std::nullopt;
+            if (!event || event->sessionId != sessionId)
+                return bad();
+            event->seq = first + i;
+            events.append(std::move(*event));
+        }
+        at = end + 1;
+    }
+    QPointer<RedisSubscriber> self(this);
+    for (const StreamEvent &e : std::as_const(events)) {
+        deliver(e);
+        if (!self)
+            return;
+    }
+}
+
 void RedisSubscriber::deliver(const StreamEvent &event, std::function<void()> then)
 {
     Track &t = m_tracks[event.sessionId];
@@ -99,6 +165,24 @@ void RedisSubscriber::deliver(const StreamEvent &event, std::function<void()> th
         drain(event.sessionId);
     if (m_tracks.size() > kMaxSessions)
         trim();
+}
+
+bool RedisSubscriber::emitInOrder(const StreamEvent &event)
+{
+    Track &t = m_tracks[event.sessionId];
+    t.touched = ++m_clock;
+    if (t.filling || !t.queue.empty() || (t.last >= 0 && event.seq > t.last + 1))
+        return false;
+    if (t.last < 0 || event.seq == t.last + 1) {
+        t.last = event.seq;
+        QPointer<RedisSubscriber> self(this);
+        Q_EMIT committed(event.sessionId, event);
+        if (!self)
+            return true;
+    }
+    if (m_tracks.size() > kMaxSessions)
+        trim();
+    return true;
 }
 
 void RedisSubscriber::drain(const QString &sessionId)

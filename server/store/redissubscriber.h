@@ -14,9 +14,9 @@
 /// channel, and the order of what this instance emits. Per session it emits each seq once, in
 /// order and without holes: an event that arrives ahead of one it has not seen (pub/sub loses
 /// messages while its connection is down) waits until the hole is filled from the stream.
-/// deliver() takes this instance's own commits through the same path (they also come back on
-/// the channel and are dropped as seen). It remembers the last seq of at most kMaxSessions
-/// sessions (the least recently active are forgotten).
+/// deliver() takes this instance's own commits through the same path (single events also come
+/// back on the channel and are dropped as seen; its own batches are not even parsed). It remembers
+/// the last seq of at most kMaxSessions sessions (the least recently active are forgotten).
 class RedisSubscriber : public QObject
 {
     Q_OBJECT
@@ -36,6 +36,12 @@ public:
     void start();
     /// An event known committed: emitted in order (after any hole is filled), then `then` runs.
     void deliver(const StreamEvent &event, std::function<void()> then = {});
+    /// Batches this writer (RedisSessionStore's id) published are not parsed: it delivers its
+    /// own commits itself (a lost one is a hole, filled from the log).
+    void setOwnWriter(const QByteArray &writer) { m_ownWriter = writer; }
+    /// The same when nothing of its session waits and no hole is before it: emitted now (or
+    /// not again, when seen), true; false when it must wait: then deliver() it.
+    [[nodiscard]] bool emitInOrder(const StreamEvent &event);
     /// A session was deleted: forget it.
     void forget(const QString &sessionId);
     /// Redis lost its data: every seq seen so far is void.
@@ -63,12 +69,14 @@ private:
     };
 
     void onMessage(const QByteArray &channel, const QByteArray &payload);
+    void onBatch(const QByteArray &payload);
     void onReady();
     void drain(const QString &sessionId);
     void trim();
 
     RedisConnection *m_connection;
     QByteArray m_channel;
+    QByteArray m_ownWriter;
     Reader m_reader;
     QHash<QString, Track> m_tracks;
     quint64 m_clock = 0;

@@ -1,6 +1,7 @@
 #include "sessiondocument.h"
 
 #include "configreader.h"
+#include "interruptedturn.h"
 #include "messagecodec.h"
 #include "sessiontitle.h"
 
@@ -11,6 +12,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <cmath>
 
 namespace {
@@ -321,6 +323,7 @@ private:
                     const QList<TurnRecord> &turns, QList<StreamEvent> *events);
     bool checkEventFields(const QJsonObject &o, StreamEventType type, const QString &path);
     bool checkTurnSpans(const QList<TurnRecord> &turns, const QList<StreamEvent> &events);
+    static void closeRunningTurn(SessionArchive *archive, const QString &newId);
 
     const SessionDocument::Limits &m_limits;
     SessionDocument::Error *m_error;
@@ -371,6 +374,7 @@ std::optional<SessionArchive> Reader::read(const QByteArray &bytes, const QStrin
     if (!readEvents(root, sourceId, newId, archive.data.turns, &archive.events)
         || !checkTurnSpans(archive.data.turns, archive.events))
         return std::nullopt;
+    closeRunningTurn(&archive, newId);
     SessionRecord &r = archive.data.session;
     r.id = newId;
     r.messageCount = int(archive.data.messages.size());
@@ -507,10 +511,6 @@ bool Reader::readTurns(const QJsonObject &root, const QString &sessionId, QList<
                         QStringLiteral("unknown turn state %1 (answered, max_iterations, "
                                        "cancelled, failed, interrupted)")
                                 .arg(shown(state)));
-        if (*parsed == TurnState::Running)
-            return fail(at(path, kState),
-                        QStringLiteral("a running turn cannot be imported: export the session "
-                                       "again after its turn ended"));
         t.state = *parsed;
         qint64 iterations = 0;
         const qint64 maxSeq = m_limits.maxEvents;
@@ -528,6 +528,10 @@ bool Reader::readTurns(const QJsonObject &root, const QString &sessionId, QList<
                                 .arg(t.firstSeq)
                                 .arg(t.lastSeq));
         t.iterations = int(iterations);
+        if (t.state == TurnState::Running && i + 1 < list.size())
+            return fail(at(path, kState),
+                        QStringLiteral("only the last turn can be running (a session runs one "
+                                       "turn at a time)"));
         turns->append(t);
     }
     return true;
@@ -614,6 +618,29 @@ bool Reader::checkEventFields(const QJsonObject &o, StreamEventType type, const 
             return wrongType(at(path, key), v, kindName(rule.kind));
     }
     return true;
+}
+
+void Reader::closeRunningTurn(SessionArchive *archive, const QString &newId)
+{
+    // A session exported while its turn ran: nothing runs that turn here, so it is closed as
+    // interrupted, as a restart closes a turn whose process died (readTurns allows only the
+    // last turn to be running).
+    if (archive->data.turns.isEmpty()
+        || archive->data.turns.constLast().state != TurnState::Running)
+        return;
+    TurnRecord &t = archive->data.turns.last();
+    StreamEvent e = InterruptedTurn::event(
+            t.id, QStringLiteral("the session was exported while this turn ran"));
+    e.sessionId = newId;
+    e.seq = archive->events.size() + 1;
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    e.ts = archive->events.isEmpty() ? now : std::max(now, archive->events.constLast().ts);
+    archive->events.append(e);
+    t.state = TurnState::Interrupted;
+    t.ended = e.ts;
+    t.lastSeq = e.seq;
+    if (t.firstSeq == 0)
+        t.firstSeq = e.seq;
 }
 
 bool Reader::checkTurnSpans(const QList<TurnRecord> &turns, const QList<StreamEvent> &events)

@@ -13,7 +13,9 @@
 /// Contract, for every implementation (tests/store/tst_sessionstore checks it on each):
 /// - Asynchronous: every operation answers through its callback, later, on the thread that
 ///   called (never inside the call), and never blocks that thread. Callbacks of one session's
-///   operations run in the order the operations were called. A callback is not called after
+///   operations run in the order the operations were called (the three stores keep call order
+///   across sessions too, as the suite checks; callers rely only on the per-session order). A
+///   callback is not called after
 ///   the store is destroyed. A null callback is allowed (the result is not wanted).
 /// - The event log is the truth: appendEvent() commits the event first, then emits
 ///   eventCommitted() (and then calls back). Every subscriber sees a session's events in seq

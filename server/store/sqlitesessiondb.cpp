@@ -5,12 +5,9 @@
 #include "messagecodec.h"
 #include "sessioncursor.h"
 #include "sessiontitle.h"
-#include "sqliteschema.h"
+#include "sqlitedatabasefile.h"
 #include "sqlitestatement.h"
 
-#include <QDir>
-#include <QFile>
-#include <QFileInfo>
 #include <QJsonDocument>
 
 #include <sqlite3.h>
@@ -122,132 +119,24 @@ void SqliteSessionDb::publishCount()
 
 StoreResult<bool> SqliteSessionDb::open(QList<StreamEvent> *interrupted)
 {
-    const auto io = [](const QString &message) {
-        return StoreError {StoreError::Code::Io, message};
-    };
     if (m_db)
         return true;
-    const QFileInfo info(m_path);
-    if (!QDir().mkpath(info.absolutePath()))
-        return io(QStringLiteral("cannot create the folder %1 of the session database")
-                          .arg(info.absolutePath()));
-    // Conversations hold what tools returned: a new file is the user's alone (0600; SQLite
-    // gives its -wal and -shm files the same mode).
-    if (!info.exists()) {
-        QFile file(m_path);
-        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly)
-            || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner))
-            return io(QStringLiteral("cannot create the session database %1: %2")
-                              .arg(m_path, file.errorString()));
-    }
-    sqlite3 *db = nullptr;
-    const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    int rc = sqlite3_open_v2(QFile::encodeName(m_path).constData(), &db, flags, nullptr);
-    if (rc != SQLITE_OK) {
-        const QString why = QString::fromUtf8(db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-        sqlite3_close_v2(db);
-        return io(QStringLiteral("cannot open the session database %1: %2").arg(m_path, why));
-    }
-    m_db = db;
+    auto opened = SqliteDatabaseFile::open(m_path, m_synchronous == Synchronous::Full);
+    if (!opened.ok())
+        return opened.error();
+    m_db = opened.value();
     const auto fail = [this](const QString &message) -> StoreResult<bool> {
         m_statements.clear();
         sqlite3_close_v2(m_db);
         m_db = nullptr;
         return StoreError {StoreError::Code::Io, message};
     };
-    const auto sqliteWhy = [this] { return QString::fromUtf8(sqlite3_errmsg(m_db)); };
-    sqlite3_extended_result_codes(m_db, 1);
-    sqlite3_busy_timeout(m_db, 0); // another process holding the lock: fail now, not later
-
-    // One process at a time: in EXCLUSIVE locking mode the connection keeps the file's lock
-    // from its first transaction until it closes (the OS drops it when the process dies), and
-    // WAL then needs no shared-memory file either.
-    if (sqlite3_exec(m_db, "PRAGMA locking_mode = EXCLUSIVE", nullptr, nullptr, nullptr)
-        != SQLITE_OK)
-        return fail(
-                QStringLiteral("cannot lock the session database %1: %2").arg(m_path, sqliteWhy()));
-    rc = sqlite3_exec(m_db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr);
-    const auto refused = [&](int code) {
-        const int primary = code & 0xff;
-        if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED)
-            return fail(QStringLiteral("the session database %1 is in use by another process "
-                                       "(one mcp-hostd or desktop app per database)")
-                                .arg(m_path));
-        if (primary == SQLITE_NOTADB || primary == SQLITE_CORRUPT)
-            return fail(QStringLiteral("%1 is not a session database or it is damaged (%2); "
-                                       "it was left as it is")
-                                .arg(m_path, sqliteWhy()));
-        return fail(
-                QStringLiteral("cannot read the session database %1: %2").arg(m_path, sqliteWhy()));
-    };
-    if (rc != SQLITE_OK)
-        return refused(sqlite3_extended_errcode(m_db));
-
-    // Is it ours, and which version? Nothing is written before these checks pass.
-    qint64 version = 0;
-    qint64 applicationId = 0;
-    qint64 tables = 0;
-    {
-        const std::pair<const char *, qint64 *> reads[] = {
-                {"PRAGMA user_version", &version},
-                {"PRAGMA application_id", &applicationId},
-                {"SELECT count(*) FROM sqlite_master", &tables},
-        };
-        for (const auto &[sql, out] : reads) {
-            SqliteStatement s(m_db, sql);
-            if (!s.ok() || s.step() != SQLITE_ROW)
-                return refused(sqlite3_extended_errcode(m_db));
-            *out = s.int64(0);
-        }
-    }
-    const bool fresh = version == 0 && applicationId == 0 && tables == 0;
-    if (!fresh && applicationId != SqliteSchema::kApplicationId)
-        return fail(QStringLiteral("%1 is not an MCP Host session database (it holds other data); "
-                                   "it was left as it is")
-                            .arg(m_path));
-    if (!fresh && (version < 1 || version > SqliteSchema::latestVersion()))
-        return fail(QStringLiteral("the session database %1 has schema version %2, which this "
-                                   "build does not know (it knows 1 to %3: a newer MCP Host "
-                                   "made it?); it was left as it is")
-                            .arg(m_path)
-                            .arg(version)
-                            .arg(SqliteSchema::latestVersion()));
-    if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-        return refused(sqlite3_extended_errcode(m_db));
-
-    {
-        SqliteStatement s(m_db, "PRAGMA journal_mode = WAL");
-        if (!s.ok() || s.step() != SQLITE_ROW
-            || s.text(0).compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
-            return fail(QStringLiteral("cannot turn on WAL for the session database %1: %2")
-                                .arg(m_path, sqliteWhy()));
-    }
-    const char *sync = m_synchronous == Synchronous::Full ? "PRAGMA synchronous = FULL"
-                                                          : "PRAGMA synchronous = NORMAL";
-    if (sqlite3_exec(m_db, sync, nullptr, nullptr, nullptr) != SQLITE_OK)
-        return fail(sqliteWhy());
-
-    if (version < SqliteSchema::latestVersion()) {
-        QString why;
-        if (sqlite3_exec(m_db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-            return refused(sqlite3_extended_errcode(m_db));
-        if (!SqliteSchema::migrate(m_db, int(version), SqliteSchema::latestVersion(), &why)) {
-            sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-            return fail(
-                    QStringLiteral("cannot update the session database %1: %2").arg(m_path, why));
-        }
-        if (sqlite3_exec(m_db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-            return fail(QStringLiteral("cannot update the session database %1: %2")
-                                .arg(m_path, sqliteWhy()));
-        if (version > 0)
-            qCInfo(lcStore) << "session database" << m_path << "updated from schema version"
-                            << version << "to" << SqliteSchema::latestVersion();
-    }
 
     {
         SqliteStatement s(m_db, "SELECT count(*) FROM sessions");
         if (!s.ok() || s.step() != SQLITE_ROW)
-            return refused(sqlite3_extended_errcode(m_db));
+            return fail(QStringLiteral("cannot read the session database %1: %2")
+                                .arg(m_path, QString::fromUtf8(sqlite3_errmsg(m_db))));
         m_count = s.int64(0);
         publishCount();
     }

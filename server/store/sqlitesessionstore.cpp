@@ -45,6 +45,7 @@ SqliteSessionStore::SqliteSessionStore(const QString &path, QObject *parent)
 SqliteSessionStore::SqliteSessionStore(const QString &path, Options options, QObject *parent)
     : SessionStore(parent)
     , m_path(path)
+    , m_synchronous(options.synchronous)
 {
     const auto sync = options.synchronous == Synchronous::Full
             ? SqliteSessionDb::Synchronous::Full
@@ -106,6 +107,8 @@ StoreHealth SqliteSessionStore::health() const
 {
     StoreHealth h;
     h.kind = QStringLiteral("sqlite");
+    h.durability = m_synchronous == Synchronous::Full ? QStringLiteral("full")
+                                                      : QStringLiteral("normal");
     h.available = m_open;
     if (!h.available)
         h.detail = m_openError.isEmpty() ? QStringLiteral("the session database is not open")

@@ -65,6 +65,7 @@ private:
     template<typename T, typename Op> void submit(Done<T> done, Op op);
 
     QString m_path;
+    Synchronous m_synchronous;
     std::atomic<qint64> m_count {-1};
     std::atomic<bool> m_open {false};
     QString m_openError; ///< why open() failed (for health())

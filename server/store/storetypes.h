@@ -154,6 +154,9 @@ struct StoreHealth
     QString kind; ///< "memory", "sqlite", "redis"
     bool available = true;
     QString detail; ///< why not available, for people
+    /// What survives: "none" (memory), "normal" / "full" (SQLite's synchronous); "" unknown
+    /// (Redis: the Redis server's appendfsync decides, see warnings).
+    QString durability;
     QStringList warnings; ///< e.g. Redis without AOF
     qint64 sessions = -1; ///< last known count (-1: unknown)
 };

@@ -1,9 +1,11 @@
 // The Redis store's cost per event against its floor, in the same run on the same redis-server
 // (tests/fixtures' RedisServer, AOF on): events/s persisted with a window of appends in flight
-// and latency per event one at a time, for RedisSessionStore::appendEvent (a fenced Lua script:
-// check the lease, INCR the seq, XADD, update the record and the index, PUBLISH) against a
-// pipelined raw XADD of the same payload over the same connection class, and against
-// redis-benchmark's XADD with the same pipeline depth. Run by hand (docs/benchmarks.md).
+// and latency per event one at a time, for RedisSessionStore::appendEvent (group commit: the
+// appends that queue while one call is in flight go as one fenced Lua script: check the lease,
+// take the seqs, XADD each, update the record and the index, PUBLISH) against a pipelined raw
+// XADD of the same payload over the same connection class, against the script with one event
+// per call, and against redis-benchmark's XADD with the same pipeline depth. Run by hand
+// (docs/benchmarks.md).
 //
 //   redis_store_bench [rounds=3] [events=20000] [window=64] [always|everysec]
 #include "redisconnection.h"
@@ -17,6 +19,8 @@
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTimer>
+
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -103,6 +107,60 @@ double redisBenchmark(quint16 port, int events, int window, const QByteArray &js
     return m.hasMatch() ? m.captured(1).toDouble() : 0;
 }
 
+/// CPU seconds this process used so far (user + system).
+double selfCpu()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec)
+            + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/// CPU seconds redis-server used so far (INFO cpu: its main thread and the others).
+double redisCpu(RedisConnection &raw)
+{
+    double cpu = -1;
+    raw.command({"INFO", "cpu"}, [&](const RedisReply &r) {
+        cpu = 0;
+        for (const QByteArray &line : r.str.split('\n')) {
+            if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:"))
+                cpu += line.mid(line.indexOf(':') + 1).trimmed().toDouble();
+        }
+    });
+    spinUntil([&] { return cpu >= 0; });
+    return cpu;
+}
+
+/// How many script calls redis-server ran so far.
+qint64 scriptCalls(RedisConnection &raw)
+{
+    qint64 calls = -1;
+    raw.command({"INFO", "commandstats"}, [&](const RedisReply &r) {
+        calls = 0;
+        const qsizetype at = r.str.indexOf("cmdstat_evalsha:calls=");
+        if (at >= 0)
+            calls = r.str.mid(at + 22, 20).split(',').value(0).toLongLong();
+    });
+    spinUntil([&] { return calls >= 0; });
+    return calls;
+}
+
+/// CPU per event (µs) of this process and of redis-server over one phase: a measure that
+/// other processes' load on the machine changes far less than a rate.
+struct CpuCost
+{
+    double self = 0;
+    double redis = 0;
+};
+
+CpuCost measured(RedisConnection &raw, int events, const std::function<void()> &phase)
+{
+    const double s0 = selfCpu(), r0 = redisCpu(raw);
+    phase();
+    const double s1 = selfCpu(), r1 = redisCpu(raw);
+    return {(s1 - s0) * 1e6 / events, (r1 - r0) * 1e6 / events};
+}
+
 } // namespace
 
 int main(int argc, char **argv)
@@ -138,6 +196,7 @@ int main(int argc, char **argv)
     const QByteArray json = QJsonDocument(sample.toJson()).toJson(QJsonDocument::Compact);
 
     QList<double> storeRate, scriptRate, rawRate, benchRate, storeLat, rawLat;
+    QList<double> storeSelf, storeRedis, rawSelf, rawRedis, storeBatch;
     for (int round = 0; round < rounds; ++round) {
         const QString id = QStringLiteral("bench-%1").arg(round);
         bool ready = false;
@@ -156,30 +215,44 @@ int main(int argc, char **argv)
                          [&] { store.renewLease(*lease, [](StoreResult<Lease>) {}); });
         renew.start(2000);
         int n = 0;
-        const double ts = windowed(events, window, [&](std::function<void()> done) {
-            store.appendEvent(*lease, payload(++n), [done](StoreResult<StreamEvent> r) {
-                if (!r.ok())
-                    std::fprintf(stderr, "append failed: %s\n", qPrintable(r.error().message));
-                done();
+        double ts = 0;
+        const qint64 calls0 = scriptCalls(raw);
+        const CpuCost sc = measured(raw, events, [&] {
+            ts = windowed(events, window, [&](std::function<void()> done) {
+                store.appendEvent(*lease, payload(++n), [done](StoreResult<StreamEvent> r) {
+                    if (!r.ok())
+                        std::fprintf(stderr, "append failed: %s\n", qPrintable(r.error().message));
+                    done();
+                });
             });
         });
         storeRate.append(events / ts);
-        // The append script alone over the raw connection (no store around it, fence 0).
+        // Renewals run a script too: a few in a phase of seconds.
+        storeBatch.append(double(events) / double(std::max<qint64>(1, scriptCalls(raw) - calls0)));
+        storeSelf.append(sc.self);
+        storeRedis.append(sc.redis);
+        // The append script alone, one event per call, over the raw connection (no store
+        // around it, fence 0).
         const QByteArray sk = "bench:s:" + id.toUtf8();
         raw.command({"HSET", sk, "seq", "0", "fence", "0"}, [](const RedisReply &) {});
         int m = 0;
         const double tsc = windowed(events, window, [&](std::function<void()> done) {
             raw.evalScript(RedisScripts::append(), {sk, sk + ":e", sk + ":i", sk + ":l"},
-                           {"0", json, "1", "0000000000000001:x", "", "bench:chan", "w",
-                            QByteArray::number(++m)},
+                           {"0", "1", "0000000000000001:x", "bench:chan", "w",
+                            QByteArray::number(++m), "x", "1", "", json},
                            [done](const RedisReply &) { done(); });
         });
         scriptRate.append(events / tsc);
         const QByteArray key = "raw:" + id.toUtf8();
-        const double tr = windowed(events, window, [&](std::function<void()> done) {
-            raw.command({"XADD", key, "*", "e", json}, [done](const RedisReply &) { done(); });
+        double tr = 0;
+        const CpuCost rc = measured(raw, events, [&] {
+            tr = windowed(events, window, [&](std::function<void()> done) {
+                raw.command({"XADD", key, "*", "e", json}, [done](const RedisReply &) { done(); });
+            });
         });
         rawRate.append(events / tr);
+        rawSelf.append(rc.self);
+        rawRedis.append(rc.redis);
         benchRate.append(redisBenchmark(redis.port(), events, window, json));
         storeLat.append(sequential(latencyCount, [&](std::function<void()> done) {
             store.appendEvent(*lease, payload(++n), [done](StoreResult<StreamEvent>) { done(); });
@@ -188,9 +261,13 @@ int main(int argc, char **argv)
             raw.command({"XADD", key, "*", "e", json}, [done](const RedisReply &) { done(); });
         }));
         std::printf("round %d: store %.0f ev/s, script alone %.0f/s, raw XADD %.0f/s, "
-                    "redis-benchmark %.0f/s; latency store %.1f us, raw %.1f us\n",
+                    "redis-benchmark %.0f/s; latency store %.1f us, raw %.1f us; CPU per event "
+                    "store %.1f us here + %.1f us in Redis, raw XADD %.1f + %.1f us; %.1f events "
+                    "per script call\n",
                     round + 1, storeRate.constLast(), scriptRate.constLast(), rawRate.constLast(),
-                    benchRate.constLast(), storeLat.constLast(), rawLat.constLast());
+                    benchRate.constLast(), storeLat.constLast(), rawLat.constLast(),
+                    storeSelf.constLast(), storeRedis.constLast(), rawSelf.constLast(),
+                    rawRedis.constLast(), storeBatch.constLast());
         std::fflush(stdout);
     }
     bool statsDone = false;
@@ -211,6 +288,10 @@ int main(int argc, char **argv)
                 median(scriptRate), median(rawRate), median(benchRate));
     std::printf("| latency per event, one at a time (median us) | %.1f | | %.1f | |\n",
                 median(storeLat), median(rawLat));
+    std::printf("| CPU per event in this process / in redis-server (median us) | %.1f / %.1f | | "
+                "%.1f / %.1f | |\n",
+                median(storeSelf), median(storeRedis), median(rawSelf), median(rawRedis));
+    std::printf("| events per script call (median) | %.1f | 1 | | |\n", median(storeBatch));
     std::printf("store rate / raw XADD %.2f, / redis-benchmark %.2f, / script alone %.2f\n",
                 median(storeRate) / median(rawRate), median(storeRate) / median(benchRate),
                 median(storeRate) / median(scriptRate));

@@ -37,7 +37,31 @@ struct Reply
 {
     int status = 0;
     QJsonObject json;
+    QByteArray body;
 };
+
+/// Any request with an optional bearer token and body; waits on a nested loop (test code only).
+inline Reply request(QNetworkAccessManager &nam, const QByteArray &method, const QUrl &url,
+                     const QString &token = {}, const QByteArray &body = {})
+{
+    QNetworkRequest request(url);
+    if (!token.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + token.toUtf8());
+    if (!body.isEmpty())
+        request.setHeader(QNetworkRequest::ContentTypeHeader,
+                          QByteArrayLiteral("application/json"));
+    QNetworkReply *reply = nam.sendCustomRequest(request, method, body);
+    QEventLoop loop;
+    QObject::connect(reply, &QNetworkReply::finished, &loop, &QEventLoop::quit);
+    QTimer::singleShot(30000, &loop, &QEventLoop::quit);
+    loop.exec();
+    Reply out;
+    out.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    out.body = reply->readAll();
+    out.json = QJsonDocument::fromJson(out.body).object();
+    reply->deleteLater();
+    return out;
+}
 
 /// GET `url` with an optional bearer token; waits on a nested loop (test code only).
 inline Reply get(QNetworkAccessManager &nam, const QUrl &url, const QString &token = {})

@@ -122,7 +122,11 @@ private Q_SLOTS:
     void markdownCopy();
     void observationPreview();
     void approvalDeadline();
+    void samplingDeadline();
+    void hostileDeadlines_data();
+    void hostileDeadlines();
     void interruptedTurn();
+    void storeInterruptedTurn();
     void cancelWhileAnswering();
     void expansionIsKeptInTheModel();
     void largeSession();
@@ -747,6 +751,159 @@ void TstTimelineModel::approvalDeadline()
     QCOMPARE(rowOf(model, QStringLiteral("acting")), -1);
 }
 
+void TstTimelineModel::samplingDeadline()
+{
+    // A sampling request that asks for approval counts down like a tool call's approval.
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    const qint64 base = 1'700'000'000'000;
+    auto sampling = [](const QString &id, const QJsonObject &extra) {
+        QJsonObject data {
+                {"request_id", id},
+                {"server", "summarizer"},
+                {"messages",
+                 QJsonArray {QJsonObject {
+                         {"role", "user"},
+                         {"content", QJsonObject {{"type", "text"}, {"text", "Sum up"}}}}}},
+                {"max_tokens", 64},
+                {"approval", "required"}};
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            data.insert(it.key(), it.value());
+        return data;
+    };
+    model.applyEvent(ev(StreamEventType::Thinking, "t", 1, 0, {{"iteration", 1}, {"input", "go"}}));
+    model.applyEvent(ev(StreamEventType::ToolCall, "t", 2, 10,
+                        {{"iteration", 1},
+                         {"call_id", "c1"},
+                         {"server", "summarizer"},
+                         {"tool", "summarize"},
+                         {"arguments", QJsonObject()},
+                         {"approval", "auto"}}));
+    model.applyEvent(ev(StreamEventType::Acting, "t", 3, 20,
+                        {{"iteration", 1}, {"call_id", "c1"}, {"tool", "summarize"}}));
+    // As the server sends it: the timeout and the deadline it makes from it.
+    model.applyEvent(ev(StreamEventType::Sampling, "t", 4, 1000,
+                        sampling("smp_1",
+                                 {{"approval_timeout_ms", 30000},
+                                  {"deadline",
+                                   StreamEvent::formatTimestamp(QDateTime::fromMSecsSinceEpoch(
+                                           base + 1000 + 30000, QTimeZone::utc()))}})));
+    int row = rowOf(model, QStringLiteral("sampling"));
+    QCOMPARE(role(model, row, "status").toString(), QStringLiteral("waiting"));
+    QCOMPARE(role(model, row, "deadline").toDateTime(),
+             QDateTime::fromMSecsSinceEpoch(base + 1000 + 30000, QTimeZone::utc()));
+    // Nobody answered: 30 s later the tool's result comes (the server denied the request).
+    model.applyEvent(
+            ev(StreamEventType::Observing, "t", 5, 1000 + 30000 + 5,
+               {{"iteration", 1},
+                {"call_id", "c1"},
+                {"tool", "summarize"},
+                {"is_error", true},
+                {"content",
+                 QJsonArray {QJsonObject {{"type", "text"},
+                                          {"text", "the user declined the sampling request"}}}}}));
+    QCOMPARE(role(model, row, "status").toString(), QStringLiteral("denied"));
+    QCOMPARE(role(model, row, "approval").toString(), QStringLiteral("denied"));
+    QCOMPARE(role(model, row, "code").toString(), QStringLiteral("timeout"));
+    QCOMPARE(role(model, row, "durationMs").toLongLong(), 30005);
+
+    // Answered in time: done, not denied.
+    model.applyEvent(ev(StreamEventType::Acting, "t", 6, 40000,
+                        {{"iteration", 1}, {"call_id", "c2"}, {"tool", "summarize"}}));
+    model.applyEvent(ev(StreamEventType::Sampling, "t", 7, 40000,
+                        sampling("smp_2", {{"approval_timeout_ms", 30000}})));
+    row = rowOf(model, QStringLiteral("sampling"), 1);
+    QCOMPARE(role(model, row, "deadline").toDateTime(),
+             QDateTime::fromMSecsSinceEpoch(base + 40000 + 30000, QTimeZone::utc()));
+    model.applyEvent(
+            ev(StreamEventType::Observing, "t", 8, 41000,
+               {{"iteration", 1},
+                {"call_id", "c2"},
+                {"tool", "summarize"},
+                {"is_error", false},
+                {"content", QJsonArray {QJsonObject {{"type", "text"}, {"text", "ok"}}}}}));
+    QCOMPARE(role(model, row, "status").toString(), QStringLiteral("done"));
+    QCOMPARE(role(model, row, "code").toString(), QString());
+
+    // A request that runs at once (auto) waits for nobody: no countdown.
+    model.applyEvent(ev(StreamEventType::Sampling, "t", 9, 50000,
+                        sampling("smp_3", {{"approval", "auto"}, {"approval_timeout_ms", 30000}})));
+    QVERIFY(!role(model, rowOf(model, QStringLiteral("sampling"), 2), "deadline")
+                     .toDateTime()
+                     .isValid());
+}
+
+void TstTimelineModel::hostileDeadlines_data()
+{
+    // What a hostile or broken server may send as the timeout / deadline of an approval, and
+    // the countdown the card gets (ms after the event; -1: none).
+    QTest::addColumn<QJsonObject>("fields");
+    QTest::addColumn<qint64>("expected");
+    const auto at = [](qint64 offsetMs) {
+        return StreamEvent::formatTimestamp(QDateTime::fromMSecsSinceEpoch(
+                1'700'000'000'000 + 1000 + offsetMs, QTimeZone::utc()));
+    };
+    QTest::newRow("negative timeout") << QJsonObject {{"approval_timeout_ms", -5000}} << qint64(-1);
+    QTest::newRow("absurd timeout") << QJsonObject {{"approval_timeout_ms", 1e300}} << qint64(-1);
+    QTest::newRow("two days") << QJsonObject {{"approval_timeout_ms", 2 * 86'400'000.0}}
+                              << qint64(-1);
+    QTest::newRow("timeout as text")
+            << QJsonObject {{"approval_timeout_ms", "30000"}} << qint64(-1);
+    QTest::newRow("zero") << QJsonObject {{"approval_timeout_ms", 0}} << qint64(0);
+    QTest::newRow("deadline in year 9999")
+            << QJsonObject {{"deadline", "9999-12-31T23:59:59.000Z"}} << qint64(-1);
+    QTest::newRow("deadline an hour ago")
+            << QJsonObject {{"deadline", at(-3'600'000)}} << qint64(-1);
+    QTest::newRow("deadline just past") << QJsonObject {{"deadline", at(-2000)}} << qint64(0);
+    QTest::newRow("deadline garbage") << QJsonObject {{"deadline", "soon"}} << qint64(-1);
+    QTest::newRow("deadline not a string") << QJsonObject {{"deadline", 12345}} << qint64(-1);
+    QTest::newRow("deadline without timeout")
+            << QJsonObject {{"deadline", at(20000)}} << qint64(20000);
+    QTest::newRow("bad deadline, good timeout")
+            << QJsonObject {{"deadline", "9999-12-31T23:59:59.000Z"}, {"approval_timeout_ms", 9000}}
+            << qint64(9000);
+    QTest::newRow("the sooner of the two")
+            << QJsonObject {{"deadline", at(60000)}, {"approval_timeout_ms", 9000}} << qint64(9000);
+}
+
+void TstTimelineModel::hostileDeadlines()
+{
+    QFETCH(QJsonObject, fields);
+    QFETCH(qint64, expected);
+    // The same rules for a tool call's approval and a sampling request.
+    for (const bool sampling : {false, true}) {
+        TimelineModel model;
+        model.applyEvent(
+                ev(StreamEventType::Thinking, "t", 1, 0, {{"iteration", 1}, {"input", "go"}}));
+        QJsonObject data = fields;
+        data.insert("approval", "required");
+        data.insert("server", "fs");
+        int row = -1;
+        if (sampling) {
+            data.insert("request_id", "smp_1");
+            data.insert("messages", QJsonArray());
+            model.applyEvent(ev(StreamEventType::Sampling, "t", 2, 1000, data));
+            row = rowOf(model, QStringLiteral("sampling"));
+        } else {
+            data.insert("iteration", 1);
+            data.insert("call_id", "c");
+            data.insert("tool", "rm");
+            data.insert("arguments", QJsonObject());
+            model.applyEvent(ev(StreamEventType::ToolCall, "t", 2, 1000, data));
+            row = model.rowOfCall(QStringLiteral("c"));
+        }
+        QVERIFY(row >= 0);
+        const QDateTime deadline = role(model, row, "deadline").toDateTime();
+        if (expected < 0) {
+            QVERIFY2(!deadline.isValid(), qPrintable(deadline.toString(Qt::ISODateWithMs)));
+        } else {
+            QCOMPARE(deadline,
+                     QDateTime::fromMSecsSinceEpoch(1'700'000'000'000 + 1000 + expected,
+                                                    QTimeZone::utc()));
+        }
+    }
+}
+
 void TstTimelineModel::interruptedTurn()
 {
     TimelineModel model;
@@ -779,6 +936,31 @@ void TstTimelineModel::interruptedTurn()
             ev(StreamEventType::SessionEnd, QString(), 20, 9000, {{"reason", "shutdown"}}));
     QVERIFY(!model.running());
     QCOMPARE(role(model, 8, "status").toString(), QStringLiteral("interrupted"));
+}
+
+void TstTimelineModel::storeInterruptedTurn()
+{
+    // The store closes a turn whose process died with an error turn_interrupted: the card
+    // says why, and the turn reads interrupted (not error), as the server's turn record does.
+    TimelineModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::Fatal);
+    model.applyEvent(ev(StreamEventType::Thinking, "a", 1, 0, {{"iteration", 1}, {"input", "go"}}));
+    model.applyEvent(ev(StreamEventType::Error, "a", 2, 4000,
+                        {{"code", "turn_interrupted"},
+                         {"message", "this turn was interrupted: the host stopped while it ran"},
+                         {"retryable", true}}));
+    QVERIFY(!model.running());
+    QCOMPARE(rows(model),
+             (QStringList {"user:done", "thinking:interrupted", "error:error",
+                           "turnSummary:interrupted"}));
+    QCOMPARE(role(model, 3, "stopReason").toString(), QStringLiteral("interrupted"));
+    // Any other error still ends its turn as an error.
+    model.applyEvent(
+            ev(StreamEventType::Thinking, "b", 3, 5000, {{"iteration", 1}, {"input", "again"}}));
+    model.applyEvent(ev(StreamEventType::Error, "b", 4, 5100,
+                        {{"code", "model_error"}, {"message", "500 from the model"}}));
+    QCOMPARE(rows(model).constLast(), QStringLiteral("turnSummary:error"));
+    QCOMPARE(role(model, model.rowCount() - 1, "stopReason").toString(), QStringLiteral("error"));
 }
 
 void TstTimelineModel::cancelWhileAnswering()
@@ -868,15 +1050,23 @@ void TstTimelineModel::largeSession()
                       {"content", QString()},
                       {"usage", QJsonObject {{"input_tokens", 10}, {"output_tokens", 5}}}});
     }
+    const qint64 parsesBefore = MarkdownBlocks::parseCount();
     QElapsedTimer timer;
     timer.start();
     feed(model, events);
     const qint64 elapsed = timer.elapsed();
+    // Nothing is on screen yet: no Markdown parsed, no result classified.
+    QCOMPARE(MarkdownBlocks::parseCount() - parsesBefore, 0);
     qInfo("%lld events, %d rows in %lld ms", qint64(events.size()), model.rowCount(), elapsed);
     QCOMPARE(model.rowCount(), 10'500);
     QCOMPARE(reset.count(), 0);
     QVERIFY2(elapsed < 5000, "a sanity bound only; the benchmark proper is in the docs");
     QCOMPARE(role(model, 10'499, "kind").toString(), QStringLiteral("turnSummary"));
+    // Showing the last answer renders that answer only (one closed block, once).
+    QCOMPARE(role(model, 10'498, "kind").toString(), QStringLiteral("answer"));
+    QVERIFY(role(model, 10'498, "html").toString().contains(QStringLiteral("Some answer words.")));
+    QVERIFY(role(model, 10'498, "html").toString().contains(QStringLiteral("Some answer words.")));
+    QCOMPARE(MarkdownBlocks::parseCount() - parsesBefore, 1);
     QCOMPARE(model.fullResult(4).size(), big.size());
     // The newest call of a reused id is found; folding an early turn renumbers the rest.
     QCOMPARE(model.rowOfCall(QStringLiteral("call_1")), 10'500 - 5);
@@ -936,19 +1126,25 @@ void TstTimelineModel::markdownCodeFenceIsOneBlock()
     MarkdownBlocks blocks;
     const qint64 before = MarkdownBlocks::parseCount();
     blocks.append(u"Intro.\n\n```json\n{\"a\": 1,\n\n \"b\": 2}\n");
-    QCOMPARE(MarkdownBlocks::parseCount() - before, 1); // "Intro." only
+    // Closed blocks are parsed when the HTML is first asked for, not when they close.
+    QCOMPARE(MarkdownBlocks::parseCount() - before, 0);
+    QCOMPARE(blocks.unrenderedBlocks(), 1);
     QVERIFY(blocks.tail().startsWith(QStringLiteral("```json")));
     QVERIFY(!blocks.html().contains(QStringLiteral("&quot;a&quot;")));
+    QCOMPARE(MarkdownBlocks::parseCount() - before, 1); // "Intro." only
+    QVERIFY(blocks.html().contains(QStringLiteral("Intro.")));
+    QCOMPARE(MarkdownBlocks::parseCount() - before, 1); // cached: not parsed again
     blocks.append(u"```\n");
-    QCOMPARE(MarkdownBlocks::parseCount() - before, 2);
     QCOMPARE(blocks.tail(), QString());
     QVERIFY(blocks.html().contains(QStringLiteral("&quot;b&quot;: 2")));
+    QCOMPARE(MarkdownBlocks::parseCount() - before, 2);
     QVERIFY(hasHtmlElement(blocks.html(), QStringLiteral("pre")));
     blocks.append(u"tail text");
     QCOMPARE(blocks.tail(), QStringLiteral("tail text"));
     blocks.finish();
-    QCOMPARE(MarkdownBlocks::parseCount() - before, 3);
     QVERIFY(blocks.html().contains(QStringLiteral("tail text")));
+    QCOMPARE(MarkdownBlocks::parseCount() - before, 3);
+    QCOMPARE(blocks.unrenderedBlocks(), 0);
     QCOMPARE(blocks.source(),
              QStringLiteral("Intro.\n\n```json\n{\"a\": 1,\n\n \"b\": 2}\n```\ntail text"));
 }
@@ -956,7 +1152,8 @@ void TstTimelineModel::markdownCodeFenceIsOneBlock()
 void TstTimelineModel::markdownStreamingIsLinear()
 {
     // A 14 KB answer in paragraphs, streamed in 200 deltas, each written to the row at once
-    // (the worst case: no coalescing): every block is parsed once, plus the tail at the end.
+    // (the worst case: no coalescing) and read at once by a view: every block is parsed once,
+    // plus the tail at the end.
     QString answer;
     int paragraphs = 0;
     while (answer.size() < 14'000) {
@@ -975,13 +1172,15 @@ void TstTimelineModel::markdownStreamingIsLinear()
                 ev(StreamEventType::PartialResponse, "t", 2 + i, 1,
                    {{"iteration", 1}, {"delta", answer.mid(i * step, i == 199 ? -1 : step)}}));
         model.flush();
+        QVERIFY(!role(model, 1, "text").toString().contains(QStringLiteral("\n\n")));
+        (void)role(model, 1, "html"); // the card on screen shows it
     }
     QCOMPARE(MarkdownBlocks::parseCount() - before, paragraphs);
     model.applyEvent(ev(
             StreamEventType::FinalResponse, "t", 1000, 2,
             {{"iteration", 1}, {"iterations", 1}, {"stop_reason", "answer"}, {"content", answer}}));
-    QCOMPARE(MarkdownBlocks::parseCount() - before, paragraphs + 1);
     QVERIFY(role(model, 1, "html").toString().contains(QStringLiteral("The end, unterminated")));
+    QCOMPARE(MarkdownBlocks::parseCount() - before, paragraphs + 1);
 
     // One 14 KB paragraph in 200 deltas: a single parse, when it is complete.
     MarkdownBlocks one;
@@ -992,6 +1191,8 @@ void TstTimelineModel::markdownStreamingIsLinear()
     QCOMPARE(MarkdownBlocks::parseCount() - start, 0);
     QCOMPARE(one.tailSize(), 14'000);
     one.finish();
+    QCOMPARE(MarkdownBlocks::parseCount() - start, 0);
+    QVERIFY(one.html().startsWith(QStringLiteral("<p")));
     QCOMPARE(MarkdownBlocks::parseCount() - start, 1);
 }
 

@@ -44,6 +44,7 @@ private Q_SLOTS:
     void refusedImportsChangeNothing();
     void exportErrors();
     void commandLine();
+    void configuredDurabilityAndImportCap();
 
 private:
     QString importDocument(const QByteArray &document);
@@ -241,6 +242,48 @@ void tst_SessionExport::commandLine()
                  &out, &err),
              2);
     QVERIFY2(err.contains("--format must be json or markdown"), err.constData());
+
+    // The config's import cap holds for the command line too: the file is not read.
+    QVERIFY(write(QStringLiteral("config.json"), R"({"sessions": {"import_max_bytes": 1024}})"));
+    QVERIFY(m_sample.size() > 1024);
+    QCOMPARE(run({QStringLiteral("import"), dir.filePath(QStringLiteral("good.json"))}, &out, &err),
+             1);
+    QVERIFY2(err.contains("over the import limit of"), err.constData());
+}
+
+void tst_SessionExport::configuredDurabilityAndImportCap()
+{
+    // The memory store keeps nothing, and says so.
+    RestClient memory(m_host->port);
+    QCOMPARE(memory.get(QStringLiteral("/health"))
+                     .json()
+                     .value("store")
+                     .toObject()
+                     .value("durability"),
+             QJsonValue(QStringLiteral("none")));
+
+    // sessions.durability "full" and a small import cap, on the default SQLite store.
+    HostProcess host;
+    host.config = baseConfig();
+    host.config.insert(QStringLiteral("sessions"),
+                       QJsonObject {{QStringLiteral("durability"), QStringLiteral("full")},
+                                    {QStringLiteral("import_max_bytes"), 2048}});
+    host.env.insert(QStringLiteral("OPENAI_API_KEY"), QStringLiteral("x"));
+    host.env.insert(QStringLiteral("OPENAI_BASE_URL"), QStringLiteral("http://127.0.0.1:9/v1"));
+    const QString error = host.start();
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    RestClient rest(host.port);
+    const QJsonObject store = rest.get(QStringLiteral("/health")).json().value("store").toObject();
+    QCOMPARE(store.value("kind").toString(), QStringLiteral("sqlite"));
+    QCOMPARE(store.value("durability").toString(), QStringLiteral("full"));
+
+    QVERIFY(m_sample.size() > 2048);
+    const Reply big = rest.request("POST", QStringLiteral("/api/v3/sessions/import"), m_sample,
+                                   {{"Content-Type", "application/json"}});
+    QCOMPARE(big.status, 413);
+    QVERIFY2(big.errorMessage().contains("2048"), big.describe().constData());
+    const Reply list = rest.get(QStringLiteral("/api/v3/sessions"));
+    QCOMPARE(list.json().value("sessions").toArray().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_SessionExport)

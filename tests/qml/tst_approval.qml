@@ -109,7 +109,7 @@ Item {
         function test_sampling_offers_once_and_session_only() {
             var c = make(samplingCard, H.step({
                 kind: "sampling", status: "waiting", durationMs: -1, callId: "", requestId: "s-1", server: "summarizer",
-                message: "Summarize the log", deadline: new Date(NaN), maxTokens: 256,
+                message: "Summarize the log", deadline: new Date(NaN), code: "", maxTokens: 256,
                 content: [{ role: "user", content: { type: "text", text: "Summarize the log" } }] }));
             var t = H.visibleText(c);
             verify(t.indexOf("user: Summarize the log") >= 0, t);

@@ -18,6 +18,7 @@ Item {
     Component { id: observationCard; ObservationCard {} }
     Component { id: answerCard; AnswerCard {} }
     Component { id: errorCard; ErrorCard {} }
+    Component { id: samplingCard; SamplingCard {} }
 
     function base(extra) {
         var p = {
@@ -196,6 +197,8 @@ Item {
             var img = findShown(c, "blockImage");
             verify(img.visible);
             tryCompare(img, "status", Image.Ready);
+            // The loaded image changes the card's layout: click where the button is after it.
+            waitForRendering(c);
             var spy = createTemporaryQmlObject("import QtTest; SignalSpy { signalName: 'showAllRequested' }", root);
             spy.target = c;
             mouseClick(find(c, "showAll"));
@@ -222,6 +225,47 @@ Item {
             verify(find(c, "answerHtml").visible);
             verify(find(c, "answerHtml").getText(0, 100).indexOf("There are 3 files.") >= 0);
             compare(find(c, "answerTail").text, "The first is");
+        }
+
+        function sampling(extra) {
+            var p = base({ kind: "sampling", status: "waiting", durationMs: -1, startedAt: new Date(),
+                           callId: "", requestId: "smp_1", server: "summarizer", message: "Summarize the log",
+                           maxTokens: 64, code: "", deadline: new Date(Date.now() + 1500),
+                           content: [{ role: "user", content: { type: "text", text: "Summarize the log" } }] });
+            for (var k in extra)
+                p[k] = extra[k];
+            return p;
+        }
+
+        function test_sampling_counts_down_and_the_timeout_denies() {
+            var c = createTemporaryObject(samplingCard, root, sampling({}));
+            waitForRendering(c);
+            var countdown = findShown(c, "approvalCountdown");
+            verify(countdown !== null, "a countdown while it waits: " + visibleText(c));
+            verify(/^[12] s left$/.test(countdown.text), countdown.text);
+            verify(findShown(c, "approveButton") !== null);
+            tryVerify(() => findShown(c, "approvalExpired") !== null, 4000, "the deadline passes");
+            verify(visibleText(c).indexOf("Denied: no answer before the deadline.") >= 0, visibleText(c));
+            compare(findShown(c, "approveButton"), null, "nothing to press once it is over");
+        }
+
+        function test_sampling_denied_by_timeout_after_the_fact() {
+            // What the model says once the turn went on: denied, and why.
+            var c = createTemporaryObject(samplingCard, root, sampling({
+                status: "denied", durationMs: 120000, code: "timeout", deadline: new Date(Date.now() - 1000) }));
+            var t = visibleText(c);
+            verify(t.indexOf("Denied: no answer before the deadline.") >= 0, t);
+            compare(findShown(c, "approvalCountdown"), null);
+            compare(findShown(c, "approveButton"), null);
+            var other = createTemporaryObject(samplingCard, root, sampling({
+                status: "denied", durationMs: 10, code: "", deadline: new Date(NaN) }));
+            compare(findShown(other, "samplingOutcome").text, "Denied");
+        }
+
+        function test_sampling_without_deadline_has_no_countdown() {
+            var c = createTemporaryObject(samplingCard, root, sampling({ deadline: new Date(NaN) }));
+            compare(findShown(c, "approvalCountdown"), null);
+            verify(findShown(c, "approveButton") !== null);
         }
 
         function test_error() {

@@ -1,16 +1,40 @@
 import QtQuick
 import QtQuick.Controls
 import QtTest
+import McpHost.Gui
 import McpHost.Views
 import "Helpers.js" as H
 
 // The sessions sidebar as a user drives it: typing in the filter narrows the list, Ctrl+N asks
 // for a new session, Delete shows the undo bar (and Undo asks to restore), F2 renames inline,
-// Ctrl+K jumps to a session by typing part of its name.
+// Ctrl+K jumps to a session by typing part of its name; a row's menu exports the session as JSON
+// or Markdown through a save dialog, Import… (and Ctrl+O) imports one through an open dialog,
+// and what the archive controller says shows under the list.
 Item {
     id: root
     width: 320
     height: 600
+    readonly property Item overlay: Overlay.overlay
+
+    // Stands in for App.archive: records what the sidebar asks of it.
+    QtObject {
+        id: stubArchive
+        property bool busy: false
+        property string statusText: ""
+        property string errorText: ""
+        property var calls: []
+        function suggestedFile(title, format) {
+            return "file:///tmp/" + title + (format === "markdown" ? ".md" : ".json");
+        }
+        function exportSession(sessionId, file, format) {
+            calls.push(["export", sessionId, String(file), format]);
+            return true;
+        }
+        function importSession(file) {
+            calls.push(["import", String(file)]);
+            return true;
+        }
+    }
 
     ListModel {
         id: sessions
@@ -24,6 +48,7 @@ Item {
         SessionsSidebar {
             anchors.fill: parent
             model: sessions
+            archive: stubArchive
         }
     }
     Component { id: spyComponent; SignalSpy {} }
@@ -39,6 +64,20 @@ Item {
         function init() {
             for (var i = 0; i < sessions.count; ++i)
                 sessions.setProperty(i, "updated", new Date(2026, 0, 5, 14 - i, 0, 0));
+        }
+
+        // Closes a file dialog as the user's Open or Cancel would. On Qt 6.8 the dialog may be a
+        // window of its own: the test window is made active again, or the keys of the tests
+        // that follow would go nowhere.
+        function closeDialog(dialog) {
+            dialog.close();
+            tryCompare(dialog, "visible", false);
+            reactivate();
+        }
+
+        function reactivate() {
+            root.Window.window.requestActivate();
+            tryCompare(root.Window.window, "active", true);
         }
 
         function make() {
@@ -160,6 +199,121 @@ Item {
             compare(spy.count, 1);
             compare(spy.signalArguments[0][0], "s1");
             tryCompare(popup, "visible", false);
+        }
+            // Chooses `file` in an open file dialog (its folder first); the test then says
+        // accepted() as the dialog does when the user clicks Open (the offscreen dialog's accept()
+        // takes the file from its own list view instead).
+        function pick(dialog, file) {
+            var text = String(file);
+            dialog.currentFolder = text.substring(0, text.lastIndexOf("/"));
+            dialog.selectedFile = file;
+            tryCompare(dialog, "selectedFile", file);
+        }
+
+        // The row's menu: Rename, Delete, Export as JSON…, Export as Markdown…, Import session….
+        function openRowMenu(s, row) {
+            var list = H.findShown(s, "sessionList");
+            list.forceActiveFocus();
+            list.currentIndex = row;
+            keyClick(Qt.Key_Menu);
+            var item = null;
+            tryVerify(() => (item = H.findShown(root.overlay, "exportJson")) !== null, 2000, "the row menu opens");
+            return item;
+        }
+
+        function test_row_menu_exports() {
+            stubArchive.calls = [];
+            var s = make();
+            var item = openRowMenu(s, 0);
+            compare(item.text, "Export as JSON…");
+            verify(H.findShown(root.overlay, "exportMarkdown"));
+            compare(H.findShown(root.overlay, "exportMarkdown").text, "Export as Markdown…");
+            compare(H.findShown(root.overlay, "importFromMenu").text, "Import session…");
+            mouseClick(item);
+            var dialog = s.exportDialog;
+            tryCompare(dialog, "visible", true);
+            compare(dialog.fileMode, 2 /* FileDialog.SaveFile */);
+            compare(dialog.sessionId, "s3");
+            compare(dialog.format, "json");
+            verify(String(dialog.selectedFile).indexOf("Deploy the staging server.json") >= 0 ||
+                   String(dialog.selectedFile).indexOf("Deploy%20the%20staging%20server.json") >= 0,
+                   String(dialog.selectedFile));
+            // The suggested file is what the controller gets when the user just accepts.
+            dialog.accept();
+            reactivate();
+            compare(stubArchive.calls.length, 1);
+            compare(stubArchive.calls[0], ["export", "s3", "file:///tmp/Deploy the staging server.json", "json"]);
+
+            openRowMenu(s, 1);
+            mouseClick(H.findShown(root.overlay, "exportMarkdown"));
+            tryCompare(dialog, "visible", true);
+            compare(dialog.format, "markdown");
+            compare(dialog.sessionId, "s2");
+            dialog.accept();
+            reactivate();
+            compare(stubArchive.calls[1], ["export", "s2", "file:///tmp/Read the changelog.md", "markdown"]);
+        }
+
+        function test_import_from_button_menu_and_shortcut() {
+            stubArchive.calls = [];
+            var s = make();
+            var dialog = s.importDialog;
+            mouseClick(H.findShown(s, "importSession"));
+            tryCompare(dialog, "visible", true);
+            compare(dialog.fileMode, 0 /* FileDialog.OpenFile */);
+            // The open dialog takes only a file that exists: this test's own.
+            var picked = Qt.resolvedUrl("tst_sessions.qml");
+            pick(dialog, picked);
+            dialog.accepted();
+            compare(stubArchive.calls, [["import", String(picked)]]);
+            // Saying accepted() does not close the dialog as the user's Open does.
+            closeDialog(dialog);
+
+            openRowMenu(s, 0);
+            mouseClick(H.findShown(root.overlay, "importFromMenu"));
+            tryCompare(dialog, "visible", true);
+            dialog.reject();
+            reactivate();
+            tryCompare(dialog, "visible", false);
+            compare(stubArchive.calls.length, 1, "a cancelled dialog imports nothing");
+
+            H.findShown(s, "sessionFilter").forceActiveFocus();
+            keySequence("Ctrl+O");
+            tryCompare(dialog, "visible", true);
+            dialog.reject();
+            reactivate();
+        }
+
+        function test_archive_says_what_happened() {
+            var s = make();
+            compare(H.findShown(s, "archiveStatus"), null);
+            stubArchive.statusText = "Exported to /tmp/picked.json (2.1 KiB)";
+            compare(H.findShown(s, "archiveStatus").text, "Exported to /tmp/picked.json (2.1 KiB)");
+            stubArchive.errorText = "Not imported: version: the document has version 99";
+            compare(H.findShown(s, "archiveStatus").text, "Not imported: version: the document has version 99");
+            stubArchive.errorText = "";
+            stubArchive.statusText = "";
+            compare(H.findShown(s, "archiveStatus"), null);
+            stubArchive.busy = true;
+            compare(H.findShown(s, "importSession").enabled, false, "one transfer at a time");
+            stubArchive.busy = false;
+        }
+
+        // With the app's own controller (connected to no server here): what it says about the
+        // import shows under the list.
+        function test_real_controller_says_why_not() {
+            var s = createTemporaryObject(sidebarComponent, root, { archive: App.archive });
+            verify(s);
+            waitForRendering(s);
+            var dialog = s.importDialog;
+            mouseClick(H.findShown(s, "importSession"));
+            tryCompare(dialog, "visible", true);
+            pick(dialog, Qt.resolvedUrl("Helpers.js"));
+            dialog.accepted();
+            closeDialog(dialog);
+            tryVerify(() => H.findShown(s, "archiveStatus") !== null && !App.archive.busy, 10000);
+            verify(App.archive.errorText.indexOf("Not imported: ") === 0, App.archive.errorText);
+            compare(H.findShown(s, "archiveStatus").text, App.archive.errorText);
         }
     }
 }

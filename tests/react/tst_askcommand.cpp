@@ -30,6 +30,7 @@ private Q_SLOTS:
     void terminalApprovalScopes_data();
     void terminalApprovalScopes();
     void terminalAnswersElicitation();
+    void elicitationFieldsInTheServersOrder();
     void unknownOptionPointsToHelp();
     void noTerminalControlFromPeers();
     void providerWithoutKey_data();
@@ -446,6 +447,26 @@ void tst_AskCommand::terminalAnswersElicitation()
     out = QString::fromUtf8(p->readAllStandardOutput());
     QVERIFY2(out.contains("[elicitation] declined") && out.contains(R"({"action":"decline"})"),
              qPrintable(out));
+}
+
+// The fields are asked in the order the MCP server wrote them (surname, given, age), not by name.
+void tst_AskCommand::elicitationFieldsInTheServersOrder()
+{
+    if (QStandardPaths::findExecutable("python3").isEmpty())
+        QSKIP("python3 is needed for the pseudo-terminal");
+    QProcess *p = runOnTerminal(
+            {"ask", "call ask_elicitation with message=who form=profile", "--config", m_config},
+            {{"[y/n/C] ", "y"}, {"surname (", "Lovelace"}, {"given (", "Ada"}, {"age (", "36"}});
+    const QString out = QString::fromUtf8(p->readAllStandardOutput());
+    QVERIFY2(p->exitCode() == 0, qPrintable(out));
+    const qsizetype surname = out.indexOf("surname (");
+    const qsizetype given = out.indexOf("given (");
+    const qsizetype age = out.indexOf("age (");
+    QVERIFY2(surname >= 0 && surname < given && given < age, qPrintable(out));
+    QVERIFY2(
+            out.contains(
+                    R"({"action":"accept","content":{"age":36,"given":"Ada","surname":"Lovelace"}})"),
+            qPrintable(out));
 }
 
 // A tool result (or model text) with escape sequences could clear the screen or rewrite a

@@ -13,6 +13,7 @@ class tst_ElicitationForm : public QObject
 
 private Q_SLOTS:
     void fields();
+    void fieldsInTheServersOrder();
     void parse_data();
     void parse();
     void multiSelect();
@@ -54,6 +55,28 @@ void tst_ElicitationForm::fields()
     QCOMPARE(ElicitationForm::prompt(field("ok")), QStringLiteral("  ok (y/n, optional) [true]: "));
     QCOMPARE(ElicitationForm::prompt(field("colour")),
              QStringLiteral("  colour (one of: red, green, optional): "));
+}
+
+// The fields are asked in the order the MCP server wrote them (the event's property_order);
+// names it does not list follow by name, and without an order all go by name.
+void tst_ElicitationForm::fieldsInTheServersOrder()
+{
+    const QJsonObject schema = QJsonDocument::fromJson(kSchema).object();
+    auto names = [](const ElicitationForm &form) {
+        QStringList out;
+        for (const ElicitationForm::Field &f : form.fields)
+            out << f.name;
+        return out;
+    };
+    QCOMPARE(names(ElicitationForm::fromSchema(schema, {"name", "age", "ratio", "ok", "colour"})),
+             QStringList({"name", "age", "ratio", "ok", "colour"}));
+    QCOMPARE(names(ElicitationForm::fromSchema(schema, {"ok", "name"})),
+             QStringList({"ok", "name", "age", "colour", "ratio"}));
+    QCOMPARE(names(ElicitationForm::fromSchema(schema)),
+             QStringList({"age", "colour", "name", "ok", "ratio"}));
+    // Names the schema does not have change nothing.
+    QCOMPARE(names(ElicitationForm::fromSchema(schema, {"nope", "ratio"})),
+             QStringList({"ratio", "age", "colour", "name", "ok"}));
 }
 
 void tst_ElicitationForm::parse_data()

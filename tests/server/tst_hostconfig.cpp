@@ -98,6 +98,15 @@ void tst_HostConfig::mistakes_data()
     QTest::newRow("max_sessions 0") << in("sessions", R"("max_sessions": 0)") << "3:21"
                                     << "sessions.max_sessions must be a whole number between 1 "
                                        "and 10000000, got 0";
+    QTest::newRow("durability fast") << in("sessions", R"("durability": "fast")") << "3:19"
+                                     << "sessions.durability must be one of normal, full, got "
+                                        "\"fast\"";
+    QTest::newRow("durability a boolean") << in("sessions", R"("durability": true)") << "3:19"
+                                          << "sessions.durability must be one of normal, full, "
+                                             "not a boolean";
+    QTest::newRow("import_max_bytes 10") << in("sessions", R"("import_max_bytes": 10)") << "3:25"
+                                         << "sessions.import_max_bytes must be a whole number "
+                                            "between 1024 and 1073741824 bytes, got 10";
 
     // approval
     QTest::newRow("tool rule nope (was: ignored, the tool ran unasked)")
@@ -207,7 +216,8 @@ void tst_HostConfig::everyKeyOfTheReadme()
              "elicitation_timeout_seconds": 120, "approval_timeout_ms": 60000 },
   "approval": { "default": "allow", "sampling": "ask", "servers": { "fs": "ask" },
                 "tools": { "fs/write_file": "deny" } },
-  "sessions": { "idle_ttl_seconds": 600, "max_sessions": 50 },
+  "sessions": { "idle_ttl_seconds": 600, "max_sessions": 50, "durability": "Full",
+                "import_max_bytes": 2097152 },
   "server": { "listen": "127.0.0.1", "port": 8765, "max_connections": 50, "heartbeat_seconds": 15,
               "allowed_origins": ["http://localhost:3000"], "max_body_bytes": 1048576,
               "max_stream_backlog_bytes": 4194304, "max_open_connections": 300,
@@ -237,6 +247,8 @@ void tst_HostConfig::everyKeyOfTheReadme()
     QCOMPARE(c.agent.approval.tools.value("fs/write_file"), ApprovalPolicy::Decision::Deny);
     QCOMPARE(c.sessions.idleTtlSeconds, 600.0);
     QCOMPARE(c.sessions.effectiveMaxSessions(), 50);
+    QCOMPARE(c.sessions.fullDurability, true);
+    QCOMPARE(c.sessions.effectiveImportMaxBytes(), qint64(2097152));
     QCOMPARE(c.server.listen, QHostAddress(QHostAddress::LocalHost));
     QCOMPARE(c.server.port, quint16(8765));
     QCOMPARE(c.server.allowedOrigins, QStringList {"http://localhost:3000"});
@@ -250,8 +262,9 @@ void tst_HostConfig::everyKeyOfTheReadme()
     c.agent.applyTo(&agent);
     QCOMPARE(agent.maxIterations, 7);
     QCOMPARE(agent.elicitationTimeoutMs, 120000);
-    const HttpApiServer::Options http = ServeCommand::httpOptions(c.server);
+    const HttpApiServer::Options http = ServeCommand::httpOptions(c.server, c.sessions);
     QCOMPARE(http.port, quint16(8765));
+    QCOMPARE(http.maxImportBytes, qint64(2097152));
     QCOMPARE(http.sse.heartbeatMs, 15000);
     QCOMPARE(http.sse.maxConnections, 50);
     QCOMPARE(http.maxBodyBytes, qint64(1048576));
@@ -271,6 +284,8 @@ void tst_HostConfig::unsetIsNotSet()
     QCOMPARE(c.server.effectiveMaxHeaderBytes(), qint64(32768));
     QCOMPARE(c.server.effectiveMaxHeaderCount(), 100);
     QCOMPARE(c.sessions.effectiveMaxSessions(), 1000);
+    QVERIFY(!c.sessions.fullDurability);
+    QCOMPARE(c.sessions.effectiveImportMaxBytes(), qint64(64) * 1024 * 1024);
     QVERIFY(!c.stateFile);
     // A relative state_file is relative to the config's folder.
     const HostConfig rel

@@ -6,6 +6,7 @@
 #include "redissessionstore.h"
 #include "storetestsupport.h"
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTcpSocket>
@@ -254,6 +255,192 @@ private Q_SLOTS:
         t.state = TurnState::Answered;
         QVERIFY(await<bool>([&](auto d) { a->endTurn(lease.value(), t, d); }).ok());
         QVERIFY(await<Lease>([&](auto d) { b->beginTurn(id, "t2", d); }).ok());
+    }
+
+    void burstCommitsInCallOrder()
+    {
+        auto store = open(options(m_redis));
+        QVERIFY(store);
+        const QString id = newId();
+        QVERIFY(await<SessionRecord>([&](auto d) { store->createSession(record(id), d); }).ok());
+        const auto lease = await<Lease>([&](auto d) { store->beginTurn(id, "t1", d); });
+        QVERIFY(lease.ok());
+        QVERIFY(m_redis.cli({"CONFIG", "RESETSTAT"}) == QLatin1String("OK"));
+        // 1,000 appends issued at once with a message after every 100th, then a read, the
+        // turn's end and one append too many, all without waiting: the answers come in call
+        // order, the events get seqs 1..1000 in call order, the read sees all of them and the
+        // append after endTurn is refused.
+        QStringList answers;
+        QStringList expected;
+        QList<qint64> seqs;
+        int failures = 0;
+        for (int i = 1; i <= 1000; ++i) {
+            expected << QStringLiteral("e%1").arg(i);
+            store->appendEvent(lease.value(), step(i, "t1"), [&, i](StoreResult<StreamEvent> r) {
+                answers << QStringLiteral("e%1").arg(i);
+                if (!r.ok() || r.value().data.value("i").toInt() != i) {
+                    ++failures;
+                    return;
+                }
+                seqs << r.value().seq;
+            });
+            if (i % 100 == 0) {
+                const int k = i / 100;
+                expected << QStringLiteral("m%1").arg(k);
+                store->appendMessage(lease.value(),
+                                     ChatMessage::assistant(QStringLiteral("after %1").arg(i)),
+                                     [&, k](StoreResult<bool> r) {
+                                         answers << QStringLiteral("m%1").arg(k);
+                                         failures += r.ok() ? 0 : 1;
+                                     });
+            }
+        }
+        std::optional<StoreResult<EventPage>> read;
+        expected << QStringLiteral("read");
+        store->readEvents(id, 0, 10000, [&](StoreResult<EventPage> r) {
+            answers << QStringLiteral("read");
+            read = r;
+        });
+        TurnRecord end;
+        end.state = TurnState::Answered;
+        expected << QStringLiteral("end");
+        store->endTurn(lease.value(), end, [&](StoreResult<bool> r) {
+            answers << QStringLiteral("end");
+            failures += r.ok() ? 0 : 1;
+        });
+        std::optional<StoreResult<StreamEvent>> late;
+        expected << QStringLiteral("late");
+        store->appendEvent(lease.value(), step(1001, "t1"), [&](StoreResult<StreamEvent> r) {
+            answers << QStringLiteral("late");
+            late = r;
+        });
+        QTRY_COMPARE_WITH_TIMEOUT(answers.size(), expected.size(), 20000);
+        QCOMPARE(answers, expected);
+        QCOMPARE(failures, 0);
+        for (int i = 0; i < seqs.size(); ++i)
+            QCOMPARE(seqs.at(i), qint64(i + 1));
+        QVERIFY(read->ok());
+        QCOMPARE(read->value().events.size(), 1000);
+        QCOMPARE(read->value().events.constLast().data.value("i").toInt(), 1000);
+        QCOMPARE(late->error().code, StoreError::Code::Fenced);
+        // Group commit: far fewer script calls than writes (1,000 appends, 10 messages, the
+        // end, the late append and the read).
+        const QString stats = m_redis.cli({"INFO", "commandstats"});
+        const auto calls
+                = QRegularExpression(QStringLiteral("cmdstat_evalsha:calls=(\\d+)")).match(stats);
+        QVERIFY2(calls.hasMatch(), qPrintable(stats));
+        QVERIFY2(calls.captured(1).toInt() < 100, qPrintable(calls.captured(0)));
+
+        const auto data = await<SessionData>([&](auto d) { store->loadSession(id, d); });
+        QVERIFY(data.ok());
+        QCOMPARE(data.value().session.lastSeq, 1000);
+        QCOMPARE(data.value().messages.size(), 10);
+        for (int k = 0; k < 10; ++k)
+            QCOMPARE(data.value().messages.at(k).text,
+                     QStringLiteral("after %1").arg(100 * (k + 1)));
+        QCOMPARE(data.value().turns.at(0).firstSeq, 1);
+        QCOMPARE(data.value().turns.at(0).lastSeq, 1000);
+        QCOMPARE(data.value().turns.at(0).state, TurnState::Answered);
+        const auto page = await<EventPage>([&](auto d) { store->readEvents(id, 0, 10000, d); });
+        QCOMPARE(page.value().events.size(), 1000);
+        for (int i = 0; i < 1000; ++i) {
+            QCOMPARE(page.value().events.at(i).seq, qint64(i + 1));
+            QCOMPARE(page.value().events.at(i).data.value("i").toInt(), i + 1);
+        }
+    }
+
+    void fenceLostMidBurst()
+    {
+        auto store = open(options(m_redis));
+        QVERIFY(store);
+        const QString id = newId();
+        QVERIFY(await<SessionRecord>([&](auto d) { store->createSession(record(id), d); }).ok());
+        const auto lease = await<Lease>([&](auto d) { store->beginTurn(id, "t1", d); });
+        QVERIFY(lease.ok());
+        // Redis holds writes back for a moment: the first append's call waits in it, the other
+        // 299 queue behind it in the store. The lease is taken away (as when it expires) after
+        // that first call and before the queued ones.
+        QCOMPARE(m_redis.cli({"CLIENT", "PAUSE", "600", "WRITE"}), QStringLiteral("OK"));
+        QList<StoreResult<StreamEvent>> results;
+        for (int i = 1; i <= 300; ++i)
+            store->appendEvent(lease.value(), step(i, "t1"),
+                               [&](StoreResult<StreamEvent> r) { results << r; });
+        std::optional<StoreResult<bool>> message;
+        store->appendMessage(lease.value(), ChatMessage::assistant("late"),
+                             [&](StoreResult<bool> r) { message = r; });
+        spin(150);
+        QCOMPARE(m_redis.cli({"DEL", "mcphost:l:" + id}), QStringLiteral("1")); // after the pause
+        QTRY_COMPARE_WITH_TIMEOUT(results.size(), 300, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(message.has_value(), 5000);
+        QVERIFY(results.at(0).ok());
+        QCOMPARE(results.at(0).value().seq, 1);
+        for (int i = 1; i < 300; ++i) {
+            QVERIFY2(!results.at(i).ok(), qPrintable(QString::number(i)));
+            QCOMPARE(results.at(i).error().code, StoreError::Code::Fenced);
+        }
+        QCOMPARE(message->error().code, StoreError::Code::Fenced);
+        const auto page = await<EventPage>([&](auto d) { store->readEvents(id, 0, 1000, d); });
+        QCOMPARE(page.value().events.size(), 1);
+        QCOMPARE(page.value().lastSeq, 1);
+        const auto data = await<SessionData>([&](auto d) { store->loadSession(id, d); });
+        QCOMPARE(data.value().messages.size(), 0);
+        QCOMPARE(data.value().session.lastSeq, 1);
+    }
+
+    void batchesReachOtherInstancesLive()
+    {
+        auto a = open(options(m_redis));
+        auto b = open(options(m_redis));
+        QVERIFY(a && b);
+        const QString id = newId();
+        QVERIFY(await<SessionRecord>([&](auto d) { a->createSession(record(id), d); }).ok());
+        const auto lease = await<Lease>([&](auto d) { a->beginTurn(id, "t1", d); });
+        QVERIFY(lease.ok());
+        QList<StreamEvent> onB;
+        connect(b.get(), &SessionStore::eventCommitted, this,
+                [&](const QString &sid, const StreamEvent &e) {
+                    if (sid == id)
+                        onB.append(e);
+                });
+        // Text with newlines, quotes and non-ASCII (a batch's events travel joined by
+        // newlines), and a few events of 300 KB (the byte bound splits those batches).
+        auto textOf = [](int i) {
+            if (i % 100 == 50)
+                return QString(300 * 1024, QLatin1Char('x')) + QString::number(i);
+            return QStringLiteral("line one %1\nline \"two\"\r\n\u00e4\u20ac %1").arg(i);
+        };
+        // A turn id that needs escaping in JSON (events may name another turn than the lease).
+        const QString oddTurn = QStringLiteral("t\"\\\u00fc\n1");
+        int answered = 0;
+        for (int i = 1; i <= 600; ++i) {
+            StreamEvent e = StreamEvent::make(
+                    StreamEventType::PartialResponse,
+                    {{QStringLiteral("text"), textOf(i)}, {QStringLiteral("i"), i}},
+                    i % 7 ? QStringLiteral("t1") : oddTurn);
+            if (i == 2)
+                e.ts = StreamEvent::utcFromMSecs(1700000000123);
+            a->appendEvent(lease.value(), e,
+                           [&](StoreResult<StreamEvent> r) { answered += r.ok() ? 1 : 0; });
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(answered, 600, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(onB.size(), 600, 10000);
+        for (int i = 0; i < 600; ++i) {
+            QCOMPARE(onB.at(i).seq, qint64(i + 1));
+            QCOMPARE(onB.at(i).data.value("i").toInt(), i + 1);
+            QCOMPARE(onB.at(i).data.value("text").toString(), textOf(i + 1));
+            QCOMPARE(onB.at(i).turnId, (i + 1) % 7 ? QStringLiteral("t1") : oddTurn);
+            QCOMPARE(onB.at(i).type, StreamEventType::PartialResponse);
+        }
+        QCOMPARE(onB.at(1).ts.toMSecsSinceEpoch(), qint64(1700000000123));
+        const auto page = await<EventPage>([&](auto d) { b->readEvents(id, 0, 1000, d); });
+        QCOMPARE(page.value().events.size(), 600);
+        for (int i = 0; i < 600; ++i) {
+            QCOMPARE(page.value().events.at(i).data, onB.at(i).data);
+            QCOMPARE(page.value().events.at(i).turnId, onB.at(i).turnId);
+            QCOMPARE(page.value().events.at(i).ts, onB.at(i).ts);
+        }
+        spin(300);
+        QCOMPARE(onB.size(), 600); // each once
     }
 
     void expiredLeaseIsFencedAndReaped()

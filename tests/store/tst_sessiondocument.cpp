@@ -78,6 +78,7 @@ private Q_SLOTS:
     void roundTripThroughAStore();
     void importTakesTheNewIdEverywhere();
     void emptySession();
+    void runningTurnIsClosedAsInterrupted();
     void refused_data();
     void refused();
     void tooLargeIsRefusedBeforeParsing();
@@ -202,6 +203,46 @@ void tst_SessionDocument::emptySession()
     QCOMPARE(imported->data.session.lastSeq, 0);
 }
 
+void tst_SessionDocument::runningTurnIsClosedAsInterrupted()
+{
+    // Exported while its last turn ran: the import closes that turn, as a restart would.
+    SessionArchive running = m_archive;
+    TurnRecord &last = running.data.turns.last();
+    last.state = TurnState::Running;
+    last.ended = QDateTime();
+    running.data.session.runningTurnId = last.id;
+    SessionDocument::Error error;
+    const auto imported = SessionDocument::fromBytes(SessionDocument::toBytes(running, m_exported),
+                                                     kNewId, &error);
+    QVERIFY2(imported, qPrintable(error.text()));
+    QCOMPARE(imported->events.size(), 23);
+    const StreamEvent &closing = imported->events.constLast();
+    QCOMPARE(closing.seq, 23);
+    QCOMPARE(closing.type, StreamEventType::Error);
+    QCOMPARE(closing.data.value("code").toString(), QStringLiteral("turn_interrupted"));
+    QCOMPARE(closing.turnId, last.id);
+    QCOMPARE(closing.sessionId, kNewId);
+    QVERIFY(closing.ts >= imported->events.at(21).ts);
+    const TurnRecord &closed = imported->data.turns.constLast();
+    QCOMPARE(closed.state, TurnState::Interrupted);
+    QCOMPARE(closed.lastSeq, 23);
+    QCOMPARE(closed.ended, closing.ts);
+    QCOMPARE(imported->data.session.lastSeq, 23);
+    QCOMPARE(imported->data.session.runningTurnId, QString());
+
+    // A store takes it, and the session can run its next turn.
+    MemorySessionStore store;
+    QVERIFY(SampleArchive::wait<SessionRecord>(
+            [&](auto done) { store.importSession(*imported, done); }));
+    const auto back = SampleArchive::read(store, kNewId);
+    QVERIFY(back);
+    QCOMPARE(back->data.turns.constLast().state, TurnState::Interrupted);
+    QCOMPARE(back->events.size(), 23);
+    const auto lease = SampleArchive::wait<Lease>(
+            [&](auto done) { store.beginTurn(kNewId, QStringLiteral("turn-next"), done); });
+    QVERIFY(lease);
+}
+
 void tst_SessionDocument::refused_data()
 {
     // raw: the document as it is (else the sample with `path` set to `value`; `value` "-"
@@ -307,8 +348,8 @@ void tst_SessionDocument::refused_data()
         "turns[1].id: duplicate turn id \"turn-1-aaaa\"");
     row("turn state unknown", "turns[0].state", "\"exploded\"", C::Invalid,
         "turns[0].state: unknown turn state \"exploded\"");
-    row("turn still running", "turns[2].state", "\"running\"", C::Invalid,
-        "turns[2].state: a running turn cannot be imported");
+    row("an earlier turn running", "turns[0].state", "\"running\"", C::Invalid,
+        "turns[0].state: only the last turn can be running");
     row("turn started bad", "turns[0].started", "\"13:31\"", C::Invalid,
         "turns[0].started: \"13:31\" is not a UTC time");
     row("turn ended before started", "turns[0].ended", "\"2026-12-01T13:00:00.000Z\"", C::Invalid,

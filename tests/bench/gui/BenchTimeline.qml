@@ -24,6 +24,8 @@ ApplicationWindow {
     function scrollUp(pixels) {
         const list = view.list
         list.contentY = Math.max(list.originY, list.contentY - pixels)
-        return list.atYBeginning
+        // At originY it is at the start (atYBeginning can stay false by a fraction of a pixel
+        // while the ListView corrects its height estimate: the scroll then never ended).
+        return list.atYBeginning || (list.contentY <= list.originY && list.indexAt(0, list.contentY + 1) === 0)
     }
 }
