@@ -114,9 +114,10 @@ const RedisScript &endTurn()
 }
 
 // A batch of appends (group commit): one fence check, consecutive seqs, one XADD `<seq>-1`
-// each, the record, the index and the turns' first/last seqs once, one PUBLISH of the batch
-// ("B:<writer>:<first seq>:<n>:<id length>:<id>:" then the events' JSON joined by newlines:
-// compact JSON has none). A retried batch that was applied answers the first seq it got.
+// each (the first one also names the op, field `o`), the record, the index and the turns'
+// first/last seqs once, one PUBLISH of a notice of the batch ("B:<writer>:<first seq>:<n>:<id
+// length>:<id>"; the other instances read the events from the stream). A retried batch that was
+// applied answers the first seq it got.
 // KEYS: session, events, index, lease.
 // ARGV: fence, ts ms, sk, channel, writer, op, session id, n, then n times: turn id, event JSON
 const RedisScript &append()
@@ -126,30 +127,28 @@ const RedisScript &append()
             SEEN("5", "6")
             "if seen then\n"
             "  local rows = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1000)\n"
-            "  local first = nil\n"
             "  for _, r in ipairs(rows) do\n"
-            "    local f, mine = r[2], false\n"
+            "    local f = r[2]\n"
             "    for i = 1, #f, 2 do\n"
-            "      if f[i] == 'o' and f[i + 1] == opid then mine = true end\n"
+            "      if f[i] == 'o' and f[i + 1] == opid then\n"
+            "        return {'OK', tonumber(string.match(r[1], '^(%d+)'))}\n"
+            "      end\n"
             "    end\n"
-            "    if mine then first = tonumber(string.match(r[1], '^(%d+)'))\n"
-            "    elseif first then break end\n"
             "  end\n"
-            "  if first then return {'OK', first} end\n"
             "  return {'LOST'}\n"
             "end\n"
             FENCE_CHECK("4", "1")
             "local n = tonumber(ARGV[8])\n"
             "local last = redis.call('HINCRBY', KEYS[1], 'seq', n)\n"
             "local first = last - n + 1\n"
-            "local turns, out = {}, {}\n"
+            "local turns = {}\n"
+            "redis.call('XADD', KEYS[2], first .. '-1', 'e', ARGV[10], 'o', opid)\n"
             "for k = 1, n do\n"
-            "  local seq, turn, json = first + k - 1, ARGV[7 + 2 * k], ARGV[8 + 2 * k]\n"
-            "  redis.call('XADD', KEYS[2], seq .. '-1', 'e', json, 'o', opid)\n"
+            "  local seq, turn = first + k - 1, ARGV[7 + 2 * k]\n"
+            "  if k > 1 then redis.call('XADD', KEYS[2], seq .. '-1', 'e', ARGV[8 + 2 * k]) end\n"
             "  if turn ~= '' then\n"
             "    if turns[turn] then turns[turn][2] = seq else turns[turn] = {seq, seq} end\n"
             "  end\n"
-            "  out[k] = json\n"
             "end\n"
             TOUCH("3", "2", "3")
             "redis.call('HSET', KEYS[1], 'op:' .. ARGV[5], ARGV[6])\n"
@@ -158,7 +157,7 @@ const RedisScript &append()
             "  redis.call('HSET', KEYS[1], 'tl:' .. turn, s[2])\n"
             "end\n"
             "redis.call('PUBLISH', ARGV[4], 'B:' .. ARGV[5] .. ':' .. first .. ':' .. n .. ':'"
-            " .. #ARGV[7] .. ':' .. ARGV[7] .. ':' .. table.concat(out, '\\n'))\n"
+            " .. #ARGV[7] .. ':' .. ARGV[7])\n"
             "return {'OK', first}\n");
     return s;
 }

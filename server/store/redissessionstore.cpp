@@ -1,5 +1,7 @@
 #include "redissessionstore.h"
 
+#include "compactjson.h"
+
 #include "interruptedturn.h"
 #include "messagecodec.h"
 #include "redislogging.h"
@@ -209,71 +211,105 @@ QByteArray compact(const QJsonObject &o)
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
 }
 
-/// A JSON string of `text` (quotes, backslashes and control characters escaped).
-void appendJsonString(QByteArray *out, const QString &text)
+/// Writes `v` with `width` digits (zero-padded) at `w`; returns the end.
+char *writeDigits(char *w, int v, int width)
 {
-    const QByteArray utf8 = text.toUtf8();
-    out->append('"');
-    for (const char c : utf8) {
-        const auto u = static_cast<unsigned char>(c);
-        if (c == '"' || c == '\\') {
-            out->append('\\');
-            out->append(c);
-        } else if (u < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", unsigned(u));
-            out->append(escaped);
-        } else {
-            out->append(c);
-        }
+    for (int i = width - 1; i >= 0; --i) {
+        w[i] = char('0' + v % 10);
+        v /= 10;
     }
-    out->append('"');
+    return w + width;
 }
 
-/// The stored form of an event: its wire JSON with seq 0 (the stream id holds it). Written
-/// around the JSON of its data (merging the fields into a QJsonObject and QDateTime's pattern
-/// formatting were most of an append's CPU time); StreamEvent::toJson when the data has a
-/// field of the envelope or the time is out of the usual range.
-QByteArray eventJson(const StreamEvent &event)
+/// "YYYY-MM-DDTHH:MM:SS.mmmZ" of `ms` since the epoch (years 1000 to 9999), from the day
+/// count by the civil-from-days arithmetic of the proleptic Gregorian calendar: QDateTime's
+/// conversions and a formatted print were a third of an append's CPU time.
+bool writeUtcTime(char *w, qint64 ms)
 {
-    const QDateTime utc = event.ts.toUTC();
-    const QDate day = utc.date();
-    const QTime time = utc.time();
-    const bool plain = event.ts.isValid() && day.year() >= 1000 && day.year() <= 9999
-            && !event.data.contains(QLatin1String("type"))
-            && !event.data.contains(QLatin1String("session_id"))
-            && !event.data.contains(QLatin1String("turn_id"))
-            && !event.data.contains(QLatin1String("seq"))
-            && !event.data.contains(QLatin1String("ts"));
-    if (!plain) {
+    constexpr qint64 kMsPerDay = 86'400'000;
+    constexpr qint64 kMin = -30'610'224'000'000; // 1000-01-01T00:00:00Z
+    constexpr qint64 kMax = 253'402'300'799'999; // 9999-12-31T23:59:59.999Z
+    if (ms < kMin || ms > kMax)
+        return false;
+    qint64 days = ms / kMsPerDay;
+    qint64 rest = ms % kMsPerDay;
+    if (rest < 0) {
+        rest += kMsPerDay;
+        --days;
+    }
+    // Days since 0000-03-01 in 400-year eras of 146097 days.
+    const qint64 z = days + 719468;
+    const qint64 era = (z >= 0 ? z : z - 146096) / 146097;
+    const qint64 dayOfEra = z - era * 146097;
+    const qint64 yearOfEra
+            = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36524 - dayOfEra / 146096) / 365;
+    const qint64 dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100);
+    const qint64 mp = (5 * dayOfYear + 2) / 153; // months from March
+    const int day = int(dayOfYear - (153 * mp + 2) / 5 + 1);
+    const int month = int(mp < 10 ? mp + 3 : mp - 9);
+    const int year = int(yearOfEra + era * 400 + (month <= 2 ? 1 : 0));
+    const int msOfDay = int(rest);
+    w = writeDigits(w, year, 4);
+    *w++ = '-';
+    w = writeDigits(w, month, 2);
+    *w++ = '-';
+    w = writeDigits(w, day, 2);
+    *w++ = 'T';
+    w = writeDigits(w, msOfDay / 3'600'000, 2);
+    *w++ = ':';
+    w = writeDigits(w, msOfDay / 60'000 % 60, 2);
+    *w++ = ':';
+    w = writeDigits(w, msOfDay / 1000 % 60, 2);
+    *w++ = '.';
+    w = writeDigits(w, msOfDay % 1000, 3);
+    *w = 'Z';
+    return true;
+}
+
+} // namespace
+
+/// Written field by field (building the merged QJsonObject, QJsonDocument::toJson and
+/// QDateTime's formatting were most of an append's CPU time); StreamEvent::toJson when the data
+/// has a field of the envelope or the time is out of the usual range.
+QByteArray RedisSessionStore::eventJson(const StreamEvent &event)
+{
+    const auto generic = [&event] {
         StreamEvent e = event;
         e.seq = 0;
         return compact(e.toJson());
-    }
-    const QByteArray data = compact(event.data);
+    };
+    char ts[24];
+    if (!event.ts.isValid() || !writeUtcTime(ts, event.ts.toMSecsSinceEpoch()))
+        return generic();
     QByteArray out;
-    out.reserve(data.size() + 160);
+    out.reserve(512);
     out.append("{\"seq\":0,\"session_id\":");
-    appendJsonString(&out, event.sessionId);
-    char ts[128];
-    std::snprintf(ts, sizeof ts,
-                  ",\"ts\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"turn_id\":", day.year(),
-                  day.month(), day.day(), time.hour(), time.minute(), time.second(), time.msec());
-    out.append(ts);
+    CompactJson::appendString(&out, event.sessionId);
+    out.append(",\"ts\":\"");
+    out.append(ts, sizeof ts);
+    out.append("\",\"turn_id\":");
     if (event.turnId.isEmpty())
         out.append("null");
     else
-        appendJsonString(&out, event.turnId);
+        CompactJson::appendString(&out, event.turnId);
     out.append(",\"type\":");
-    appendJsonString(&out, event.typeName());
-    if (data.size() > 2) {
+    CompactJson::appendString(&out, streamEventTypeName(event.type));
+    for (auto it = event.data.constBegin(); it != event.data.constEnd(); ++it) {
+        const QString key = it.key();
+        if (key == QLatin1String("seq") || key == QLatin1String("session_id")
+            || key == QLatin1String("ts") || key == QLatin1String("turn_id")
+            || key == QLatin1String("type"))
+            return generic(); // a data field that the envelope overrides: toJson decides
         out.append(',');
-        out.append(data.constData() + 1, data.size() - 1); // its fields and the closing brace
-    } else {
-        out.append('}');
+        CompactJson::appendString(&out, key);
+        out.append(':');
+        CompactJson::appendValue(&out, it.value());
     }
+    out.append('}');
     return out;
 }
+
+namespace {
 
 QByteArray endJson(TurnState state, const QDateTime &ended, int iterations)
 {

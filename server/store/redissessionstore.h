@@ -57,6 +57,9 @@ public:
     };
     /// `redis://host[:port][/db]` (port 6379, db 0 by default); nullopt and `*why` otherwise.
     [[nodiscard]] static std::optional<Options> optionsFromUrl(const QString &url, QString *why);
+    /// The stored form of an event: the JSON of StreamEvent::toJson() with seq 0 (the stream
+    /// entry's id holds the seq), field for field, written without building the object.
+    [[nodiscard]] static QByteArray eventJson(const StreamEvent &event);
 
     explicit RedisSessionStore(const Options &options, QObject *parent = nullptr);
     ~RedisSessionStore() override;

@@ -97,17 +97,18 @@ void RedisSubscriber::onMessage(const QByteArray &channel, const QByteArray &pay
 
 void RedisSubscriber::onBatch(const QByteArray &payload)
 {
-    // "B:<writer>:<first seq>:<n>:<id length>:<id>:<JSON>\n<JSON>…" (RedisScripts::append)
+    // "B:<writer>:<first seq>:<n>:<id length>:<id>" (RedisScripts::append): events first to
+    // first + n - 1 of the session are in its stream.
     auto bad = [&] {
-        qCWarning(lcRedis) << "ignoring a malformed batch on" << m_channel << "of" << payload.size()
-                           << "bytes";
+        qCWarning(lcRedis) << "ignoring a malformed batch notice on" << m_channel << "of"
+                           << payload.size() << "bytes";
     };
     const qsizetype writerEnd = payload.indexOf(':', 2);
     if (writerEnd < 0 || writerEnd - 2 > 64)
         return bad();
     if (!m_ownWriter.isEmpty()
         && QByteArrayView(payload).sliced(2, writerEnd - 2) == QByteArrayView(m_ownWriter))
-        return;
+        return; // this instance's own commits: it delivers them itself
     qsizetype at = writerEnd + 1;
     auto number = [&](qint64 max) -> qint64 {
         const qsizetype colon = payload.indexOf(':', at);
@@ -119,41 +120,55 @@ void RedisSubscriber::onBatch(const QByteArray &payload)
         return ok && v > 0 && v <= max ? v : -1;
     };
     const qint64 first = number(std::numeric_limits<qint64>::max() / 2);
-    const qint64 n = number(payload.size());
+    const qint64 n = number(std::numeric_limits<qint64>::max() / 2);
     const qint64 idLength = number(payload.size());
-    if (first < 0 || n < 0 || idLength < 0 || at + idLength >= payload.size()
-        || payload.at(at + idLength) != ':')
+    if (first < 0 || n < 0 || idLength < 0 || at + idLength != payload.size())
         return bad();
     const QString sessionId = QString::fromUtf8(payload.mid(at, idLength));
-    at += idLength + 1;
-    const auto track = m_tracks.constFind(sessionId);
-    const qint64 seen = track == m_tracks.cend() ? -1 : track->last;
-    if (seen >= first + n - 1)
-        return; // this instance's own commits, or had already: nothing to parse
-    QList<StreamEvent> events;
-    for (qint64 i = 0; i < n; ++i) {
-        qsizetype end = payload.indexOf('\n', at);
-        if (end < 0)
-            end = payload.size();
-        if ((end == payload.size()) != (i == n - 1))
-            return bad();
-        if (first + i > seen) {
-            const QJsonDocument doc = QJsonDocument::fromJson(payload.mid(at, end - at));
-            std::optional<StreamEvent> event
-                    = doc.isObject() ? StreamEvent::fromJson(doc.object()) : std::nullopt;
-            if (!event || event->sessionId != sessionId)
-                return bad();
-            event->seq = first + i;
-            events.append(std::move(*event));
-        }
-        at = end + 1;
-    }
+    Track &t = m_tracks[sessionId];
+    t.touched = ++m_clock;
+    if (t.last < 0 && !t.filling && t.queue.empty())
+        t.last = first - 1; // the first this instance sees of the session
+    t.wanted = std::max(t.wanted, first + n - 1);
+    if (!t.filling && t.queue.empty())
+        fetch(sessionId);
+    if (m_tracks.size() > kMaxSessions)
+        trim();
+}
+
+void RedisSubscriber::fetch(const QString &sessionId)
+{
+    auto it = m_tracks.find(sessionId);
+    if (it == m_tracks.end() || it->filling || it->wanted <= it->last)
+        return;
+    it->filling = true;
+    const qint64 from = it->last;
+    const int count = int(std::min<qint64>(it->wanted - from, kFillChunk));
     QPointer<RedisSubscriber> self(this);
-    for (const StreamEvent &e : std::as_const(events)) {
-        deliver(e);
+    m_reader(sessionId, from, count, [self, sessionId, from](QList<StreamEvent> events) {
         if (!self)
             return;
-    }
+        auto it = self->m_tracks.find(sessionId);
+        if (it == self->m_tracks.end())
+            return;
+        it->filling = false;
+        std::deque<Item> read;
+        for (const StreamEvent &e : std::as_const(events)) {
+            if (e.seq > from)
+                read.push_back({e, {}});
+        }
+        if (read.empty()) {
+            // Announced but not readable (the session was deleted, or Redis went away): the
+            // next notice or a reconnect looks again from here.
+            qCWarning(lcRedis) << "events" << from + 1 << "to" << it->wanted << "of session"
+                               << sessionId << "could not be read";
+            it->wanted = it->last;
+        }
+        for (Item &i : it->queue)
+            read.push_back(std::move(i));
+        it->queue = std::move(read);
+        self->drain(sessionId);
+    });
 }
 
 void RedisSubscriber::deliver(const StreamEvent &event, std::function<void()> then)
@@ -190,8 +205,13 @@ void RedisSubscriber::drain(const QString &sessionId)
     QPointer<RedisSubscriber> self(this);
     while (true) {
         auto it = m_tracks.find(sessionId);
-        if (it == m_tracks.end() || it->filling || it->queue.empty())
+        if (it == m_tracks.end() || it->filling)
             return;
+        if (it->queue.empty()) {
+            if (it->wanted > it->last)
+                fetch(sessionId); // announced, not read yet
+            return;
+        }
         Track &t = *it;
         const qint64 seq = t.queue.front().event.seq;
         if (t.last < 0)

@@ -15,7 +15,8 @@
 /// order and without holes: an event that arrives ahead of one it has not seen (pub/sub loses
 /// messages while its connection is down) waits until the hole is filled from the stream.
 /// deliver() takes this instance's own commits through the same path (single events also come
-/// back on the channel and are dropped as seen; its own batches are not even parsed). It remembers
+/// back on the channel and are dropped as seen; its own batch notices are ignored). Another
+/// instance's batch is announced by a notice (session, seqs) and read from the stream. It remembers
 /// the last seq of at most kMaxSessions sessions (the least recently active are forgotten).
 class RedisSubscriber : public QObject
 {
@@ -63,6 +64,7 @@ private:
     struct Track
     {
         qint64 last = -1; ///< -1: not seen yet
+        qint64 wanted = -1; ///< the last seq another instance announced
         bool filling = false;
         std::deque<Item> queue;
         quint64 touched = 0;
@@ -70,6 +72,8 @@ private:
 
     void onMessage(const QByteArray &channel, const QByteArray &payload);
     void onBatch(const QByteArray &payload);
+    /// Reads what was announced after the last seq emitted (one read at a time per session).
+    void fetch(const QString &sessionId);
     void onReady();
     void drain(const QString &sessionId);
     void trim();

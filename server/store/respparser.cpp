@@ -1,5 +1,7 @@
 #include "respparser.h"
 
+#include <cstring>
+
 #include <hiredis/hiredis.h> // HIREDIS_MAJOR
 #include <hiredis/read.h>
 
@@ -182,22 +184,46 @@ std::optional<RedisReply> RespParser::next()
     return reply;
 }
 
+namespace {
+/// Writes `v` (>= 0) in decimal at `out`; returns the end.
+char *writeDecimal(char *out, qsizetype v)
+{
+    char digits[20];
+    int n = 0;
+    do {
+        digits[n++] = char('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    while (n > 0)
+        *out++ = digits[--n];
+    return out;
+}
+} // namespace
+
 QByteArray RespParser::format(const QList<QByteArray> &args)
 {
-    QByteArray out;
-    qsizetype size = 16;
+    // One allocation, filled through a pointer: this runs for every command, and the append
+    // batches carry a few hundred arguments.
+    qsizetype size = 1 + 20 + 2;
     for (const QByteArray &a : args)
-        size += a.size() + 16;
-    out.reserve(size);
-    out += '*';
-    out += QByteArray::number(args.size());
-    out += "\r\n";
+        size += 1 + 20 + 2 + a.size() + 2;
+    QByteArray out(size, Qt::Uninitialized);
+    char *w = out.data();
+    *w++ = '*';
+    w = writeDecimal(w, args.size());
+    *w++ = '\r';
+    *w++ = '\n';
     for (const QByteArray &a : args) {
-        out += '$';
-        out += QByteArray::number(a.size());
-        out += "\r\n";
-        out += a;
-        out += "\r\n";
+        *w++ = '$';
+        w = writeDecimal(w, a.size());
+        *w++ = '\r';
+        *w++ = '\n';
+        if (!a.isEmpty())
+            std::memcpy(w, a.constData(), size_t(a.size()));
+        w += a.size();
+        *w++ = '\r';
+        *w++ = '\n';
     }
+    out.truncate(w - out.constData());
     return out;
 }

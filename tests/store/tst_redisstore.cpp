@@ -6,6 +6,8 @@
 #include "redissessionstore.h"
 #include "storetestsupport.h"
 
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -69,6 +71,44 @@ private:
 
 private Q_SLOTS:
     void initTestCase() { QVERIFY2(m_redis.start(), qPrintable(m_redis.error())); }
+
+    // The stored form is the wire JSON (seq 0) at every time and with any data: the
+    // hand-written fast path, and toJson where the data overrides the envelope.
+    void eventJsonIsTheWireJson_data()
+    {
+        QTest::addColumn<qint64>("ms");
+        QTest::addColumn<QJsonObject>("data");
+        const QJsonObject plain {{"iteration", 3}, {"text", QString::fromUtf8("a \"tëxt\"\n")}};
+        QTest::newRow("epoch") << qint64(0) << plain;
+        QTest::newRow("just before the epoch") << qint64(-1) << plain;
+        QTest::newRow("2000-02-29") << qint64(951782400123) << plain;
+        QTest::newRow("1999-12-31T23:59:59.999") << qint64(946684799999) << plain;
+        QTest::newRow("1900-03-01") << qint64(-2203891200000) << plain;
+        QTest::newRow("1000-01-01") << qint64(-30610224000000) << plain;
+        QTest::newRow("9999-12-31T23:59:59.999") << qint64(253402300799999) << plain;
+        QTest::newRow("0999-12-31 (generic)") << qint64(-30610224000001) << plain;
+        QTest::newRow("10000-01-01 (generic)") << qint64(253402300800000) << plain;
+        QTest::newRow("now") << QDateTime::currentMSecsSinceEpoch() << plain;
+        QTest::newRow("no data") << qint64(1700000000000) << QJsonObject();
+        QTest::newRow("data names the type")
+                << qint64(1700000000000) << QJsonObject {{"type", "forged"}, {"x", 1}};
+        QTest::newRow("data names the seq")
+                << qint64(1700000000000) << QJsonObject {{"seq", 99}, {"nested", QJsonArray {1}}};
+    }
+    void eventJsonIsTheWireJson()
+    {
+        QFETCH(qint64, ms);
+        QFETCH(QJsonObject, data);
+        for (const QString &turn : {QString(), QStringLiteral("turn-\"1\"")}) {
+            StreamEvent e = StreamEvent::make(StreamEventType::Observing, data, turn);
+            e.sessionId = QStringLiteral("sess-é");
+            e.seq = 0;
+            e.ts = StreamEvent::utcFromMSecs(ms);
+            const QJsonDocument stored = QJsonDocument::fromJson(RedisSessionStore::eventJson(e));
+            QVERIFY(stored.isObject());
+            QCOMPARE(stored.object(), e.toJson());
+        }
+    }
 
     void urls_data()
     {
