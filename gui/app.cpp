@@ -108,14 +108,19 @@ void App::startLocal(const LocalServer::Options &commandLine)
         m_connection->setLocalOptions(o);
         m_connection->useLocal();
     };
-    if (!savedProvider || !options.apiKey.isEmpty()) {
+    if (savedProvider) {
+        if (options.model.isEmpty())
+            options.model = m_settings->model();
+        if (options.baseUrl.isEmpty())
+            options.baseUrl = m_settings->baseUrl();
+    }
+    // The built-in model needs no key: the keychain is not asked (no unlock prompt at launch).
+    const bool offline
+            = ProviderConfig::canonicalProvider(options.provider) == QLatin1String("offline");
+    if (!savedProvider || !options.apiKey.isEmpty() || offline) {
         start(options);
         return;
     }
-    if (options.model.isEmpty())
-        options.model = m_settings->model();
-    if (options.baseUrl.isEmpty())
-        options.baseUrl = m_settings->baseUrl();
     m_settings->loadApiKey(this, [options, start](const QString &apiKey) mutable {
         options.apiKey = apiKey;
         start(options);

@@ -136,6 +136,12 @@ void RedisConnection::send(const QList<QByteArray> &args, Callback callback, boo
     m_socket->write(RespParser::format(args));
 }
 
+void RedisConnection::flush()
+{
+    if (m_socket && m_state == State::Ready)
+        m_socket->flush();
+}
+
 void RedisConnection::command(const QList<QByteArray> &args, Callback callback)
 {
     switch (m_state) {

@@ -67,6 +67,10 @@ public:
     void command(const QList<QByteArray> &args, Callback callback);
     void evalScript(const RedisScript &script, const QList<QByteArray> &keys,
                     const QList<QByteArray> &args, Callback callback);
+    /// Writes what was sent so far now rather than when the event loop next finds the socket
+    /// writable (QTcpSocket buffers): for a caller that just sent a large batch and has nothing
+    /// more to add to it. Commands sent one by one are best left to coalesce.
+    void flush();
     /// Drops the connection now (as after a timeout) and reconnects with the backoff.
     void reset(const QString &why);
 

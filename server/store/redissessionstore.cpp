@@ -296,9 +296,10 @@ QByteArray RedisSessionStore::eventJson(const StreamEvent &event)
     CompactJson::appendString(&out, streamEventTypeName(event.type));
     for (auto it = event.data.constBegin(); it != event.data.constEnd(); ++it) {
         const QString key = it.key();
-        if (key == QLatin1String("seq") || key == QLatin1String("session_id")
-            || key == QLatin1String("ts") || key == QLatin1String("turn_id")
-            || key == QLatin1String("type"))
+        if ((key.startsWith(QLatin1Char('s')) || key.startsWith(QLatin1Char('t')))
+            && (key == QLatin1String("seq") || key == QLatin1String("session_id")
+                || key == QLatin1String("ts") || key == QLatin1String("turn_id")
+                || key == QLatin1String("type")))
             return generic(); // a data field that the envelope overrides: toJson decides
         out.append(',');
         CompactJson::appendString(&out, key);
@@ -1054,8 +1055,16 @@ void RedisSessionStore::sendOp(const QString &sessionId, const std::shared_ptr<O
         op->args << num(op->lease.fence) << num(ts) << RedisKeys::sortKey(ts, sessionId)
                  << m_keys.channel() << m_writer << op->op << sessionId.toUtf8()
                  << num(qint64(op->appends.size()));
-        for (const QueuedAppend &a : op->appends)
-            op->args << a.event.turnId.toUtf8() << a.json;
+        // A batch's events are of one turn as a rule: its id is encoded once (shared after).
+        const QString *turn = nullptr;
+        QByteArray turnBytes;
+        for (const QueuedAppend &a : op->appends) {
+            if (!turn || a.event.turnId != *turn) {
+                turn = &a.event.turnId;
+                turnBytes = turn->toUtf8();
+            }
+            op->args << turnBytes << a.json;
+        }
     }
     QPointer<RedisSessionStore> self(this);
     auto callback = [self, sessionId, op](const RedisReply &reply) {
@@ -1066,6 +1075,10 @@ void RedisSessionStore::sendOp(const QString &sessionId, const std::shared_ptr<O
         m_connection->evalScript(*op->script, op->keys, op->args, std::move(callback));
     else
         m_connection->command(op->args, std::move(callback));
+    // A batch is all there is to send for its session until its answer: out at once, not
+    // one event-loop pass later.
+    if (op->kind == Op::Kind::Batch)
+        m_connection->flush();
 }
 
 void RedisSessionStore::onOpReply(const QString &sessionId, const std::shared_ptr<Op> &op,
