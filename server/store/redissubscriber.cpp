@@ -143,32 +143,33 @@ void RedisSubscriber::fetch(const QString &sessionId)
         return;
     it->filling = true;
     const qint64 from = it->last;
-    const int count = int(std::min<qint64>(it->wanted - from, kFillChunk));
+    const qint64 upTo = std::min<qint64>(it->wanted, from + kFillChunk);
     QPointer<RedisSubscriber> self(this);
-    m_reader(sessionId, from, count, [self, sessionId, from](QList<StreamEvent> events) {
-        if (!self)
-            return;
-        auto it = self->m_tracks.find(sessionId);
-        if (it == self->m_tracks.end())
-            return;
-        it->filling = false;
-        std::deque<Item> read;
-        for (const StreamEvent &e : std::as_const(events)) {
-            if (e.seq > from)
-                read.push_back({e, {}});
-        }
-        if (read.empty()) {
-            // Announced but not readable (the session was deleted, or Redis went away): the
-            // next notice or a reconnect looks again from here.
-            qCWarning(lcRedis) << "events" << from + 1 << "to" << it->wanted << "of session"
-                               << sessionId << "could not be read";
-            it->wanted = it->last;
-        }
-        for (Item &i : it->queue)
-            read.push_back(std::move(i));
-        it->queue = std::move(read);
-        self->drain(sessionId);
-    });
+    m_reader(sessionId, from, int(upTo - from),
+             [self, sessionId, from, upTo](QList<StreamEvent> events) {
+                 if (!self)
+                     return;
+                 auto it = self->m_tracks.find(sessionId);
+                 if (it == self->m_tracks.end())
+                     return;
+                 it->filling = false;
+                 std::deque<Item> read;
+                 for (const StreamEvent &e : std::as_const(events)) {
+                     if (e.seq > from && e.seq <= upTo)
+                         read.push_back({e, {}});
+                 }
+                 if (read.empty()) {
+                     // Not in the log (trimmed, the session deleted, Redis lost it): go on
+                     // after them.
+                     qCWarning(lcRedis) << "events" << from + 1 << "to" << upTo << "of session"
+                                        << sessionId << "could not be read";
+                     it->last = std::max(it->last, upTo);
+                 }
+                 for (Item &i : it->queue)
+                     read.push_back(std::move(i));
+                 it->queue = std::move(read);
+                 self->drain(sessionId);
+             });
 }
 
 void RedisSubscriber::deliver(const StreamEvent &event, std::function<void()> then)
@@ -217,34 +218,9 @@ void RedisSubscriber::drain(const QString &sessionId)
         if (t.last < 0)
             t.last = seq - 1; // the first this instance sees of the session
         if (seq > t.last + 1) {
-            t.filling = true;
-            const qint64 from = t.last;
-            const int count = int(std::min<qint64>(seq - t.last - 1, kFillChunk));
-            m_reader(sessionId, from, count,
-                     [self, sessionId, from, seq](QList<StreamEvent> events) {
-                         if (!self)
-                             return;
-                         auto it = self->m_tracks.find(sessionId);
-                         if (it == self->m_tracks.end())
-                             return;
-                         it->filling = false;
-                         std::deque<Item> filled;
-                         for (const StreamEvent &e : std::as_const(events)) {
-                             if (e.seq > from && e.seq < seq)
-                                 filled.push_back({e, {}});
-                         }
-                         if (filled.empty()) {
-                             // The hole cannot be filled (the log lost it): go on after it.
-                             qCWarning(lcRedis)
-                                     << "events" << from + 1 << "to" << seq - 1 << "of session"
-                                     << sessionId << "are not in the log";
-                             it->last = seq - 1;
-                         }
-                         for (Item &i : it->queue)
-                             filled.push_back(std::move(i));
-                         it->queue = std::move(filled);
-                         self->drain(sessionId);
-                     });
+            // A hole (pub/sub lost messages): read it from the log first.
+            t.wanted = std::max(t.wanted, seq - 1);
+            fetch(sessionId);
             return;
         }
         Item item = std::move(t.queue.front());
