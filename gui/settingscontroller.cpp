@@ -15,6 +15,8 @@
 #include <QSettings>
 #include <QStandardPaths>
 
+#include <utility>
+
 namespace {
 const QString kProviderKey = QStringLiteral("provider/name");
 const QString kModelKey = QStringLiteral("provider/model");
@@ -70,13 +72,32 @@ void SettingsController::init()
         m_maxIterations = iterations;
     m_configPath = defaultConfigPath();
     reloadConfig();
-    refreshApiKeySet();
 }
 
 void SettingsController::setKeyStore(KeyStore *store)
 {
     m_store = store ? store : m_ownStore.get();
-    refreshApiKeySet();
+    if (std::exchange(m_apiKeyAsked, false) && m_apiKeySet) {
+        m_apiKeySet = false; // not known for the new store until it is asked
+        Q_EMIT apiKeySetChanged();
+    }
+}
+
+bool SettingsController::apiKeySet() const
+{
+    if (!m_apiKeyAsked) {
+        m_apiKeyAsked = true;
+        // Later, not inside a property read (a QML binding may be reading it).
+        QPointer<SettingsController> self(const_cast<SettingsController *>(this));
+        QMetaObject::invokeMethod(
+                self,
+                [self] {
+                    if (self)
+                        self->refreshApiKeySet();
+                },
+                Qt::QueuedConnection);
+    }
+    return m_apiKeySet;
 }
 
 QString SettingsController::apiKeyName() const
@@ -97,6 +118,7 @@ void SettingsController::loadApiKey(QObject *context,
 
 void SettingsController::refreshApiKeySet()
 {
+    m_apiKeyAsked = true;
     const quint64 generation = ++m_keyGeneration;
     QPointer<SettingsController> self(this);
     m_store->load(apiKeyName(), [self, generation](const QString &key) {

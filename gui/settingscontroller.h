@@ -73,7 +73,10 @@ public:
     void setBaseUrl(const QString &baseUrl);
     [[nodiscard]] int maxIterations() const { return m_maxIterations; }
     void setMaxIterations(int maxIterations);
-    [[nodiscard]] bool apiKeySet() const { return m_apiKeySet; }
+    /// Whether a key is stored for the provider. The keychain is first asked when this is read
+    /// (the settings panel), not when the store is set: a locked keyring does not prompt at the
+    /// app's start. Until the answer comes it is false; apiKeySetChanged follows.
+    [[nodiscard]] bool apiKeySet() const;
 
     [[nodiscard]] QString configPath() const { return m_configPath; }
     void setConfigPath(const QString &path);
@@ -135,6 +138,7 @@ private:
     QString m_baseUrl;
     int m_maxIterations = 0;
     bool m_apiKeySet = false;
+    mutable bool m_apiKeyAsked = false; ///< the store was asked (or is being asked) about the key
     quint64 m_keyGeneration = 0; ///< answers of load() for an older provider are dropped
     QString m_configPath;
     QString m_configText;

@@ -4,6 +4,7 @@
 // refusing an invalid text and writing a valid one atomically and owner-only; importing Claude
 // Desktop's and VS Code's server lists with collisions and unsupported parts named.
 
+#include "keystore.h"
 #include "memorykeystore.h"
 #include "settingscontroller.h"
 
@@ -30,6 +31,7 @@ private Q_SLOTS:
     void settingsPersist();
     void invalidSettingsRefused();
     void apiKeyIsWriteOnly();
+    void keychainAskedOnlyWhenTheHintIsRead();
     void validationMatchesTheServer();
     void invalidJsonNamesItsPlace();
     void saveRefusesInvalid();
@@ -53,6 +55,22 @@ private:
 };
 
 namespace {
+/// A key store that counts how often it is asked (a keychain read may prompt the user).
+class CountingKeyStore : public KeyStore
+{
+public:
+    void store(const QString &key, const QString &value) override { m_inner.store(key, value); }
+    void load(const QString &key, std::function<void(const QString &value)> callback) override
+    {
+        ++loads;
+        m_inner.load(key, std::move(callback));
+    }
+    int loads = 0;
+
+private:
+    MemoryKeyStore m_inner;
+};
+
 /// A valid config with one server, as the user has it before an import.
 const QByteArray kCurrent = R"({
     "mcpServers": {
@@ -220,6 +238,33 @@ void tst_SettingsController::apiKeyIsWriteOnly()
     QVERIFY(!read(path("other.ini")).contains(secret.toUtf8()));
     memoryOnly.clearApiKey();
     QVERIFY(!memoryOnly.apiKeySet());
+}
+
+void tst_SettingsController::keychainAskedOnlyWhenTheHintIsRead()
+{
+    CountingKeyStore keychain;
+    keychain.store(QStringLiteral("api-key/default"), QStringLiteral("sk-saved-key"));
+    SettingsController s(path("lazy.ini"));
+    s.setKeyStore(&keychain);
+    QCoreApplication::processEvents();
+    QCOMPARE(keychain.loads, 0); // the app's start: nothing asked yet
+
+    // The settings panel reads the hint: the store is asked once, the answer follows.
+    QSignalSpy changed(&s, &SettingsController::apiKeySetChanged);
+    QVERIFY(!s.apiKeySet());
+    QTRY_VERIFY(s.apiKeySet());
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(s.apiKeySet());
+    QCOMPARE(keychain.loads, 1);
+
+    // Another store: the hint is not known for it until it is read again.
+    CountingKeyStore empty;
+    s.setKeyStore(&empty);
+    QCOMPARE(changed.size(), 2);
+    QCOMPARE(empty.loads, 0);
+    QVERIFY(!s.apiKeySet());
+    QTRY_COMPARE(empty.loads, 1);
+    QVERIFY(!s.apiKeySet());
 }
 
 void tst_SettingsController::validationMatchesTheServer()
