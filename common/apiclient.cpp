@@ -234,11 +234,7 @@ void ApiClient::track(QNetworkReply *reply, const QString &path, const Transfer 
             return;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (status == 0) {
-            ApiError e;
-            e.code = QStringLiteral("network_error");
-            e.message = reply->errorString();
-            e.network = true;
-            finish({}, e);
+            finish({}, ApiError::networkError(reply->errorString()));
             return;
         }
         ApiResponse response;

@@ -52,6 +52,15 @@ QString ApiError::toString() const
     return code + QStringLiteral(": ") + message;
 }
 
+ApiError ApiError::networkError(const QString &message)
+{
+    ApiError e;
+    e.code = QStringLiteral("network_error");
+    e.message = message;
+    e.network = true;
+    return e;
+}
+
 ApiError ApiError::fromBody(int httpStatus, const QByteArray &body, const QString &fallbackCode)
 {
     ApiError e;

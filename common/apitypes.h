@@ -32,6 +32,8 @@ struct ApiError
 
     /// "unknown_session: no session with id …" (or the code alone).
     [[nodiscard]] QString toString() const;
+    /// No HTTP answer arrived: code network_error, `message` saying why.
+    [[nodiscard]] static ApiError networkError(const QString &message);
     /// Reads `{"error":{"code","message"}}` from an error body; a body that is not that (a
     /// proxy's HTML page, say) gives `fallbackCode` and a message naming the status.
     [[nodiscard]] static ApiError fromBody(int httpStatus, const QByteArray &body,

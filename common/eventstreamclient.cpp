@@ -333,12 +333,8 @@ void EventStreamClient::onFinished()
     }
     const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     if (status == 0) {
-        ApiError e;
-        e.code = QStringLiteral("network_error");
-        e.message = reply->errorString();
-        e.network = true;
-        m_lastError = e;
-        scheduleReconnect(e.message, std::nullopt);
+        m_lastError = ApiError::networkError(reply->errorString());
+        scheduleReconnect(m_lastError->message, std::nullopt);
         return;
     }
     m_errorBody += reply->readAll().left(kErrorBodyBytes - m_errorBody.size());
@@ -391,13 +387,8 @@ void EventStreamClient::scheduleReconnect(const QString &reason, std::optional<i
         const int shift = qMin(m_attempt - 1, 20);
         delay = int(qMin<qint64>(base << shift, qMax<qint64>(m_maxDelayMs, base)));
     }
-    if (!m_lastError) {
-        ApiError e;
-        e.code = QStringLiteral("network_error");
-        e.message = reason;
-        e.network = true;
-        m_lastError = e;
-    }
+    if (!m_lastError)
+        m_lastError = ApiError::networkError(reason);
     setState(State::Reconnecting);
     Q_EMIT reconnecting(m_attempt, delay, reason);
     if (m_state == State::Reconnecting && !m_reply)
