@@ -159,11 +159,14 @@ void RedisSubscriber::fetch(const QString &sessionId)
                          read.push_back({e, {}});
                  }
                  if (read.empty()) {
-                     // Not in the log (trimmed, the session deleted, Redis lost it): go on
-                     // after them.
+                     // Not in the log (trimmed, deleted, lost, or a forged notice): a hole goes
+                     // on at the next event known; an announcement is dropped (never past
+                     // what the log holds).
                      qCWarning(lcRedis) << "events" << from + 1 << "to" << upTo << "of session"
                                         << sessionId << "could not be read";
-                     it->last = std::max(it->last, upTo);
+                     if (!it->queue.empty())
+                         it->last = std::max(it->last, it->queue.front().event.seq - 1);
+                     it->wanted = it->last;
                  }
                  for (Item &i : it->queue)
                      read.push_back(std::move(i));

@@ -427,6 +427,45 @@ private Q_SLOTS:
         QCOMPARE(data.value().session.lastSeq, 1);
     }
 
+    // A notice on the channel that announces far more than the log holds (a forged or corrupt
+    // message) costs a read or two, and the session's real events still arrive.
+    void forgedNoticeIsBounded()
+    {
+        auto a = open(options(m_redis));
+        auto b = open(options(m_redis));
+        QVERIFY(a && b);
+        const QString id = newId();
+        QVERIFY(await<SessionRecord>([&](auto d) { a->createSession(record(id), d); }).ok());
+        const auto lease = await<Lease>([&](auto d) { a->beginTurn(id, "t1", d); });
+        QVERIFY(lease.ok());
+        QList<qint64> onB;
+        connect(b.get(), &SessionStore::eventCommitted, this,
+                [&](const QString &sid, const StreamEvent &e) {
+                    if (sid == id)
+                        onB.append(e.seq);
+                });
+        QVERIFY(await<StreamEvent>([&](auto d) {
+                    a->appendEvent(lease.value(), step(1, "t1"), d);
+                }).ok());
+        QTRY_COMPARE(onB, QList<qint64>({1}));
+        RedisConnection raw(options(m_redis).redis);
+        raw.start();
+        QTRY_VERIFY(raw.isReady());
+        const QByteArray sid = id.toUtf8();
+        const QByteArray channel = options(m_redis).prefix + "events";
+        bool published = false;
+        raw.command({"PUBLISH", channel,
+                     "B:forger:2:999999999999999:" + QByteArray::number(sid.size()) + ":" + sid},
+                    [&](const RedisReply &) { published = true; });
+        QTRY_VERIFY(published);
+        QTest::qWait(300);
+        for (int i = 2; i <= 3; ++i)
+            QVERIFY(await<StreamEvent>([&](auto d) {
+                        a->appendEvent(lease.value(), step(i, "t1"), d);
+                    }).ok());
+        QTRY_COMPARE(onB, QList<qint64>({1, 2, 3}));
+    }
+
     void batchesReachOtherInstancesLive()
     {
         auto a = open(options(m_redis));
