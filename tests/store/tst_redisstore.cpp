@@ -530,16 +530,21 @@ private Q_SLOTS:
         const QString id = newId();
         QVERIFY(await<SessionRecord>([&](auto d) { a->createSession(record(id), d); }).ok());
         const auto lease = await<Lease>([&](auto d) { a->beginTurn(id, "t1", d); });
-        QVERIFY(await<StreamEvent>([&](auto d) {
-                    a->appendEvent(lease.value(), step(1, "t1"), d);
-                }).ok());
-        QVERIFY(await<Lease>([&](auto d) { a->renewLease(lease.value(), d); }).ok());
         QList<StreamEvent> onB;
         connect(b.get(), &SessionStore::eventCommitted, this,
                 [&](const QString &sid, const StreamEvent &e) {
                     if (sid == id)
                         onB.append(e);
                 });
+        QVERIFY(await<StreamEvent>([&](auto d) {
+                    a->appendEvent(lease.value(), step(1, "t1"), d);
+                }).ok());
+        QVERIFY(await<Lease>([&](auto d) { a->renewLease(lease.value(), d); }).ok());
+        // B hears of A's step through pub/sub some time after A's append is acknowledged:
+        // wait for it, so that the only event counted below is the reaper's.
+        QTRY_VERIFY_WITH_TIMEOUT(!onB.isEmpty(), 2000);
+        QCOMPARE(onB.constFirst().seq, 1);
+        onB.clear();
         // A stops renewing (as a paused process would): within TTL + reaper interval the
         // turn is closed as interrupted, once, although both instances reap.
         QElapsedTimer t;
