@@ -36,13 +36,18 @@ const QLatin1String kTs("ts");
 
 } // namespace
 
-QString streamEventTypeName(StreamEventType type)
+QLatin1String streamEventTypeLatin1(StreamEventType type)
 {
     for (const TypeName &t : kTypeNames) {
         if (t.type == type)
-            return QString::fromLatin1(t.name);
+            return QLatin1String(t.name);
     }
     return {};
+}
+
+QString streamEventTypeName(StreamEventType type)
+{
+    return streamEventTypeLatin1(type);
 }
 
 std::optional<StreamEventType> streamEventTypeFromName(const QString &name)

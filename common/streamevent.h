@@ -27,6 +27,8 @@ enum class StreamEventType {
 
 /// The wire name ("tool_call", …) of a type.
 [[nodiscard]] QString streamEventTypeName(StreamEventType type);
+/// The same, without a QString: lower-case ASCII and underscores (never needs a JSON escape).
+[[nodiscard]] QLatin1String streamEventTypeLatin1(StreamEventType type);
 /// The type of a wire name; nullopt for an unknown name.
 [[nodiscard]] std::optional<StreamEventType> streamEventTypeFromName(const QString &name);
 

@@ -292,8 +292,10 @@ QByteArray RedisSessionStore::eventJson(const StreamEvent &event)
         out.append("null");
     else
         CompactJson::appendString(&out, event.turnId);
-    out.append(",\"type\":");
-    CompactJson::appendString(&out, streamEventTypeName(event.type));
+    out.append(",\"type\":\"");
+    const QLatin1String type = streamEventTypeLatin1(event.type);
+    out.append(type.data(), type.size());
+    out.append('"');
     for (auto it = event.data.constBegin(); it != event.data.constEnd(); ++it) {
         const QString key = it.key();
         if ((key.startsWith(QLatin1Char('s')) || key.startsWith(QLatin1Char('t')))
