@@ -925,7 +925,8 @@ void RedisSessionStore::appendEvent(const Lease &lease, const StreamEvent &event
     append.deadline = m_clock.elapsed() + m_options.holdMs;
     append.done = ordered(std::move(done), false);
     // Group commit: an append joins the batch that waits at the end of its session's FIFO
-    // (it waits while an append call of the session is in flight), else it starts one.
+    // (it waits while an append call of the session is in flight, and until the end of the
+    // event-loop pass that started it), else it starts one.
     auto &queue = m_queues[lease.sessionId];
     Op *last = queue.empty() ? nullptr : queue.back().get();
     if (last && last->kind == Op::Kind::Batch && !last->inflight && !last->sealed
@@ -944,7 +945,9 @@ void RedisSessionStore::appendEvent(const Lease &lease, const StreamEvent &event
     op->deadline = append.deadline;
     op->bytes = append.json.size();
     op->appends.push_back(std::move(append));
-    enqueue(lease.sessionId, std::move(op));
+    // Sent at the end of this event-loop pass: the appends made in the same pass go with it.
+    queue.push_back(std::move(op));
+    pumpSoon(lease.sessionId);
 }
 
 void RedisSessionStore::appendMessage(const Lease &lease, const ChatMessage &message,
@@ -1115,12 +1118,35 @@ void RedisSessionStore::onOpReply(const QString &sessionId, const std::shared_pt
                         .arg(QString::fromUtf8(reply.str))
                         .arg(m_options.holdMs)
                         .toUtf8();
-    // The next batch of the session goes out before this one's answers are worked on.
-    pump(sessionId);
-    if (op->kind == Op::Kind::Batch)
-        finishBatch(op, r);
-    else if (op->finish)
-        op->finish(r);
+    if (op->kind != Op::Kind::Batch) {
+        pump(sessionId);
+        if (op->finish)
+            op->finish(r);
+        return;
+    }
+    // The session's next batch leaves at the end of this event-loop pass, after this one's
+    // answers are worked on: the appends that the answers set off join it.
+    QPointer<RedisSessionStore> self(this);
+    finishBatch(op, r);
+    if (self)
+        pumpSoon(sessionId);
+}
+
+void RedisSessionStore::pumpSoon(const QString &sessionId)
+{
+    if (m_pumpSoon.contains(sessionId))
+        return;
+    m_pumpSoon.insert(sessionId);
+    QPointer<RedisSessionStore> self(this);
+    QMetaObject::invokeMethod(
+            this,
+            [self, sessionId] {
+                if (!self)
+                    return;
+                self->m_pumpSoon.remove(sessionId);
+                self->pump(sessionId);
+            },
+            Qt::QueuedConnection);
 }
 
 void RedisSessionStore::finishBatch(const std::shared_ptr<Op> &op, const RedisReply &reply)

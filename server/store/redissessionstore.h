@@ -132,6 +132,7 @@ private:
 
     void enqueue(const QString &sessionId, std::shared_ptr<Op> op);
     void sendOp(const QString &sessionId, const std::shared_ptr<Op> &op);
+    void pumpSoon(const QString &sessionId);
     void onOpReply(const QString &sessionId, const std::shared_ptr<Op> &op,
                    const RedisReply &reply);
     void finishBatch(const std::shared_ptr<Op> &op, const RedisReply &reply);
@@ -163,6 +164,7 @@ private:
     QByteArray m_epoch;
     qint64 m_ops = 0;
     QHash<QString, std::deque<std::shared_ptr<Op>>> m_queues;
+    QSet<QString> m_pumpSoon; ///< sessions whose queue is pumped at the end of this pass
     std::deque<std::shared_ptr<Answer>> m_answers;
     bool m_releasing = false;
     QSet<QString> m_deletedHere;

@@ -13,6 +13,7 @@
 #include "redisserver.h"
 #include "redissessionstore.h"
 
+#include <QAbstractEventDispatcher>
 #include <QCoreApplication>
 #include <QElapsedTimer>
 #include <QJsonDocument>
@@ -30,10 +31,14 @@
 
 namespace {
 
+/// Runs the event loop until `done`, sleeping in it when nothing is ready, as a server's loop
+/// does. (processEvents with a time limit drops WaitForMoreEvents: the bench used to spin on
+/// non-blocking polls, so this process took a whole core whatever it did, and its CPU per
+/// event was only the inverse of its rate.)
 void spinUntil(const std::function<bool()> &done)
 {
     while (!done())
-        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 20);
+        QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
 }
 
 StreamEvent payload(int i)
@@ -58,6 +63,7 @@ double median(QList<double> v)
 double windowed(int count, int window, const std::function<void(std::function<void()>)> &op)
 {
     int started = 0, finished = 0;
+    QObject scope; // the queued calls below die with this call (the last one comes after it)
     std::function<void()> next;
     next = [&] {
         while (started < count && started - finished < window) {
@@ -66,7 +72,7 @@ double windowed(int count, int window, const std::function<void(std::function<vo
                 ++finished;
                 // Issue the next one from the event loop, as a server's turn does.
                 QMetaObject::invokeMethod(
-                        QCoreApplication::instance(), [&] { next(); }, Qt::QueuedConnection);
+                        &scope, [&] { next(); }, Qt::QueuedConnection);
             });
         }
     };
@@ -151,14 +157,21 @@ struct CpuCost
 {
     double self = 0;
     double redis = 0;
+    double passes = 0; ///< event-loop wake-ups per 100 events
 };
+
+/// Event-loop wake-ups so far (QAbstractEventDispatcher::awake): each costs a poll of every
+/// socket, pipe and timer, the largest part of this process's CPU per event under perf.
+qint64 g_wakeUps = 0;
 
 CpuCost measured(RedisConnection &raw, int events, const std::function<void()> &phase)
 {
     const double s0 = selfCpu(), r0 = redisCpu(raw);
+    const qint64 w0 = g_wakeUps;
     phase();
+    const qint64 w1 = g_wakeUps;
     const double s1 = selfCpu(), r1 = redisCpu(raw);
-    return {(s1 - s0) * 1e6 / events, (r1 - r0) * 1e6 / events};
+    return {(s1 - s0) * 1e6 / events, (r1 - r0) * 1e6 / events, double(w1 - w0) * 100 / events};
 }
 
 } // namespace
@@ -166,6 +179,8 @@ CpuCost measured(RedisConnection &raw, int events, const std::function<void()> &
 int main(int argc, char **argv)
 {
     QCoreApplication app(argc, argv);
+    QObject::connect(QAbstractEventDispatcher::instance(), &QAbstractEventDispatcher::awake, &app,
+                     [] { ++g_wakeUps; });
     const QStringList a = app.arguments();
     const int rounds = a.size() > 1 ? a.at(1).toInt() : 3;
     const int events = a.size() > 2 ? a.at(2).toInt() : 20000;
@@ -196,7 +211,7 @@ int main(int argc, char **argv)
     const QByteArray json = QJsonDocument(sample.toJson()).toJson(QJsonDocument::Compact);
 
     QList<double> storeRate, scriptRate, rawRate, benchRate, storeLat, rawLat;
-    QList<double> storeSelf, storeRedis, rawSelf, rawRedis, storeBatch;
+    QList<double> storeSelf, storeRedis, rawSelf, rawRedis, storeBatch, storePasses, rawPasses;
     for (int round = 0; round < rounds; ++round) {
         const QString id = QStringLiteral("bench-%1").arg(round);
         bool ready = false;
@@ -237,6 +252,7 @@ int main(int argc, char **argv)
         storeBatch.append(double(events) / double(std::max<qint64>(1, scriptCalls(raw) - calls0)));
         storeSelf.append(sc.self);
         storeRedis.append(sc.redis);
+        storePasses.append(sc.passes);
         // The append script alone, one event per call, over the raw connection (no store
         // around it, fence 0).
         const QByteArray sk = "bench:s:" + id.toUtf8();
@@ -259,6 +275,7 @@ int main(int argc, char **argv)
         rawRate.append(events / tr);
         rawSelf.append(rc.self);
         rawRedis.append(rc.redis);
+        rawPasses.append(rc.passes);
         benchRate.append(redisBenchmark(redis.port(), events, window, json));
         storeLat.append(sequential(latencyCount, [&](std::function<void()> done) {
             store.appendEvent(*lease, made.at(n++), [done](StoreResult<StreamEvent>) { done(); });
@@ -269,11 +286,12 @@ int main(int argc, char **argv)
         std::printf("round %d: store %.0f ev/s, script alone %.0f/s, raw XADD %.0f/s, "
                     "redis-benchmark %.0f/s; latency store %.1f us, raw %.1f us; CPU per event "
                     "store %.1f us here + %.1f us in Redis, raw XADD %.1f + %.1f us; %.1f events "
-                    "per script call\n",
+                    "per script call; event-loop wake-ups per 100 events store %.1f, raw %.1f\n",
                     round + 1, storeRate.constLast(), scriptRate.constLast(), rawRate.constLast(),
                     benchRate.constLast(), storeLat.constLast(), rawLat.constLast(),
                     storeSelf.constLast(), storeRedis.constLast(), rawSelf.constLast(),
-                    rawRedis.constLast(), storeBatch.constLast());
+                    rawRedis.constLast(), storeBatch.constLast(), storePasses.constLast(),
+                    rawPasses.constLast());
         std::fflush(stdout);
     }
     bool statsDone = false;
@@ -298,6 +316,8 @@ int main(int argc, char **argv)
                 "%.1f / %.1f | |\n",
                 median(storeSelf), median(storeRedis), median(rawSelf), median(rawRedis));
     std::printf("| events per script call (median) | %.1f | 1 | | |\n", median(storeBatch));
+    std::printf("| event-loop wake-ups per 100 events (median) | %.1f | | %.1f | |\n",
+                median(storePasses), median(rawPasses));
     std::printf("store rate / raw XADD %.2f, / redis-benchmark %.2f, / script alone %.2f\n",
                 median(storeRate) / median(rawRate), median(storeRate) / median(benchRate),
                 median(storeRate) / median(scriptRate));
