@@ -2,7 +2,6 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
-import QtQuick.Dialogs
 import "Format.js" as Format
 
 // The sessions, newest first: title, last activity and turn count; a filter that narrows the
@@ -23,8 +22,9 @@ FocusScope {
     property string removedTitle
     property date now: new Date()
     readonly property alias jumpPopup: jump
-    readonly property alias exportDialog: exportDialog
-    readonly property alias importDialog: importDialog
+    // The file dialogs (SessionFileDialogs.qml), loaded on first use.
+    readonly property var exportDialog: fileDialogs.item ? fileDialogs.item.exportDialog : null
+    readonly property var importDialog: fileDialogs.item ? fileDialogs.item.importDialog : null
 
     signal newRequested()
     signal openRequested(string sessionId)
@@ -45,9 +45,14 @@ FocusScope {
         jump.open();
     }
     // The save dialog for one session, starting at a file named after its title.
+    function loadFileDialogs() {
+        fileDialogs.active = true;
+        return fileDialogs.item;
+    }
     function exportSession(sessionId, title, format) {
         if (!archive)
             return;
+        const exportDialog = loadFileDialogs().exportDialog;
         exportDialog.sessionId = sessionId;
         exportDialog.format = format;
         var file = archive.suggestedFile(title, format);
@@ -57,7 +62,7 @@ FocusScope {
     }
     function importSession() {
         if (archive)
-            importDialog.open();
+            loadFileDialogs().importDialog.open();
     }
 
     implicitWidth: 260
@@ -74,24 +79,11 @@ FocusScope {
         sequences: [StandardKey.Open]
         onActivated: sidebar.importSession()
     }
-    FileDialog {
-        id: exportDialog
-        objectName: "exportDialog"
-        property string sessionId
-        property string format: "json"
-        title: format === "markdown" ? qsTr("Export as Markdown") : qsTr("Export as JSON")
-        fileMode: FileDialog.SaveFile
-        nameFilters: format === "markdown" ? [qsTr("Markdown files (*.md)"), qsTr("All files (*)")]
-                                           : [qsTr("JSON files (*.json)"), qsTr("All files (*)")]
-        onAccepted: if (sidebar.archive) sidebar.archive.exportSession(sessionId, selectedFile, format)
-    }
-    FileDialog {
-        id: importDialog
-        objectName: "importDialog"
-        title: qsTr("Import session")
-        fileMode: FileDialog.OpenFile
-        nameFilters: [qsTr("Session documents (*.json)"), qsTr("All files (*)")]
-        onAccepted: if (sidebar.archive) sidebar.archive.importSession(selectedFile)
+    Loader {
+        id: fileDialogs
+        active: false
+        source: Qt.resolvedUrl("SessionFileDialogs.qml")
+        onLoaded: item.archive = Qt.binding(() => sidebar.archive)
     }
     Timer {
         id: undoTimer

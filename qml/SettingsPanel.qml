@@ -2,7 +2,6 @@ pragma ComponentBehavior: Bound
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
-import QtQuick.Dialogs
 
 // Settings: the model provider, model, base URL, the API key (write-only: the field never
 // shows a stored key), the iteration limit, remembered approval rules with Revoke, and the
@@ -34,14 +33,23 @@ FocusScope {
         onTriggered: panel.validate()
     }
 
-    FileDialog {
+    // ConfigImportDialog.qml, loaded when Import… is first clicked.
+    readonly property alias importDialog: importDialog
+    Loader {
         id: importDialog
-        title: qsTr("Import MCP servers")
-        nameFilters: [qsTr("JSON files (*.json)"), qsTr("All files (*)")]
-        onAccepted: {
+        active: false
+        source: Qt.resolvedUrl("ConfigImportDialog.qml")
+        function open() {
+            active = true;
+            item.open();
+        }
+    }
+    Connections {
+        target: importDialog.item
+        function onAccepted() {
             if (!panel.settings)
                 return;
-            var r = panel.settings.importConfig(selectedFile);
+            var r = panel.settings.importConfig(importDialog.item.selectedFile);
             panel.importSummary = r.ok ? (r.message || qsTr("Imported: %1").arg((r.added || []).join(", ")))
                                          + ((r.notes || []).length ? "\n" + r.notes.join("\n") : "")
                                        : (r.error || r.message || qsTr("Nothing imported"));
@@ -169,6 +177,7 @@ FocusScope {
                     elide: Text.ElideMiddle
                 }
                 Button {
+                    objectName: "importConfig"
                     text: qsTr("Import…")
                     onClicked: importDialog.open()
                 }

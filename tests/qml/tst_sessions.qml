@@ -257,8 +257,10 @@ Item {
         function test_import_from_button_menu_and_shortcut() {
             stubArchive.calls = [];
             var s = make();
-            var dialog = s.importDialog;
+            compare(s.importDialog, null, "the file dialogs load on first use, not with the sidebar");
             mouseClick(H.findShown(s, "importSession"));
+            var dialog = s.importDialog;
+            verify(dialog);
             tryCompare(dialog, "visible", true);
             compare(dialog.fileMode, 0 /* FileDialog.OpenFile */);
             // The open dialog takes only a file that exists: this test's own.
@@ -305,8 +307,10 @@ Item {
             var s = createTemporaryObject(sidebarComponent, root, { archive: App.archive });
             verify(s);
             waitForRendering(s);
-            var dialog = s.importDialog;
+            compare(s.importDialog, null, "the file dialogs load on first use, not with the sidebar");
             mouseClick(H.findShown(s, "importSession"));
+            var dialog = s.importDialog;
+            verify(dialog);
             tryCompare(dialog, "visible", true);
             pick(dialog, Qt.resolvedUrl("Helpers.js"));
             dialog.accepted();
