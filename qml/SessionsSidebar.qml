@@ -44,21 +44,22 @@ FocusScope {
     function openJump() {
         jump.open();
     }
-    // The save dialog for one session, starting at a file named after its title.
+    // SessionFileDialogs.qml, loaded (synchronously) the first time a dialog is needed.
     function loadFileDialogs() {
         fileDialogs.active = true;
         return fileDialogs.item;
     }
+    // The save dialog for one session, starting at a file named after its title.
     function exportSession(sessionId, title, format) {
         if (!archive)
             return;
-        const exportDialog = loadFileDialogs().exportDialog;
-        exportDialog.sessionId = sessionId;
-        exportDialog.format = format;
+        const dialog = loadFileDialogs().exportDialog;
+        dialog.sessionId = sessionId;
+        dialog.format = format;
         var file = archive.suggestedFile(title, format);
-        exportDialog.currentFolder = file.toString().substring(0, file.toString().lastIndexOf("/"));
-        exportDialog.selectedFile = file;
-        exportDialog.open();
+        dialog.currentFolder = file.toString().substring(0, file.toString().lastIndexOf("/"));
+        dialog.selectedFile = file;
+        dialog.open();
     }
     function importSession() {
         if (archive)

@@ -161,7 +161,7 @@ struct CpuCost
 };
 
 /// Event-loop wake-ups so far (QAbstractEventDispatcher::awake): each costs a poll of every
-/// socket, pipe and timer, the largest part of this process's CPU per event under perf.
+/// socket, pipe and timer.
 qint64 g_wakeUps = 0;
 
 CpuCost measured(RedisConnection &raw, int events, const std::function<void()> &phase)
