@@ -194,6 +194,9 @@ void TestProbe::onFrameSwapped()
 void TestProbe::onNewConnection()
 {
     while (QLocalSocket *socket = m_server->nextPendingConnection()) {
+        // At most one command's bytes are buffered, so a line is bounded without readLine
+        // having to allocate the bound for every command.
+        socket->setReadBufferSize(kMaxCommandBytes);
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] { onReadyRead(socket); });
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
     }
@@ -202,7 +205,7 @@ void TestProbe::onNewConnection()
 void TestProbe::onReadyRead(QLocalSocket *socket)
 {
     while (socket->canReadLine()) {
-        const QByteArray line = socket->readLine(kMaxCommandBytes).trimmed();
+        const QByteArray line = socket->readLine().trimmed();
         if (line.isEmpty())
             continue;
         QJsonParseError parseError {};
@@ -212,7 +215,7 @@ void TestProbe::onReadyRead(QLocalSocket *socket)
                 : failure(QStringLiteral("not a JSON object: %1").arg(parseError.errorString()));
         socket->write(QJsonDocument(answer).toJson(QJsonDocument::Compact) + '\n');
     }
-    if (socket->bytesAvailable() > kMaxCommandBytes) {
+    if (socket->bytesAvailable() >= kMaxCommandBytes) {
         qCWarning(lcTestProbe) << "command line too long; closing";
         socket->abort();
     }
@@ -362,7 +365,19 @@ QJsonObject TestProbe::handle(const QJsonObject &command)
         auto *model = qobject_cast<QAbstractItemModel *>(object);
         if (!model)
             return failure(QStringLiteral("not a model"));
-        const QHash<int, QByteArray> roles = model->roleNames();
+        // Optional "roles": only those (a poller need not serialize every role of every row).
+        QHash<int, QByteArray> roles = model->roleNames();
+        if (command.contains(QStringLiteral("roles"))) {
+            QStringList wanted;
+            for (const QJsonValue &v : command.value(QStringLiteral("roles")).toArray())
+                wanted << v.toString();
+            for (auto it = roles.begin(); it != roles.end();) {
+                if (wanted.contains(QString::fromUtf8(it.value())))
+                    ++it;
+                else
+                    it = roles.erase(it);
+            }
+        }
         QJsonArray rows;
         for (int row = 0; row < model->rowCount(); ++row) {
             const QModelIndex index = model->index(row, 0);

@@ -17,10 +17,10 @@ class QQuickWindow;
 /// objectName) plus what a person sees (a grab of the window, frame times). Commands
 /// (`cmd`), answers carry `ok` and either the result or `error`:
 ///   ping; get {target, property}; set {target, property, value}; call {target, method,
-///   args[]} -> {result}; rows {target} -> {rows: [{role: value}]}; grab {path} (PNG of the
-///   window); click {target} (mouse press/release at the item's centre); palette {dark};
-///   timing -> {firstFrameNs, nowNs} (steady clock, the same on the whole machine);
-///   frames {start|stop} -> {intervalsUs, longestUs}; quit.
+///   args[]} -> {result}; rows {target[, roles]} -> {rows: [{role: value}]}; grab {path} (PNG of
+///   the window); click {target} (mouse press/release at the item's centre); palette {dark}; timing
+///   -> {firstFrameNs, nowNs} (steady clock, the same on the whole machine); frames {start|stop} ->
+///   {intervalsUs, longestUs}; quit.
 /// `target` is a dotted property path from App ("", "conversation", "timeline") or
 /// "#objectName" for an object of the window, or "@text" for the first visible item whose
 /// `text` is that (a button's label, as a person finds it).

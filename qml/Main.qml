@@ -81,7 +81,7 @@ ApplicationWindow {
                     text: qsTr("Find")
                     ToolTip.visible: hovered
                     ToolTip.text: qsTr("Find in conversation (Ctrl+F)")
-                    onClicked: timelineView.findBar.openBar()
+                    onClicked: timelineView.openFind()
                 }
                 ToolButton {
                     text: qsTr("Servers")
@@ -144,76 +144,50 @@ ApplicationWindow {
         }
     }
 
-    // The dialogs are made when first opened, not before the window's first frame (each is a
-    // Popup with its own header, buttons and panel: most launches never open one).
+    // The dialogs are made when first opened, by URL: a type named in this file (even inside a
+    // Component) would be loaded with the window, before its first frame, and most launches
+    // never open one. `bindings` maps a property to a function whose value it follows.
     property var serversDialog: null
     property var settingsDialog: null
     property var connectionDialog: null
-    function makeDialog(component) {
-        return component.createObject(window.contentItem, { parent: window.contentItem });
+    function makeDialog(file, bindings) {
+        const component = Qt.createComponent(file);
+        if (component.status !== Component.Ready) {
+            console.error(file + ":", component.errorString());
+            return null;
+        }
+        const dialog = component.createObject(window.contentItem, { parent: window.contentItem });
+        for (const name in bindings)
+            dialog[name] = Qt.binding(bindings[name]);
+        return dialog;
     }
     function openServers() {
         if (!window.serversDialog)
-            window.serversDialog = makeDialog(serversComponent);
-        window.serversDialog.open();
+            window.serversDialog = makeDialog("ServersDialog.qml", { servers: () => window.servers });
+        if (window.serversDialog)
+            window.serversDialog.open();
     }
     function openSettings() {
         if (!window.settingsDialog)
-            window.settingsDialog = makeDialog(settingsComponent);
-        window.settingsDialog.open();
+            window.settingsDialog = makeDialog("SettingsDialog.qml", {
+                settings: () => window.settings,
+                rules: () => window.approvalRules
+            });
+        if (window.settingsDialog)
+            window.settingsDialog.open();
     }
     function openConnection() {
-        if (!window.connectionDialog)
-            window.connectionDialog = makeDialog(connectionComponent);
+        if (!window.connectionDialog) {
+            const dialog = makeDialog("ConnectionDialog.qml", {
+                serverUrl: () => window.connection ? window.connection.serverUrl : "",
+                tokenWarning: () => window.connection ? window.connection.tokenWarning : ""
+            });
+            if (!dialog)
+                return;
+            dialog.connectRemote.connect((url, token, remember) => { if (window.connection) window.connection.connectRemote(url, token, remember); });
+            dialog.useLocal.connect(() => { if (window.connection) window.connection.useLocal(); });
+            window.connectionDialog = dialog;
+        }
         window.connectionDialog.open();
-    }
-
-    Component {
-        id: serversComponent
-        Dialog {
-            title: qsTr("MCP servers")
-            anchors.centerIn: parent
-            width: parent.width * 0.8
-            height: parent.height * 0.8
-            modal: true
-            standardButtons: Dialog.Close
-            onOpened: if (window.servers) window.servers.refresh()
-            // The servers model polls while the panel is shown.
-            onVisibleChanged: if (window.servers) window.servers.active = visible
-            ServersPanel {
-                anchors.fill: parent
-                model: window.servers
-                onRestartRequested: name => window.servers.restart(name)
-                onEnabledToggled: (name, enabled) => window.servers.setEnabled(name, enabled)
-            }
-        }
-    }
-
-    Component {
-        id: settingsComponent
-        Dialog {
-            title: qsTr("Settings")
-            anchors.centerIn: parent
-            width: parent.width * 0.8
-            height: parent.height * 0.85
-            modal: true
-            standardButtons: Dialog.Close
-            onOpened: if (window.approvalRules) window.approvalRules.refresh()
-            SettingsPanel {
-                anchors.fill: parent
-                settings: window.settings
-                rules: window.approvalRules
-            }
-        }
-    }
-
-    Component {
-        id: connectionComponent
-        ConnectionDialog {
-            serverUrl: window.connection ? window.connection.serverUrl : ""
-            tokenWarning: window.connection ? window.connection.tokenWarning : ""
-            onConnectRemote: (url, token, remember) => { if (window.connection) window.connection.connectRemote(url, token, remember); }
-            onUseLocal: if (window.connection) window.connection.useLocal()
-        }
     }
 }

@@ -16,7 +16,10 @@ FocusScope {
     property int newSteps: 0
     readonly property alias list: list
     readonly property alias composer: composer
-    readonly property alias findBar: findBar
+    // The find bar (FindBar.qml) and the whole-result viewer (TextViewer.qml) are made when first
+    // used, by URL, so that neither is loaded before the window's first frame.
+    readonly property var findBar: findLoader.item
+    property var viewer: null
 
     signal sendRequested(string text)
     signal stopRequested()
@@ -49,9 +52,22 @@ FocusScope {
     function copyStep(row) { copier.copy(call("stepMarkdown", [row], "")); }
     function copyTurn(turnId) { copier.copy(call("turnMarkdown", [turnId], "")); }
     function showAll(row) {
-        viewer.title = qsTr("Whole result");
-        viewer.text = call("fullResult", [row], "");
-        viewer.open();
+        if (!view.viewer) {
+            const component = Qt.createComponent("TextViewer.qml");
+            if (component.status !== Component.Ready) {
+                console.error("TextViewer.qml:", component.errorString());
+                return;
+            }
+            view.viewer = component.createObject(view);
+            view.viewer.copyRequested.connect(text => copier.copy(text));
+        }
+        view.viewer.title = qsTr("Whole result");
+        view.viewer.text = call("fullResult", [row], "");
+        view.viewer.open();
+    }
+    function openFind() {
+        findLoader.active = true;
+        findLoader.item.openBar();
     }
     function scrollToEnd() {
         list.positionViewAtEnd();
@@ -65,40 +81,44 @@ FocusScope {
     }
     function find(text, forward) {
         if (text === "") {
-            findBar.status = "";
+            if (findBar)
+                findBar.status = "";
             return;
         }
         var from = list.currentIndex < 0 ? (forward ? -1 : list.count) : list.currentIndex;
         var row = call("find", [text, forward ? from + 1 : from - 1, forward], -1);
-        findBar.status = row < 0 ? qsTr("Not found") : qsTr("Step %1 of %2").arg(row + 1).arg(list.count);
+        if (findBar)
+            findBar.status = row < 0 ? qsTr("Not found") : qsTr("Step %1 of %2").arg(row + 1).arg(list.count);
         showRow(row);
     }
 
     Shortcut {
         sequences: [StandardKey.Find]
-        onActivated: findBar.openBar()
+        onActivated: view.openFind()
     }
     Shortcut {
         sequence: "Esc"
-        enabled: view.busy && !findBar.activeFocus
+        enabled: view.busy && !(view.findBar && view.findBar.activeFocus)
         onActivated: view.stopRequested()
     }
 
     CopyHelper { id: copier }
-    TextViewer {
-        id: viewer
-        onCopyRequested: text => copier.copy(text)
-    }
-
     ColumnLayout {
         anchors.fill: parent
         spacing: 0
 
-        FindBar {
-            id: findBar
+        Loader {
+            id: findLoader
             Layout.fillWidth: true
-            onFindRequested: (text, forward) => view.find(text, forward)
-            onClosed: composer.focusInput()
+            // No room taken while the bar is closed (its own `visible`, which it sets itself).
+            Layout.preferredHeight: item && item.visible ? item.implicitHeight : 0
+            active: false
+            source: Qt.resolvedUrl("FindBar.qml")
+        }
+        Connections {
+            target: findLoader.item
+            function onFindRequested(text, forward) { view.find(text, forward); }
+            function onClosed() { composer.focusInput(); }
         }
 
         Item {

@@ -52,4 +52,44 @@ TestCase {
         }, 2000, "the call is in view");
         App.conversation.close(); // clears the timeline
     }
+
+    // The servers, settings and connection dialogs are made when first opened (not with the
+    // window), once each, and follow the app's state like the rest of the window.
+    function test_dialogs_are_made_on_first_open() {
+        var component = Qt.createComponent("qrc:/qt/qml/McpHost/Views/Main.qml");
+        var window = createTemporaryObject(component, test);
+        verify(window);
+        window.show();
+        tryCompare(window, "visible", true);
+        compare(window.serversDialog, null);
+        compare(window.settingsDialog, null);
+        compare(window.connectionDialog, null);
+
+        window.openServers();
+        verify(window.serversDialog);
+        tryCompare(window.serversDialog, "opened", true);
+        compare(window.serversDialog.servers, App.servers);
+        var servers = window.serversDialog;
+        servers.close();
+        tryCompare(servers, "visible", false);
+        window.openServers();
+        compare(window.serversDialog, servers, "made once");
+        servers.close();
+        tryCompare(servers, "visible", false);
+
+        window.openSettings();
+        verify(window.settingsDialog);
+        tryCompare(window.settingsDialog, "opened", true);
+        compare(window.settingsDialog.settings, App.settings);
+        verify(H.findShown(window.settingsDialog.contentItem, "importConfig"), "the settings panel is in it");
+        window.settingsDialog.close();
+        tryCompare(window.settingsDialog, "visible", false);
+
+        window.openConnection();
+        verify(window.connectionDialog);
+        tryCompare(window.connectionDialog, "opened", true);
+        compare(window.connectionDialog.serverUrl, App.connection.serverUrl);
+        window.connectionDialog.close();
+        tryCompare(window.connectionDialog, "visible", false);
+    }
 }

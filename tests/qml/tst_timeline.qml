@@ -49,6 +49,26 @@ Item {
             verify(t.indexOf("140 in / 23 out tokens") >= 0, t);
         }
 
+        // "Show all" opens the whole result in a viewer, made on first use (not with the view).
+        function test_show_all_opens_the_whole_result() {
+            var v = make("two-tool-calls");
+            compare(v.viewer, null, "no viewer before it is needed");
+            var row = -1;
+            for (var r = 0; r < v.list.count && row < 0; ++r) {
+                if (v.timeline.fullResult(r) !== "")
+                    row = r;
+            }
+            verify(row >= 0, "an observation with a result");
+            v.showAll(row);
+            verify(v.viewer);
+            tryCompare(v.viewer, "opened", true);
+            var text = H.find(v.viewer.contentItem, "viewerText");
+            verify(text);
+            compare(text.text, v.timeline.fullResult(row));
+            v.viewer.close();
+            tryCompare(v.viewer, "visible", false);
+        }
+
         function test_pending_approval_shows_inline() {
             var v = make("approval", 3);
             var spy = createTemporaryObject(spyComponent, root, { target: v, signalName: "approve" });

@@ -132,7 +132,25 @@ struct AppTimes
 {
     double firstFrameMs = -1;
     double readyMs = -1;
+    double cpuAtReadyMs = -1; ///< the app's CPU time (all its threads) when ready was seen
 };
+
+/// CPU time of every thread of process `pid` so far, in ms (Linux: the first field of each
+/// /proc/PID/task/TID/schedstat, in ns); -1 where it cannot be read.
+double processCpuMs(qint64 pid)
+{
+    const QString tasks = QStringLiteral("/proc/%1/task").arg(pid);
+    const QStringList tids = QDir(tasks).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+    if (tids.isEmpty())
+        return -1;
+    double ns = 0;
+    for (const QString &tid : tids) {
+        QFile f(tasks + QLatin1Char('/') + tid + QStringLiteral("/schedstat"));
+        if (f.open(QIODevice::ReadOnly))
+            ns += f.readAll().split(' ').value(0).toDouble();
+    }
+    return ns / 1e6;
+}
 
 AppTimes appLaunch(const QString &bin, QProcessEnvironment env, const QString &probePath,
                    const QStringList &serverNames)
@@ -172,8 +190,11 @@ AppTimes appLaunch(const QString &bin, QProcessEnvironment env, const QString &p
                 probe.send({{"cmd", "call"}, {"target", "servers"}, {"method", "refresh"}});
                 lastRefresh = probeTime;
             }
-            const QJsonArray rows
-                    = probe.send({{"cmd", "rows"}, {"target", "servers"}}).value("rows").toArray();
+            const QJsonArray rows = probe.send({{"cmd", "rows"},
+                                                {"target", "servers"},
+                                                {"roles", QJsonArray {"name", "state"}}})
+                                            .value("rows")
+                                            .toArray();
             int settled = 0;
             for (const QJsonValue &v : rows) {
                 const QJsonObject row = v.toObject();
@@ -183,6 +204,7 @@ AppTimes appLaunch(const QString &bin, QProcessEnvironment env, const QString &p
             }
             if (settled == serverNames.size()) {
                 times.readyMs = double(probeTime - t0) / 1e6;
+                times.cpuAtReadyMs = processCpuMs(p.processId());
                 break;
             }
         }
@@ -330,9 +352,9 @@ int main(int argc, char *argv[])
     QProcessEnvironment env = guiEnvironment(dir.filePath(QStringLiteral("home")));
     env.insert(QStringLiteral("MCPHOST_CONFIG"), configPath);
 
-    QList<double> bare, first, ready, slowest, sum, together;
+    QList<double> bare, first, ready, cpu, slowest, sum, together;
     std::printf("round  bare_first_frame_ms  app_first_frame_ms  app_ready_ms  slowest_server_ms "
-                " sum_servers_ms  all_at_once_ms\n");
+                " sum_servers_ms  all_at_once_ms  app_cpu_at_ready_ms\n");
     for (int round = 1; round <= rounds; ++round) {
         const auto floor = bareFirstFrame(bin, env);
         const AppTimes times = appLaunch(
@@ -347,9 +369,9 @@ int main(int argc, char *argv[])
             }
         }
         const auto atOnce = allServersStart(servers);
-        std::printf("%5d  %19.1f  %18.1f  %12.1f  %17.1f  %14.1f  %14.1f\n", round,
+        std::printf("%5d  %19.1f  %18.1f  %12.1f  %17.1f  %14.1f  %14.1f  %19.1f\n", round,
                     floor.value_or(-1), times.firstFrameMs, times.readyMs, slow, total,
-                    atOnce.value_or(-1));
+                    atOnce.value_or(-1), times.cpuAtReadyMs);
         std::fflush(stdout);
         if (floor)
             bare << *floor;
@@ -357,6 +379,8 @@ int main(int argc, char *argv[])
             first << times.firstFrameMs;
         if (times.readyMs >= 0)
             ready << times.readyMs;
+        if (times.cpuAtReadyMs >= 0)
+            cpu << times.cpuAtReadyMs;
         slowest << slow;
         sum << total;
         if (atOnce)
@@ -377,5 +401,6 @@ int main(int argc, char *argv[])
                 mSlow > 0 ? mReady / mSlow : -1);
     std::printf("  ready - first frame              %8.1f ms   vs slowest server %.1f ms\n",
                 mReady >= 0 ? mReady - mFirst : -1, mSlow);
+    std::printf("  mcp-host CPU until ready         %8.1f ms   (all its threads)\n", median(cpu));
     return first.isEmpty() || bare.isEmpty() ? 1 : 0;
 }
