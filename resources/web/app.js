@@ -454,7 +454,7 @@ function appendToTimeline(node) {
  * On narrow screens the document scrolls instead of the timeline (style.css), with the composer
  * sticky over the bottom of the window: there "the bottom" is the timeline's end just above it.
  */
-const follow = { queued: false, autoTop: 0 };
+const follow = { queued: false, autoTop: 0, lastTop: 0 };
 
 /** {scroller, inDocument, distance}: how far the timeline's end is below what is shown. */
 function followGeometry() {
@@ -482,9 +482,31 @@ function scrollTimeline() {
 function onTimelineScroll() {
     const g = followGeometry();
     const top = g.scroller.scrollTop;
-    if (Math.abs(g.distance) < 48) state.stickToBottom = true;
+    const movedUp = top < follow.lastTop;
+    follow.lastTop = top;
+    // At the end (or within 48 px of it, unless on the way up: a smooth scroll's first steps).
+    if (Math.abs(g.distance) < 4 || (Math.abs(g.distance) < 48 && !movedUp)) state.stickToBottom = true;
     // The reader scrolled up (or, in the document, away to the raw log below the timeline).
     else if (top < follow.autoTop - 4 || (g.inDocument && top > follow.autoTop + 4)) state.stickToBottom = false;
+}
+
+/**
+ * The reader asks to go up (wheel, keys): following stops at once, before the first scroll
+ * event. Otherwise a change of the timeline in between (a running step's clock) would scroll
+ * back to the end and undo a smooth scroll that has only just begun.
+ */
+function onReaderUp(event) {
+    const wheel = event.type === 'wheel';
+    if (wheel ? event.deltaY >= 0 : !['PageUp', 'ArrowUp', 'Home'].includes(event.key)) return;
+    const target = event.target instanceof Element ? event.target : null;
+    if (!wheel && target && target.closest('input, textarea, select, [contenteditable]')) return; // the caret
+    const g = followGeometry();
+    if (g.scroller.scrollTop <= 0) return; // nothing above: nothing to stop following for
+    // A box inside a card that can scroll up itself (a long result) takes the wheel first.
+    for (let el = target; el && el !== g.scroller && el !== document.body; el = el.parentElement) {
+        if (el.scrollTop > 0 && el.scrollHeight > el.clientHeight) return;
+    }
+    if (g.inDocument || (target && timeline().contains(target))) state.stickToBottom = false;
 }
 
 function watchTimeline() {
@@ -495,6 +517,8 @@ function watchTimeline() {
     t.addEventListener('scroll', onTimelineScroll, { passive: true });
     window.addEventListener('scroll', () => { if (followGeometry().inDocument) onTimelineScroll(); }, { passive: true });
     window.addEventListener('resize', scrollTimeline);
+    window.addEventListener('wheel', onReaderUp, { passive: true });
+    window.addEventListener('keydown', onReaderUp);
 }
 
 /** A system note in the timeline (reconnects, new sessions, …). */

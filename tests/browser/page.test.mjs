@@ -731,6 +731,15 @@ async function scenarioFollow(layout, viewport) {
     // The reader scrolls up; the rest of the turn arrives; the view stays where the reader put it.
     const box = await page.$eval('[data-testid=timeline]', (t) => { const r = t.getBoundingClientRect(); return [r.left + r.width / 2, Math.max(r.top, 0) + 100]; });
     await page.mouse.move(box[0], box[1]);
+    // A nudge first: 30 px up, within the "near the end" margin, while the approval's countdown
+    // ticks. Following stops at the wheel itself; the tick must not scroll the reader back down.
+    const nudgedFrom = await cardPosition(page);
+    await page.mouse.wheel(0, -30);
+    await sleep(1300);
+    check(await page.evaluate(() => window.mcpHost.state.stickToBottom) === false,
+          `${layout} layout: after a 30 px nudge up, the page still follows the end`);
+    const nudgedTo = await cardPosition(page);
+    check(nudgedTo > nudgedFrom, `${layout} layout: a 30 px nudge up was undone (a card at y=${nudgedFrom}, then y=${nudgedTo})`);
     await page.mouse.wheel(0, -400);
     await page.waitForFunction(() => window.mcpHost.state.stickToBottom === false, null, { timeout: 5000 })
         .catch(() => fail(`${layout} layout: the page did not notice that the reader scrolled up`));
