@@ -492,8 +492,8 @@ function onTimelineScroll() {
 
 /**
  * The reader asks to go up (wheel, keys): following stops at once, before the first scroll
- * event. Otherwise a change of the timeline in between (a running step's clock) would scroll
- * back to the end and undo a smooth scroll that has only just begun.
+ * event. Otherwise a change of the timeline in between (text streaming in, a card's buttons)
+ * would scroll back to the end and undo a smooth scroll that has only just begun.
  */
 function onReaderUp(event) {
     const wheel = event.type === 'wheel';
